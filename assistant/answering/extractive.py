@@ -1,0 +1,231 @@
+"""The offline answerer: quotes the sentences that answer, leads with a short answer.
+
+No LLM: candidate sentences from the retrieved chunks are scored by the embedder (cosine to
+the question) plus IDF-weighted word overlap, plus a bonus when a sentence holds the kind of
+value the question asks for (a date for "when", a number for "how many", a name for "who").
+The short answer is the span of that kind that the best sentences agree on. When the best
+evidence is weak the answerer abstains; when articles give different values it shows each.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answering.citations import make_citation
+from assistant.answering.qtypes import (
+    QType,
+    Span,
+    candidate_spans,
+    date_specificity,
+    question_type,
+)
+from assistant.answering.sentences import content_words, split_sentences
+from assistant.embeddings import Embedder
+from assistant.types import Citation, RetrievedChunk
+
+__all__ = ["Draft", "ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
+
+
+def abstention_text(question: str) -> str:
+    return (
+        "The indexed articles don't say. None of the retrieved passages answers "
+        f"“{question.strip()}” closely enough to quote."
+    )
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    rc: RetrievedChunk
+    text: str
+    start: int  # in the article
+    end: int
+    score: float
+    cosine: float
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    short: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    best_score: float
+
+
+def _norm_value(s: str) -> str:
+    s = re.sub(r"^(by|until|before|after|since|from|through|about|around|approximately|nearly|"
+               r"almost|more than|over|at least|some|up to)\s+", "", s.strip(), flags=re.I)
+    return " ".join(re.sub(r"[^\w]", " ", s.casefold()).split())
+
+
+class ExtractiveAnswerer:
+    """Offline, extractive. `threshold` is the minimum best-sentence score to answer."""
+
+    def __init__(self, embedder: Embedder, threshold: float = 0.42, max_quotes: int = 3) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+        self.max_quotes = max_quotes
+        self._cache: dict[str, np.ndarray] = {}
+
+    # ------------------------------------------------------------------ scoring
+    def _embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            for t, v in zip(todo, self.embedder.embed(todo), strict=True):
+                self._cache[t] = v
+            if len(self._cache) > 50_000:  # bounded: drop the oldest half
+                for k in list(self._cache)[:25_000]:
+                    del self._cache[k]
+        return np.stack([self._cache[t] for t in texts])
+
+    def score_sentences(
+        self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
+    ) -> list[ScoredSentence]:
+        cands: list[tuple[RetrievedChunk, str, int, int]] = []
+        seen: set[tuple[str, int]] = set()
+        for rc in chunks:
+            for s in split_sentences(rc.chunk.text, base=rc.chunk.start):
+                if len(s.text.split()) < 4 or (rc.article.doc_id, s.start) in seen:
+                    continue
+                if s.text == rc.article.title:
+                    continue  # a headline restates the story; quote the article's sentences
+                seen.add((rc.article.doc_id, s.start))
+                cands.append((rc, s.text, s.start, s.end))
+        if not cands:
+            return []
+        qtype = question_type(question)
+        q_words = set(content_words(question))
+        sent_words = [set(content_words(t)) for _, t, _, _ in cands]
+        n = len(cands)
+        df: dict[str, int] = defaultdict(int)
+        for ws in sent_words:
+            for w in ws:
+                df[w] += 1
+        idf = {w: math.log(1 + n / (1 + df.get(w, 0))) for w in q_words}
+        total = sum(idf.values()) or 1.0
+        if q_vec is None:
+            q_vec = self.embedder.embed([question])[0]
+        vecs = self._embed_cached([t for _, t, _, _ in cands])
+        cos = vecs @ q_vec
+        out = []
+        for (rc, text, start, end), ws, c in zip(cands, sent_words, cos, strict=True):
+            overlap = sum(idf[w] for w in q_words & ws) / total
+            bonus = 0.0
+            if qtype in ("date", "number") and candidate_spans(text, qtype, q_words):
+                bonus = 0.06
+            prior = 0.03 / rc.rank  # a small preference for the better-ranked articles
+            score = 0.5 * float(c) + 0.5 * overlap + bonus + prior
+            if not re.search(r"[.!?\"”’)]$", text):
+                score -= 0.05  # captions, headings and menu lines are weaker evidence
+            out.append(ScoredSentence(rc, text, start, end, score, float(c), overlap))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    # ------------------------------------------------------------------ short answer
+    def _short(self, question: str, qtype: QType, top: Sequence[ScoredSentence]) -> tuple[str, int]:
+        if qtype == "explain" or not top:
+            return "", -1
+        q_words = set(content_words(question))
+        votes: dict[str, float] = defaultdict(float)
+        first: dict[str, tuple[Span, int]] = {}
+        for i, s in enumerate(top):
+            spans = candidate_spans(s.text, qtype, q_words)
+            typed = [sp for sp in spans if sp.kind in ("date", "number")]
+            if qtype in ("date", "number"):
+                spans = typed
+            q_pos = [m.start() for w in q_words for m in re.finditer(re.escape(w), s.text.casefold())]
+            for sp in spans:
+                dist = min((abs(sp.start - p) for p in q_pos), default=60)
+                weight = s.score * (1.0 / (1.0 + dist / 40.0))
+                if sp.kind == "name":
+                    weight *= 1.6 if qtype in ("person", "place", "entity") else 1.0
+                elif sp.kind == "quoted":
+                    weight *= 1.5
+                elif sp.kind == "phrase":
+                    weight *= 0.7
+                elif sp.kind == "date":
+                    weight *= date_specificity(sp.text)
+                key = _norm_value(sp.text)
+                if not key:
+                    continue
+                votes[key] += weight
+                if key not in first:
+                    first[key] = (sp, i)
+        if not votes:
+            return "", -1
+        best = max(votes, key=lambda k: votes[k])
+        return first[best][0].text.strip(" ,.;:"), first[best][1]
+
+    # ------------------------------------------------------------------ answer
+    def answer(
+        self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
+    ) -> Draft:
+        scored = self.score_sentences(question, chunks, q_vec)
+        if not scored or scored[0].score < self.threshold:
+            best = scored[0].score if scored else 0.0
+            return Draft(abstention_text(question), "", True, (), best)
+        qtype = question_type(question)
+        best = scored[0].score
+        top = [s for s in scored[:6] if s.score >= 0.85 * best]
+        short, idx = self._short(question, qtype, top)
+
+        # The sentences to quote: the one holding the short answer first, then the best others.
+        quotes: list[ScoredSentence] = []
+        if idx >= 0:
+            quotes.append(top[idx])
+        for s in scored:
+            if len(quotes) >= self.max_quotes:
+                break
+            if s.score < 0.75 * best or any(q.start == s.start and q.rc.article.doc_id ==
+                                             s.rc.article.doc_id for q in quotes):
+                continue
+            quotes.append(s)
+
+        # Conflicts: typed values from different articles among the top sentences.
+        conflict: list[tuple[str, ScoredSentence]] = []
+        if qtype in ("date", "number") and short:
+            q_words = set(content_words(question))
+            per_doc: dict[str, tuple[str, ScoredSentence]] = {}
+            for s in top:
+                doc = s.rc.article.doc_id
+                spans = candidate_spans(s.text, qtype, q_words)
+                if doc not in per_doc and spans and s.score >= 0.9 * best:
+                    per_doc[doc] = (spans[0].text.strip(" ,.;:"), s)
+            values = {_norm_value(v) for v, _ in per_doc.values()}
+            if len(per_doc) > 1 and len(values) > 1:
+                conflict = list(per_doc.values())
+                for _, s in conflict:
+                    if s not in quotes:
+                        quotes.append(s)
+
+        citations: list[Citation] = []
+        number_of: dict[tuple[str, int], int] = {}
+        for s in quotes:
+            key = (s.rc.chunk.chunk_id, s.start)
+            number_of[key] = len(citations) + 1
+            citations.append(make_citation(len(citations) + 1, s.rc, s.start, s.end))
+
+        def mark(s: ScoredSentence) -> str:
+            return f"[{number_of[(s.rc.chunk.chunk_id, s.start)]}]"
+
+        lines: list[str] = []
+        if conflict:
+            lines.append("The articles disagree:")
+            for value, s in conflict:
+                art = s.rc.article
+                when = art.published.isoformat() if art.published else "undated"
+                lines.append(f"- {value} {mark(s)} ({art.source or art.title}, {when})")
+        elif short:
+            lines.append(f"{short} {mark(top[idx])}")
+        lines.append("")
+        lines.append("Supporting passages:" if short or conflict else "From the articles:")
+        for s in quotes:
+            lines.append(f"{mark(s)} “{s.text}”")
+        return Draft("\n".join(lines).strip(), short, False, tuple(citations), best)

@@ -1,0 +1,142 @@
+"""What kind of answer a question wants, and candidate answer spans of that kind in a sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.answering.sentences import STOPWORDS, stem
+
+__all__ = ["QType", "Span", "candidate_spans", "date_specificity", "question_type"]
+
+QType = Literal["date", "number", "person", "place", "explain", "entity"]
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_DATE_RE = re.compile(
+    rf"(?:\b(?:by|until|before|after|since|from|through)\s+)?"
+    rf"(?:(?:early|mid|late|end of|the end of)[ -])?"
+    rf"(?:{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?|{_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?|{_MONTH},?\s+{_YEAR}"
+    rf"|{_MONTH}\b|\b{_YEAR}\b"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"|\b(?:next|last|this|later this|early next)\s+(?:week|month|year|spring|summer|fall|autumn|"
+    r"winter)\b|\b(?:a few|several|two|three)\s+(?:days|weeks|months)\b)",
+)
+_NUM_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|dozens?|hundreds|thousands|millions)"
+)
+_NUMBER_RE = re.compile(
+    rf"(?:\b(?:about|around|approximately|nearly|almost|more than|over|at least|some|up to)\s+)?"
+    rf"(?:\$\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?|\b{_NUM_WORDS}\b)"
+    r"(?:\s*(?:million|billion|trillion|thousand|percent|%))?"
+    r"(?:[ -](?!of\b|in\b|and\b|the\b|to\b|a\b)[a-z][a-z-]+)?",
+    re.IGNORECASE,
+)
+_CAP = r"(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
+_NAME_RE = re.compile(
+    rf"{_CAP}(?:\s+(?:(?:of|the|de|del|da|la|le|von|van|al|bin|and|for|on)\s+)?{_CAP})*"
+)
+_QUOTED_RE = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
+_TITLE_WORDS = frozenset(
+    "the a an in on at but and or as after before when while this that these those it its "
+    "he she they we his her their our there here if so for with by from of to".split()
+)
+
+
+def question_type(question: str) -> QType:
+    q = question.casefold()
+    if re.search(r"\b(when|what (date|day|year|month|time)|which (year|month|day|date)|"
+                 r"by when|how soon)\b", q):
+        return "date"
+    if re.search(r"\b(how (many|much|long|old|far|big|large|tall|often)|what (number|"
+                 r"percentage|share|amount|price|age)|what percent)\b", q):
+        return "number"
+    if re.search(r"\bwhy\b|\bhow (did|does|do|can|could|will|would|is|are|was|were|has|have)\b"
+                 r"|\bwhat (happened|caused|led)\b|\bexplain\b", q):
+        return "explain"
+    if re.search(r"\b(who|whom|whose)\b|\bwhich (person|man|woman|leader|official|president|"
+                 r"minister|player|athlete|star|celebrity|singer|actor|actress|author|ceo)\b", q):
+        return "person"
+    if re.search(r"\bwhere\b|\b(which|what) (country|countries|state|city|region|province|"
+                 r"continent|nation|island|area|place|town|capital)\b", q):
+        return "place"
+    return "entity"
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int  # in the sentence
+    end: int
+    kind: str  # date | number | name | quoted | phrase
+
+
+def _strip_leading_function_words(text: str, start: int) -> tuple[str, int]:
+    parts = text.split(" ")
+    while len(parts) > 1 and parts[0].casefold() in _TITLE_WORDS:
+        start += len(parts[0]) + 1
+        parts = parts[1:]
+    return " ".join(parts), start
+
+
+def candidate_spans(sentence: str, qtype: QType, question_stems: set[str]) -> list[Span]:
+    """Spans of `sentence` that could be the short answer, not repeating the question."""
+    spans: list[Span] = []
+
+    def novel(text: str) -> bool:
+        toks = [stem(t) for t in re.findall(r"[\w'’-]+", text)]
+        content = [t for t in toks if t not in STOPWORDS]
+        return bool(content) and not all(t in question_stems for t in content)
+
+    if qtype == "date":
+        for m in _DATE_RE.finditer(sentence):
+            if novel(m.group(0)):
+                spans.append(Span(m.group(0), m.start(), m.end(), "date"))
+    if qtype == "number":
+        for m in _NUMBER_RE.finditer(sentence):
+            txt = m.group(0).strip()
+            if novel(txt) and not re.fullmatch(_YEAR, txt):
+                spans.append(Span(txt, m.start(), m.start() + len(txt), "number"))
+    for m in _QUOTED_RE.finditer(sentence):
+        if novel(m.group(1)) and len(m.group(1).split()) <= 6:
+            spans.append(Span(m.group(0), m.start(), m.end(), "quoted"))
+    for m in _NAME_RE.finditer(sentence):
+        text, start = _strip_leading_function_words(m.group(0), m.start())
+        if text.casefold() in _TITLE_WORDS or not novel(text):
+            continue
+        spans.append(Span(text, start, start + len(text), "name"))
+    if qtype in ("entity", "place", "person"):
+        # Lower-case noun phrases ("climate change", "baby wipes"): runs of content words.
+        for m in re.finditer(r"(?:\b[a-z][a-z-]{2,}\b(?:\s+|$)){1,3}", sentence):
+            text = m.group(0).strip()
+            toks = text.split()
+            while toks and toks[0] in STOPWORDS:
+                toks = toks[1:]
+            while toks and toks[-1] in STOPWORDS:
+                toks = toks[:-1]
+            if not toks or any(t in STOPWORDS for t in toks):
+                continue
+            text = " ".join(toks)
+            start = sentence.find(text, m.start())
+            if novel(text):
+                spans.append(Span(text, start, start + len(text), "phrase"))
+    return spans
+
+
+def date_specificity(text: str) -> float:
+    """1.0 for a full date, less for a month and day, a month and year, a bare year."""
+    has_year = bool(re.search(_YEAR, text))
+    has_day = bool(re.search(rf"{_MONTH}\s+{_DAY}\b|\b{_DAY}\s+{_MONTH}", text))
+    if has_day and has_year:
+        return 1.0
+    if has_day:
+        return 0.85
+    if has_year and re.search(_MONTH, text):
+        return 0.75
+    return 0.5

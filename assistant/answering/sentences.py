@@ -1,0 +1,72 @@
+"""Sentences with exact offsets, and the small text signals the answerers share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["STOPWORDS", "Sentence", "content_words", "split_sentences"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offset in the text that was split
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _punkt() -> object:
+    # llama-index ships the punkt data; the untrained tokenizer needs none anyway.
+    from nltk.tokenize import PunktSentenceTokenizer
+
+    return PunktSentenceTokenizer()
+
+
+def split_sentences(text: str, base: int = 0) -> list[Sentence]:
+    """Sentences of `text` (paragraph by paragraph); offsets are `base` + position."""
+    tok = _punkt()
+    out: list[Sentence] = []
+    pos = 0
+    for para in text.split("\n"):
+        if para.strip():
+            for s, e in tok.span_tokenize(para):  # type: ignore[attr-defined]
+                seg = para[s:e]
+                lead = len(seg) - len(seg.lstrip())
+                seg = seg.strip()
+                if seg:
+                    out.append(Sentence(seg, base + pos + s + lead, base + pos + s + lead + len(seg)))
+        pos += len(para) + 1
+    return out
+
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself week weeks recently
+    according said says new one also year years time last next first many much made make did
+    will would could after""".split()
+)
+
+_WORD = re.compile(r"[\w][\w'’.-]*[\w]|[\w]")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    w = word.casefold().replace("’", "'")
+    for suf in ("'s", "ing", "ies", "ed", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            return w[: -len(suf)] + ("y" if suf == "ies" else "")
+    return w
+
+
+def content_words(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w.casefold() not in STOPWORDS and len(w) > 1]

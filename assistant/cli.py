@@ -1,0 +1,179 @@
+"""The `assistant` command: ingest, ask, chat, stats, ui, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+EXAMPLE_QUESTION = "When do the Russian border guards leave the Armenia-Iran border?"
+
+
+def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if getattr(args, "store", None):
+        out["store"] = args.store
+    for name in ("answerer", "retrieval_mode", "top_k"):
+        v = getattr(args, name, None)
+        if v is not None:
+            out[name] = v
+    return out
+
+
+def _assistant(args: argparse.Namespace) -> Any:
+    from assistant.core import Assistant
+
+    return Assistant(**_settings_overrides(args))
+
+
+def _print_answer(answer: Any, console: Any) -> None:
+    from rich.markup import escape
+
+    if answer.citations:
+        console.print("\n[bold]Sources[/bold]")
+        for c in answer.citations:
+            date = c.published.isoformat() if c.published else "date unknown"
+            where = f"{c.source}, {date}" if c.source else date
+            console.print(f"[{c.number}] [bold]{escape(c.title)}[/bold] ({escape(where)})"
+                          f" — {escape(c.doc_id)}" + (f" {c.url}" if c.url else ""))
+            console.print(f"    “{escape(c.quote)}” (chars {c.start}-{c.end})", style="dim")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=False)
+    a = _assistant(args)
+    report = a.ingest(args.paths, prune=args.prune, progress=None)
+    console.print(
+        f"Indexed into {a.store.location}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed, {report.failed} failed "
+        f"({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused, "
+        f"{report.seconds:.1f}s)."
+    )
+    for f in report.failures:
+        console.print(f"[red]failed[/red] {f.path}: {f.reason}", highlight=False)
+    if args.list:
+        for info in a.articles():
+            date = info.published.isoformat() if info.published else "undated"
+            console.print(f"  {info.doc_id}  {date}  {info.source or '-'}  {info.title[:70]}"
+                          f"  ({info.n_chunks} chunks)", highlight=False)
+    return 1 if report.failures else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console()
+    a = _assistant(args)
+    if args.json:
+        answer = a.ask(args.question, as_of=args.as_of)
+        print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+        return 0
+    final = None
+    for item in a.stream(args.question, as_of=args.as_of):
+        if isinstance(item, str):
+            console.out(item, end="", highlight=False)
+        else:
+            final = item
+    console.print()
+    _print_answer(final, console)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console()
+    a = _assistant(args)
+    history: list[tuple[str, str]] = []
+    console.print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            q = input("\n> ").strip()
+        except EOFError:
+            break
+        if not q:
+            break
+        answer = a.ask(q, history=history, as_of=args.as_of)
+        if answer.standalone_question != q:
+            console.print(f"(searching for: {answer.standalone_question})", style="dim")
+        console.print(answer.text, highlight=False)
+        _print_answer(answer, console)
+        history.append((q, answer.text))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    a = _assistant(args)
+    for k, v in a.stats().items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="assistant",
+        description="Question answering over news articles, with cited sources. Offline by "
+        "default; set OPENAI_API_KEY or OPENAI_BASE_URL to answer with an LLM.",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--store", help="store folder (default: vectorstore, or ASSISTANT_STORE)")
+
+    sp = sub.add_parser("ingest", help="index files or folders of articles")
+    sp.add_argument("paths", nargs="+", help=".txt .md .html .jsonl files or folders")
+    sp.add_argument("--prune", action="store_true",
+                    help="remove indexed articles whose files left these folders")
+    sp.add_argument("--list", action="store_true", help="list the indexed articles afterwards")
+    common(sp)
+    sp.set_defaults(func=cmd_ingest)
+
+    for name, helptext, func in (("ask", "answer one question", cmd_ask),
+                                 ("chat", "ask questions with follow-ups", cmd_chat)):
+        sp = sub.add_parser(name, help=helptext)
+        if name == "ask":
+            sp.add_argument("question")
+            sp.add_argument("--json", action="store_true", help="print the answer as JSON")
+        sp.add_argument("--as-of", dest="as_of", help="only articles published by YYYY-MM-DD")
+        sp.add_argument("--answerer", choices=["auto", "extractive", "llm"])
+        sp.add_argument("--retrieval-mode", dest="retrieval_mode",
+                        choices=["hybrid", "dense", "bm25"])
+        sp.add_argument("--top-k", dest="top_k", type=int, help="articles to draw on")
+        common(sp)
+        sp.set_defaults(func=func)
+
+    sp = sub.add_parser("stats", help="documents, chunks, embedder and store location")
+    common(sp)
+    sp.set_defaults(func=cmd_stats)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    from assistant.errors import AssistantError
+
+    try:
+        return int(args.func(args))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""`Assistant`: the one object the CLI, the UI and the evals talk to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answering.condense import offline_condense
+from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
+from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
+from assistant.chunking import Chunker
+from assistant.config import Settings
+from assistant.embeddings import Embedder, make_embedder
+from assistant.errors import ConfigError
+from assistant.indexing import ingest_paths
+from assistant.prompts import load_prompt
+from assistant.retrieval import BM25Index, Filters, HybridRetriever, RetrievalResult
+from assistant.store import ArticleInfo, Store
+from assistant.types import Answer, IngestReport
+
+__all__ = ["Assistant", "ask"]
+
+logger = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]]
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"as_of={value!r} is not a date like 2025-01-31") from None
+
+
+class Assistant:
+    """Ingest news articles and answer questions about them with verified citations.
+
+    >>> a = Assistant(store="vectorstore")            # doctest: +SKIP
+    >>> a.ingest(["../shared/corpus/seeds"])           # doctest: +SKIP
+    >>> print(a.ask("When do the Russian border guards leave?").text)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        chat_backend: ChatBackend | None = None,
+        **overrides: Any,
+    ) -> None:
+        base = settings or Settings()
+        if store is not None:
+            overrides["store"] = Path(store)
+        # Validate overrides (model_copy would not), so a bad value fails here, clearly.
+        self.settings = (
+            Settings.model_validate({**base.model_dump(), **overrides}) if overrides else base
+        )
+        s = self.settings
+        self.embedder = embedder or make_embedder(s)
+        self.store = Store(s, embedder_name=self.embedder.name, dimension=self.embedder.dimension)
+        self.chunker = Chunker(s.chunk_size, s.chunk_overlap)
+        self.bm25 = BM25Index(self.store)
+        self.retriever = HybridRetriever(self.store, self.embedder, self.bm25)
+        self.extractive = ExtractiveAnswerer(self.embedder, threshold=s.abstain_threshold)
+        self._chat = chat_backend
+        self._llm: LLMAnswerer | None = None
+
+    # ------------------------------------------------------------------ ingest
+    def ingest(
+        self, paths: Sequence[str | Path] | str | Path, prune: bool = False,
+        progress: bool | None = False,
+    ) -> IngestReport:
+        """Index files/folders of articles; re-running it re-embeds nothing unchanged."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        return ingest_paths(
+            list(paths),
+            store=self.store,
+            embedder=self.embedder,
+            chunker=self.chunker,
+            bm25=self.bm25,
+            prune=prune,
+            max_file_mb=self.settings.max_file_mb,
+            progress=progress,
+        )
+
+    def articles(self) -> list[ArticleInfo]:
+        return sorted(self.store.article_infos().values(), key=lambda i: i.doc_id)
+
+    def delete(self, doc_ids: Sequence[str]) -> int:
+        with self.store.ingest_lock():
+            for d in doc_ids:
+                self.store.delete_article(d)
+            self.bm25.rebuild()
+        return len(doc_ids)
+
+    def stats(self) -> dict[str, Any]:
+        n_articles, n_chunks = self.store.count()
+        return {
+            "documents": n_articles,
+            "chunks": n_chunks,
+            "embedder": self.embedder.name,
+            "dimension": self.embedder.dimension,
+            "precision": getattr(self.embedder, "precision", None),
+            "store": self.store.location,
+            "collection": self.settings.collection,
+            "chunking": self.chunker.config_key,
+        }
+
+    # ------------------------------------------------------------------ asking
+    @property
+    def llm(self) -> LLMAnswerer:
+        if self._llm is None:
+            backend = self._chat or OpenAIChat(self.settings)
+            self._llm = LLMAnswerer(self.settings, backend, self.embedder)
+        return self._llm
+
+    @property
+    def uses_llm(self) -> bool:
+        mode = self.settings.answerer
+        return mode == "llm" or (mode == "auto" and (self._chat is not None or
+                                                      self.settings.llm_configured))
+
+    def condense(self, question: str, history: History | None) -> str:
+        if not history:
+            return question
+        if self.uses_llm:
+            prompt = load_prompt("condense", self.settings.prompts_dir)
+            convo = "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-4:])
+            text = "".join(
+                self.llm.backend.stream(
+                    [{"role": "user", "content": prompt.format(history=convo, question=question)}]
+                )
+            ).strip()
+            return text.splitlines()[0].strip() if text else question
+        return offline_condense(question, history)
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        as_of: dt.date | str | None = None,
+        top_k: int | None = None,
+        sources: Sequence[str] = (),
+        doc_ids: Sequence[str] = (),
+        mode: str | None = None,
+    ) -> RetrievalResult:
+        s = self.settings
+        return self.retriever.retrieve(
+            question,
+            top_k=top_k or s.top_k,
+            candidate_k=s.candidate_k,
+            filters=Filters(as_of=_as_date(as_of), sources=tuple(sources), doc_ids=tuple(doc_ids)),
+            mode=(mode or s.retrieval_mode),  # type: ignore[arg-type]
+        )
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: History | None = None,
+        as_of: dt.date | str | None = None,
+        top_k: int | None = None,
+        sources: Sequence[str] = (),
+        doc_ids: Sequence[str] = (),
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces, then the final `Answer`."""
+        if not question or not question.strip():
+            raise ConfigError("the question is empty")
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        standalone = self.condense(question, history)
+        timings["condense"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        day = _as_date(as_of)
+        res = self.retrieve(standalone, as_of=day, top_k=top_k, sources=sources, doc_ids=doc_ids)
+        timings["retrieve"] = time.perf_counter() - t
+        timings.update({f"retrieve.{k}": v for k, v in res.timings.items()})
+        t = time.perf_counter()
+        if not res.chunks:
+            text = abstention_text(standalone)
+            yield text
+            timings["answer"] = time.perf_counter() - t
+            timings["total"] = time.perf_counter() - t0
+            yield Answer(question=question, standalone_question=standalone, text=text,
+                         abstained=True, mode="llm" if self.uses_llm else "extractive",
+                         timings=timings)
+            return
+        if self.uses_llm:
+            pieces: list[str] = []
+            for delta in self.llm.stream_raw(standalone, res.chunks, day):
+                pieces.append(delta)
+                yield delta
+            text, short, abstained, cites = self.llm.finish("".join(pieces), res.chunks)
+            mode = "llm"
+        else:
+            draft = self.extractive.answer(standalone, res.chunks)
+            text, short, abstained, cites = (draft.text, draft.short, draft.abstained,
+                                             draft.citations)
+            yield text
+            mode = "extractive"
+        timings["answer"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - t0
+        yield Answer(
+            question=question,
+            standalone_question=standalone,
+            text=text,
+            short=short,
+            abstained=abstained,
+            citations=cites,
+            mode=mode,
+            timings=timings,
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: History | None = None,
+        as_of: dt.date | str | None = None,
+        top_k: int | None = None,
+        sources: Sequence[str] = (),
+        doc_ids: Sequence[str] = (),
+    ) -> Answer:
+        """Answer `question` from the indexed articles, citing the passages used."""
+        final: Answer | None = None
+        for item in self.stream(question, history=history, as_of=as_of, top_k=top_k,
+                                sources=sources, doc_ids=doc_ids):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+
+def ask(question: str, *, store: str | Path | None = None, **kwargs: Any) -> Answer:
+    """One-shot helper: `assistant.ask("...", store="vectorstore")`."""
+    ask_keys = {"history", "as_of", "top_k", "sources", "doc_ids"}
+    ask_kwargs = {k: v for k, v in kwargs.items() if k in ask_keys}
+    settings_kwargs = {k: v for k, v in kwargs.items() if k not in ask_keys}
+    return Assistant(store=store, **settings_kwargs).ask(question, **ask_kwargs)

@@ -1,0 +1,55 @@
+"""The exceptions the assistant raises, each with a message a user can act on.
+
+    AssistantError
+    ├── ConfigError          settings that cannot work together (bad URL, missing key)
+    ├── InputError           a file or JSONL line that cannot be read as an article
+    ├── StoreError           the vector store is unreachable, locked or inconsistent
+    │   ├── StoreLockedError another ingest holds the store's lock
+    │   └── EmbedderMismatchError  the store was built with another embedding model
+    └── LLMError             the OpenAI-compatible server failed after retries
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssistantError",
+    "ConfigError",
+    "EmbedderMismatchError",
+    "InputError",
+    "LLMError",
+    "StoreError",
+    "StoreLockedError",
+]
+
+
+class AssistantError(Exception):
+    """Base class: catch this to handle every error the assistant raises on purpose."""
+
+
+class ConfigError(AssistantError):
+    """The settings cannot work (for example an unreachable Chroma URL)."""
+
+
+class InputError(AssistantError):
+    """A file could not be turned into an article. The message names the file and why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StoreError(AssistantError):
+    """The vector store could not be opened, read or written."""
+
+
+class StoreLockedError(StoreError):
+    """Another process is ingesting into the same store."""
+
+
+class EmbedderMismatchError(StoreError):
+    """The store was built with a different embedding model or dimension."""
+
+
+class LLMError(AssistantError):
+    """The LLM server did not give a usable answer."""

@@ -1,0 +1,155 @@
+"""The ingest path: read → clean → chunk → embed (reusing stored vectors) → store → BM25.
+
+Incremental: an article whose content hash is already committed is skipped; a changed one
+has its chunks replaced, and chunk texts that did not change keep their stored vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.chunking import Chunker
+from assistant.embeddings import Embedder
+from assistant.ingest import build_article, read_paths
+from assistant.retrieval import BM25Index
+from assistant.store import Store
+from assistant.types import Article, Chunk, IngestFailure, IngestReport
+
+__all__ = ["ingest_paths"]
+
+logger = logging.getLogger(__name__)
+
+# Articles embedded and committed together: big enough for efficient batches, small enough
+# that an interruption loses little work.
+GROUP_SIZE = 64
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _embed_group(
+    store: Store, embedder: Embedder, group: list[tuple[Article, list[Chunk]]]
+) -> tuple[list[np.ndarray], int, int]:
+    chunks = [c for _, cs in group for c in cs]
+    hashes = [_text_hash(c.text) for c in chunks]
+    reuse = store.reusable_embeddings(hashes)
+    todo = sorted({h: c.text for h, c in zip(hashes, chunks, strict=True) if h not in reuse}.items())
+    if todo:
+        vecs = embedder.embed([t for _, t in todo])
+        reuse.update({h: v for (h, _), v in zip(todo, vecs, strict=True)})
+    out: list[np.ndarray] = []
+    i = 0
+    for _, cs in group:
+        hs = hashes[i : i + len(cs)]
+        i += len(cs)
+        out.append(
+            np.stack([reuse[h] for h in hs]) if hs else np.zeros((0, embedder.dimension))
+        )
+    return out, len(todo), len(chunks) - len(todo)
+
+
+def ingest_paths(
+    paths: Sequence[str | Path],
+    *,
+    store: Store,
+    embedder: Embedder,
+    chunker: Chunker,
+    bm25: BM25Index,
+    prune: bool = False,
+    max_file_mb: float = 20.0,
+    progress: bool | None = None,
+    on_article: Callable[[str, str], None] | None = None,
+) -> IngestReport:
+    """Index `paths` into `store`. `progress=None` shows a bar only on a terminal."""
+    t0 = time.perf_counter()
+    origins = {str(Path(p).resolve()) for p in paths}
+    with store.ingest_lock():
+        store.repair()
+        existing = store.article_infos()
+        failures: list[IngestFailure] = []
+        seen: set[str] = set()
+        todo: list[tuple[Article, str]] = []
+        unchanged = 0
+        for item in read_paths(paths, max_file_mb=max_file_mb):
+            if isinstance(item, IngestFailure):
+                failures.append(item)
+                if item.doc_id:
+                    seen.add(item.doc_id)
+                continue
+            if item.doc_id in seen:
+                failures.append(
+                    IngestFailure(path=item.path, reason=f"duplicate id {item.doc_id!r}; first kept")
+                )
+                continue
+            seen.add(item.doc_id)
+            art = build_article(item, salt=f"{chunker.config_key}|{embedder.name}")
+            if isinstance(art, IngestFailure):
+                failures.append(art)
+                continue
+            old = existing.get(art.doc_id)
+            if old is not None and old.content_hash == art.content_hash:
+                unchanged += 1
+                continue
+            todo.append((art, "updated" if old is not None else "added"))
+
+        added = updated = embedded = reused = written = 0
+        bar = tqdm(total=len(todo), desc="Indexing", unit="article", disable=progress is False
+                   if progress is not None else None, leave=False)
+        try:
+            for g in range(0, len(todo), GROUP_SIZE):
+                batch = todo[g : g + GROUP_SIZE]
+                group = [(a, chunker.split(a)) for a, _ in batch]
+                vectors, n_emb, n_reuse = _embed_group(store, embedder, group)
+                embedded += n_emb
+                reused += n_reuse
+                for (art, chunks), vecs, (_, status) in zip(group, vectors, batch, strict=True):
+                    store.write_article(art, chunks, vecs)
+                    written += len(chunks)
+                    if status == "added":
+                        added += 1
+                    else:
+                        updated += 1
+                    if on_article:
+                        on_article(art.doc_id, status)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+
+        removed = 0
+        if prune:
+            for doc_id, info in existing.items():
+                if info.origin in origins and doc_id not in seen:
+                    store.delete_article(doc_id)
+                    removed += 1
+                    if on_article:
+                        on_article(doc_id, "removed")
+        if added or updated or removed:
+            bm25.rebuild()
+        else:
+            bm25.ensure_fresh()
+
+    report = IngestReport(
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        removed=removed,
+        failures=tuple(failures),
+        chunks_embedded=embedded,
+        chunks_reused=reused,
+        chunks_written=written,
+        seconds=time.perf_counter() - t0,
+        doc_ids=tuple(sorted(seen - {f.doc_id for f in failures if f.doc_id})),
+    )
+    logger.info(
+        "ingest: %d added, %d updated, %d unchanged, %d removed, %d failed; %d chunks embedded",
+        added, updated, unchanged, removed, len(failures), embedded,
+    )
+    return report

@@ -1,0 +1,8 @@
+"""Reading, cleaning and describing articles (the first half of the ingest path)."""
+
+from assistant.ingest.articles import build_article
+from assistant.ingest.cleaning import clean_text
+from assistant.ingest.dates import parse_date
+from assistant.ingest.readers import SUPPORTED_SUFFIXES, RawArticle, read_paths
+
+__all__ = ["SUPPORTED_SUFFIXES", "RawArticle", "build_article", "clean_text", "parse_date", "read_paths"]

@@ -1,0 +1,240 @@
+"""Read files and folders of articles: .txt, .md, .html/.htm and .jsonl.
+
+Each reader yields `RawArticle`s or `IngestFailure`s; one bad file (or JSONL line) never
+stops the batch. HTML goes through trafilatura (with BeautifulSoup as the fallback for pages
+it cannot parse), so no HTML is parsed by hand here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.types import IngestFailure
+
+__all__ = ["SUPPORTED_SUFFIXES", "RawArticle", "read_paths"]
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """Text and whatever metadata the file itself states, before cleaning."""
+
+    doc_id: str
+    text: str
+    origin: str
+    path: str
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+def _decode(data: bytes, label: str) -> str:
+    """Decode text, refusing binaries. UTF-8 first, then UTF-16 (BOM), then Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    head = data[:8192]
+    if b"\x00" in head:
+        # UTF-16 without BOM shows NULs on every other byte; a binary shows them anywhere.
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if text and sum(c.isprintable() or c.isspace() for c in text[:2000]) > 0.95 * len(
+                text[:2000]
+            ):
+                return text
+        raise ValueError("binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        bad = sum(1 for c in text if c == "\ufffd" or (ord(c) < 32 and c not in "\n\r\t\f"))
+        if bad > 0.01 * max(len(text), 1):
+            raise ValueError("not valid UTF-8 and not readable as Windows-1252/Latin-1") from None
+        logger.info("%s: not UTF-8, read as Windows-1252", label)
+        return text
+
+
+def _strip_markdown(text: str) -> tuple[str, str | None]:
+    title = None
+    m = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
+    if m:
+        title = m.group(1).strip()
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their words
+    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.MULTILINE)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    return text, title
+
+
+def _read_html(html: str) -> dict[str, Any]:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False
+    )
+    if doc is not None:
+        data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        if (data.get("text") or "").strip():
+            return {
+                "text": data.get("text") or "",
+                "title": data.get("title"),
+                "published": data.get("date"),
+                "source": data.get("sitename"),
+                "url": data.get("url"),
+            }
+    # trafilatura gives up on fragments and truncated pages: keep the visible text.
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form"]):
+        tag.decompose()
+    title = soup.title.get_text(strip=True) if soup.title else None
+    h1 = soup.find("h1")
+    return {
+        "text": soup.get_text("\n"),
+        "title": (h1.get_text(strip=True) if h1 else None) or title,
+        "published": None,
+        "source": None,
+        "url": None,
+    }
+
+
+def _iter_files(root: Path) -> Iterator[Path]:
+    # os.walk without following links: a symlink loop cannot trap us.
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def _read_jsonl(path: Path, origin: str, text: str) -> Iterator[RawArticle | IngestFailure]:
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield IngestFailure(path=where, reason=f"malformed JSON ({exc.msg})")
+            continue
+        if not isinstance(rec, dict):
+            yield IngestFailure(path=where, reason="line is not a JSON object")
+            continue
+        doc_id, body = rec.get("id"), rec.get("text")
+        if not isinstance(doc_id, str | int) or str(doc_id).strip() == "":
+            yield IngestFailure(path=where, reason="missing 'id'")
+            continue
+        if not isinstance(body, str) or not body.strip():
+            yield IngestFailure(
+                path=where, reason=f"article {doc_id!r} has no 'text'", doc_id=str(doc_id)
+            )
+            continue
+        yield RawArticle(
+            doc_id=str(doc_id),
+            text=body,
+            origin=origin,
+            path=where,
+            title=rec.get("title") or None,
+            published=rec.get("published") or None,
+            source=rec.get("source") or None,
+            url=rec.get("url") or None,
+        )
+
+
+def _read_file(
+    path: Path, doc_id: str, origin: str, max_bytes: int
+) -> Iterator[RawArticle | IngestFailure]:
+    for item in _read_file_inner(path, doc_id, origin, max_bytes):
+        if isinstance(item, IngestFailure) and path.suffix.lower() != ".jsonl":
+            # Remember which article failed so --prune never deletes its indexed version.
+            item = item.model_copy(update={"doc_id": doc_id})
+        yield item
+
+
+def _read_file_inner(
+    path: Path, doc_id: str, origin: str, max_bytes: int
+) -> Iterator[RawArticle | IngestFailure]:
+    suffix = path.suffix.lower()
+    label = str(path)
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield IngestFailure(
+            path=label,
+            reason=f"unsupported file type {suffix or '(none)'}; "
+            f"supported: {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+        return
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            yield IngestFailure(path=label, reason="empty file")
+            return
+        if suffix != ".jsonl" and size > max_bytes:
+            yield IngestFailure(
+                path=label,
+                reason=f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+                "(raise ASSISTANT_MAX_FILE_MB to allow it)",
+            )
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield IngestFailure(path=label, reason=f"cannot read: {exc.strerror or exc}")
+        return
+    try:
+        text = _decode(data, label)
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield IngestFailure(path=label, reason=str(exc))
+        return
+    if suffix == ".jsonl":
+        yield from _read_jsonl(path, origin, text)
+        return
+    if suffix in (".html", ".htm"):
+        try:
+            meta = _read_html(text)
+        except Exception as exc:  # parsers raise many types on broken markup
+            yield IngestFailure(path=label, reason=f"cannot parse HTML: {exc}")
+            return
+        yield RawArticle(doc_id=doc_id, origin=origin, path=label, **meta)
+        return
+    title = None
+    if suffix in (".md", ".markdown"):
+        text, title = _strip_markdown(text)
+    yield RawArticle(doc_id=doc_id, text=text, origin=origin, path=label, title=title)
+
+
+def read_paths(
+    paths: Iterable[str | os.PathLike[str]], *, max_file_mb: float = 20.0
+) -> Iterator[RawArticle | IngestFailure]:
+    """Yield every article found under `paths` (folders are read recursively).
+
+    `doc_id` is the file's path relative to the folder given (or its name, for a file given
+    directly); for JSONL it is each line's `id`.
+    """
+    max_bytes = int(max_file_mb * 1_000_000)
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            root = path.resolve()
+            for f in _iter_files(path):
+                if f.is_symlink() and not f.exists():
+                    yield IngestFailure(path=str(f), reason="broken symbolic link")
+                    continue
+                rel = f.relative_to(path).as_posix()
+                yield from _read_file(f, rel, str(root), max_bytes)
+        elif path.exists():
+            yield from _read_file(path, path.name, str(path.resolve()), max_bytes)
+        else:
+            yield IngestFailure(path=str(path), reason="no such file or folder")

@@ -1,0 +1,52 @@
+"""Prompts are files in `prompts/`; each one's `$variables` are checked when it is loaded."""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import ConfigError
+
+__all__ = ["PROMPT_VARIABLES", "Prompt", "load_prompt"]
+
+# The variables each prompt must use: no more (typos), no fewer (forgotten context).
+PROMPT_VARIABLES: dict[str, frozenset[str]] = {
+    "system": frozenset(),
+    "answer": frozenset({"today", "sources", "question"}),
+    "condense": frozenset({"history", "question"}),
+}
+
+
+class Prompt:
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.template = string.Template(text)
+        found = {
+            m.group("named") or m.group("braced")
+            for m in self.template.pattern.finditer(text)
+            if m.group("named") or m.group("braced")
+        }
+        expected = PROMPT_VARIABLES.get(name, frozenset(found))
+        if found != expected:
+            raise ConfigError(
+                f"prompt {name!r} uses variables {sorted(found)} but the code fills "
+                f"{sorted(expected)}; fix prompts/{name}.md"
+            )
+        self.variables = frozenset(found)
+
+    def format(self, **values: str) -> str:
+        missing = self.variables - values.keys()
+        if missing:
+            raise ConfigError(f"prompt {self.name!r} needs values for {sorted(missing)}")
+        return self.template.substitute(values)
+
+
+@lru_cache(maxsize=32)
+def load_prompt(name: str, directory: Path) -> Prompt:
+    path = Path(directory) / f"{name}.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read prompt file {path}: {exc}") from exc
+    return Prompt(name, text.strip() + "\n")

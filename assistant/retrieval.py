@@ -1,0 +1,291 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, ranked by article.
+
+The pieces are llama-index's: `BM25Retriever` (persisted next to the store) and
+`QueryFusionRetriever` in reciprocal-rank mode over a small retriever that asks Chroma with
+our own query embedding. On top we group chunks by article, because chunk-level fusion lets
+one long article's chunks crowd out every other article.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant.embeddings import Embedder
+from assistant.store import ChunkHit, Store, date_to_ts, write_json_atomic
+from assistant.types import Chunk, RetrievedChunk
+
+__all__ = ["BM25Index", "Filters", "HybridRetriever", "RetrievalResult"]
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval: articles published on or before `as_of`, from `sources`, `doc_ids`."""
+
+    as_of: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.as_of is not None:
+            # Undated articles are left out: we cannot tell whether they existed on that day.
+            clauses.append({"published_ts": {"$gte": 0}})
+            clauses.append({"published_ts": {"$lte": date_to_ts(self.as_of)}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, meta: dict[str, Any]) -> bool:
+        ts = int(meta.get("published_ts", -1))
+        if self.as_of is not None and not (0 <= ts <= date_to_ts(self.as_of)):
+            return False
+        if self.sources and meta.get("source") not in self.sources:
+            return False
+        return not (self.doc_ids and meta.get("doc_id") not in self.doc_ids)
+
+    @property
+    def empty(self) -> bool:
+        return self.as_of is None and not self.sources and not self.doc_ids
+
+
+def _quiet_bm25s() -> None:
+    # bm25s sets its own logger to DEBUG on import; keep it to warnings.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class BM25Index:
+    """llama-index's BM25Retriever over every committed chunk, persisted with a stamp."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._retriever: Any = None
+        self._metas: list[dict[str, Any]] = []
+        self._stamp: str | None = None
+        self._lock = threading.Lock()
+
+    def rebuild(self) -> None:
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        _quiet_bm25s()
+
+        stamp = self._store.stamp()
+        nodes = []
+        for cid, text, meta in self._store.iter_chunks():
+            keep = {
+                "doc_id": meta["doc_id"],
+                "published_ts": int(meta.get("published_ts", -1)),
+                "source": meta.get("source", ""),
+                "article_hash": meta.get("article_hash", ""),
+            }
+            nodes.append(
+                TextNode(
+                    id_=cid,
+                    text=text,
+                    metadata=keep,
+                    excluded_embed_metadata_keys=list(keep),
+                    excluded_llm_metadata_keys=list(keep),
+                )
+            )
+        path = self._store.bm25_dir
+        self._store.clear_bm25()
+        if not nodes:
+            self._retriever, self._metas, self._stamp = None, [], stamp
+            return
+        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+        path.mkdir(parents=True, exist_ok=True)
+        retriever.persist(str(path))
+        # The stamp is written last: a crash mid-persist leaves a folder without a stamp,
+        # which the next load treats as stale.
+        write_json_atomic(path / "stamp.json", {"stamp": stamp, "chunks": len(nodes)})
+        self._install(retriever, stamp)
+
+    def _install(self, retriever: Any, stamp: str) -> None:
+        self._retriever = retriever
+        self._metas = [
+            json.loads(c["_node_content"])["metadata"] if "_node_content" in c else c
+            for c in retriever.corpus
+        ]
+        self._stamp = stamp
+
+    def ensure_fresh(self, stamp: str | None = None) -> None:
+        """Load the persisted index, rebuilding it if the store changed since it was built."""
+        with self._lock:
+            stamp = stamp or self._store.stamp()
+            if self._stamp == stamp:
+                return
+            path = self._store.bm25_dir
+            try:
+                saved = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = {}
+            if saved.get("stamp") == stamp:
+                from llama_index.retrievers.bm25 import BM25Retriever
+
+                _quiet_bm25s()
+
+                try:
+                    self._install(
+                        BM25Retriever.from_persist_dir(str(path), show_progress=False), stamp
+                    )
+                    return
+                except Exception as exc:  # a damaged cache is rebuilt, never trusted
+                    logger.warning("BM25 cache at %s unreadable (%s); rebuilding", path, exc)
+            self.rebuild()
+
+    def retrieve(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
+        from llama_index.core.schema import QueryBundle
+
+        if self._retriever is None:
+            return []
+        r = copy.copy(self._retriever)  # per-call copy: the mask is per query, thread-safe
+        r.similarity_top_k = min(k, len(self._metas))
+        if not filters.empty:
+            mask = [int(filters.accepts(m)) for m in self._metas]
+            if not any(mask):
+                return []
+            r.corpus_weight_mask = mask
+        nodes = r.retrieve(QueryBundle(query))
+        return [(n.node.node_id, float(n.score or 0.0)) for n in nodes if (n.score or 0.0) > 0.0]
+
+
+@dataclass
+class RetrievalResult:
+    chunks: list[RetrievedChunk]
+    article_order: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """Dense + BM25 candidates, fused by llama-index's reciprocal rank fusion."""
+
+    def __init__(self, store: Store, embedder: Embedder, bm25: BM25Index) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.bm25 = bm25
+
+    def _dense(self, query_vec: np.ndarray, k: int, filters: Filters) -> list[ChunkHit]:
+        return self.store.dense_query(query_vec, k, filters.chroma_where())
+
+    def retrieve(
+        self,
+        query: str,
+        *,
+        top_k: int,
+        candidate_k: int,
+        filters: Filters = Filters(),
+        mode: Mode = "hybrid",
+        query_vec: np.ndarray | None = None,
+        chunks_per_article: int = 3,
+    ) -> RetrievalResult:
+        import time
+
+        from llama_index.core.llms.mock import MockLLM
+        from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+        from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+        timings: dict[str, float] = {}
+        lists: list[list[tuple[str, float]]] = []
+        dense_hits: dict[str, ChunkHit] = {}
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            if query_vec is None:
+                query_vec = self.embedder.embed([query])[0]
+            timings["embed_query"] = time.perf_counter() - t
+            t = time.perf_counter()
+            hits = self._dense(query_vec, candidate_k, filters)
+            dense_hits = {h.chunk_id: h for h in hits}
+            lists.append([(h.chunk_id, h.score) for h in hits])
+            timings["dense"] = time.perf_counter() - t
+        if mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            self.bm25.ensure_fresh()
+            lists.append(self.bm25.retrieve(query, candidate_k, filters))
+            timings["bm25"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+
+        class _Fixed(BaseRetriever):
+            """Replays one ranked list so QueryFusionRetriever can fuse it."""
+
+            def __init__(self, ranked: list[tuple[str, float]]) -> None:
+                super().__init__()
+                self._ranked = ranked
+
+            def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+                return [
+                    NodeWithScore(node=TextNode(id_=cid, text=cid), score=s)
+                    for cid, s in self._ranked
+                ]
+
+        if len(lists) > 1:
+            fusion = QueryFusionRetriever(
+                [_Fixed(lst) for lst in lists],
+                llm=MockLLM(),
+                mode="reciprocal_rerank",  # type: ignore[arg-type]
+                num_queries=1,
+                use_async=False,
+                similarity_top_k=2 * candidate_k,
+            )
+            fused = [(n.node.node_id, float(n.score or 0.0)) for n in fusion.retrieve(query)]
+        else:
+            fused = lists[0] if lists else []
+
+        # Article level: an article's score is its best chunk plus half its second best.
+        by_doc: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        missing = [cid for cid, _ in fused if cid not in dense_hits]
+        chunk_meta = dict(dense_hits)
+        chunk_meta.update(self.store.get_chunks(missing))
+        for cid, score in fused:
+            hit = chunk_meta.get(cid)
+            if hit is not None:
+                by_doc[hit.doc_id].append((cid, score))
+        doc_scores = {
+            d: s[0][1] + (0.5 * s[1][1] if len(s) > 1 else 0.0) for d, s in by_doc.items()
+        }
+        order = sorted(doc_scores, key=lambda d: -doc_scores[d])[: top_k * 2]
+        articles = self.store.get_articles(order)
+        out: list[RetrievedChunk] = []
+        article_order: list[str] = []
+        for d in order:
+            art = articles.get(d)
+            if art is None:
+                continue  # chunks of an article whose ingest did not finish
+            article_order.append(d)
+            for cid, score in by_doc[d][:chunks_per_article]:
+                h = chunk_meta[cid]
+                if art.text[h.start : h.end] != h.text:
+                    continue  # stale chunk of an older version of the article
+                out.append(
+                    RetrievedChunk(
+                        chunk=Chunk(chunk_id=cid, doc_id=d, index=h.index, text=h.text,
+                                    start=h.start, end=h.end),
+                        article=art,
+                        score=score,
+                        rank=len(article_order),
+                    )
+                )
+            if len(article_order) >= top_k:
+                break
+        timings["fuse"] = time.perf_counter() - t
+        return RetrievalResult(chunks=out, article_order=article_order, timings=timings)
+
+

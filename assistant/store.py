@@ -1,0 +1,392 @@
+"""The article store: Chroma (embedded folder or `chroma run` server) plus a BM25 cache.
+
+Two Chroma collections hold everything, so the embedded store and a server behave alike:
+
+* `<name>_chunks`: one record per chunk (our embedding, text, offsets, article hash);
+* `<name>_articles`: one record per article (cleaned text, metadata, content hash).
+
+An article's record is written *after* its chunks and deleted *before* them, so it acts as
+the commit marker: chunks whose article record is missing or carries another hash are
+leftovers of an interrupted ingest, invisible to retrieval and removed by the next ingest.
+
+The BM25 index is derived data, persisted under the local store folder with a stamp of the
+article set it was built from, and rebuilt only when an ingest changed that set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import ConfigError, EmbedderMismatchError, StoreError, StoreLockedError
+from assistant.types import Article, Chunk
+
+__all__ = ["ArticleInfo", "ChunkHit", "Store", "date_to_ts"]
+
+logger = logging.getLogger(__name__)
+
+# Chroma reads this at import: no usage reports leave the machine.
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+_PAGE = 2000
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def date_to_ts(d: dt.date | None) -> int:
+    """Days since 1970 (Chroma filters compare numbers, not dates); -1 when unknown."""
+    return (d - _EPOCH).days if d else -1
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An article's record without its text (cheap to list)."""
+
+    doc_id: str
+    title: str
+    published: dt.date | None
+    source: str | None
+    url: str | None
+    content_hash: str
+    origin: str
+    n_chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    index: int
+    score: float
+
+
+def _meta_str(v: Any) -> str | None:
+    return v if isinstance(v, str) and v != "" else None
+
+
+def _info_from_meta(m: dict[str, Any]) -> ArticleInfo:
+    pub = _meta_str(m.get("published"))
+    return ArticleInfo(
+        doc_id=str(m["doc_id"]),
+        title=str(m.get("title", "")),
+        published=dt.date.fromisoformat(pub) if pub else None,
+        source=_meta_str(m.get("source")),
+        url=_meta_str(m.get("url")),
+        content_hash=str(m["content_hash"]),
+        origin=str(m.get("origin", "")),
+        n_chunks=int(m.get("n_chunks", 0)),
+    )
+
+
+def _article_id(doc_id: str) -> str:
+    # Chroma ids are free text, but doc ids can be long paths: hash them to a fixed size.
+    return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:32]
+
+
+class Store:
+    """Chroma collections + BM25 cache for one collection name."""
+
+    def __init__(self, settings: Settings, *, embedder_name: str, dimension: int) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.settings = settings
+        self.embedder_name = embedder_name
+        self.dimension = dimension
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ConfigError(
+                    f"ASSISTANT_CHROMA_URL={settings.chroma_url!r} is not a URL like "
+                    "http://127.0.0.1:8000"
+                )
+            port = url.port or (443 if url.scheme == "https" else 8000)
+            self.location = f"{url.scheme}://{url.hostname}:{port}"
+            # Derived data (BM25, lock) for a server lives in a local cache folder per server.
+            self.local_dir = Path(settings.store) / f"server-{url.hostname}-{port}"
+            try:
+                self._client = chromadb.HttpClient(
+                    host=url.hostname, port=port, ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+                self._client.heartbeat()
+            except Exception as exc:
+                raise StoreError(
+                    f"cannot reach the Chroma server at {self.location} ({exc}). "
+                    "Start it with `chroma run --path DIR --port PORT`, or unset "
+                    "ASSISTANT_CHROMA_URL to use the embedded store."
+                ) from exc
+        else:
+            self.local_dir = Path(settings.store)
+            self.location = str(self.local_dir.resolve())
+            self.local_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self._client = chromadb.PersistentClient(
+                    path=str(self.local_dir / "chroma"), settings=chroma_settings
+                )
+            except Exception as exc:
+                raise StoreError(f"cannot open the Chroma store in {self.location}: {exc}") from exc
+        self.local_dir.mkdir(parents=True, exist_ok=True)
+        meta = {"embedder": embedder_name, "dimension": dimension}
+        try:
+            self._chunks = self._client.get_or_create_collection(
+                f"{settings.collection}_chunks",
+                metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            self._articles = self._client.get_or_create_collection(
+                f"{settings.collection}_articles",
+                metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {settings.collection!r}: {exc}") from exc
+        found = self._chunks.metadata or {}
+        if found.get("embedder") != embedder_name or int(found.get("dimension", 0)) != dimension:
+            raise EmbedderMismatchError(
+                f"the store at {self.location} was built with embedder "
+                f"{found.get('embedder')!r} (dimension {found.get('dimension')}), but this run "
+                f"uses {embedder_name!r} (dimension {dimension}). Its vectors are not comparable: "
+                "use the same ASSISTANT_EMBEDDER, or point --store to a new folder and re-ingest."
+            )
+
+    # ----------------------------------------------------------------- locking
+    @contextlib.contextmanager
+    def ingest_lock(self) -> Iterator[None]:
+        """Serialise writers: a second ingest is refused, never interleaved."""
+        path = self.local_dir / ".ingest.lock"
+        fh = open(path, "a+")  # noqa: SIM115 - held for the duration of the context
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreLockedError(
+                    f"another ingest is writing to {self.location} (lock {path}); "
+                    "wait for it to finish and run this one again."
+                ) from None
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # ----------------------------------------------------------------- articles
+    def article_infos(self) -> dict[str, ArticleInfo]:
+        out: dict[str, ArticleInfo] = {}
+        for _ids, _docs, metas, _embs in self._paged(self._articles, include=["metadatas"]):
+            for m in metas:
+                info = _info_from_meta(m)
+                out[info.doc_id] = info
+        return out
+
+    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
+        if not doc_ids:
+            return {}
+        res = self._articles.get(
+            ids=[_article_id(d) for d in dict.fromkeys(doc_ids)],
+            include=["documents", "metadatas"],
+        )
+        out: dict[str, Article] = {}
+        for doc, m in zip(res["documents"] or [], res["metadatas"] or [], strict=True):
+            info = _info_from_meta(dict(m))
+            out[info.doc_id] = Article(
+                doc_id=info.doc_id,
+                title=info.title,
+                text=doc or "",
+                published=info.published,
+                source=info.source,
+                url=info.url,
+                content_hash=info.content_hash,
+                origin=info.origin,
+            )
+        return out
+
+    def count(self) -> tuple[int, int]:
+        return self._articles.count(), self._chunks.count()
+
+    # ----------------------------------------------------------------- writing
+    def reusable_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Embeddings already stored for chunks with these texts (no need to embed again)."""
+        out: dict[str, np.ndarray] = {}
+        wanted = list(dict.fromkeys(text_hashes))
+        for i in range(0, len(wanted), 500):
+            res = self._chunks.get(
+                where={"text_hash": {"$in": wanted[i : i + 500]}},
+                include=["metadatas", "embeddings"],
+            )
+            embs = res["embeddings"]
+            if embs is None:
+                continue
+            for m, e in zip(res["metadatas"] or [], embs, strict=True):
+                out[str(m["text_hash"])] = np.asarray(e, dtype=np.float32)
+        return out
+
+    def write_article(self, article: Article, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        """Replace an article's chunks, then commit its record (see the module docstring)."""
+        if len(chunks) != len(embeddings):
+            raise StoreError(f"{article.doc_id}: {len(chunks)} chunks but {len(embeddings)} vectors")
+        pub = article.published.isoformat() if article.published else ""
+        ts = date_to_ts(article.published)
+        new_ids = [c.chunk_id for c in chunks]
+        # Un-commit first: while chunks change, the article is invisible, never half-visible.
+        self._articles.delete(ids=[_article_id(article.doc_id)])
+        old = self._chunks.get(where={"doc_id": article.doc_id}, include=[])["ids"]
+        stale = sorted(set(old) - set(new_ids))
+        if stale:
+            self._chunks.delete(ids=stale)
+        if chunks:
+            self._chunks.upsert(
+                ids=new_ids,
+                embeddings=embeddings.tolist(),
+                documents=[c.text for c in chunks],
+                metadatas=[
+                    {
+                        "doc_id": c.doc_id,
+                        "index": c.index,
+                        "start": c.start,
+                        "end": c.end,
+                        "article_hash": article.content_hash,
+                        "text_hash": hashlib.sha256(c.text.encode()).hexdigest()[:24],
+                        "published_ts": ts,
+                        "source": article.source or "",
+                    }
+                    for c in chunks
+                ],
+            )
+        centroid = embeddings.mean(axis=0) if len(embeddings) else np.zeros(self.dimension)
+        centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-12)
+        self._articles.upsert(
+            ids=[_article_id(article.doc_id)],
+            embeddings=[centroid.tolist()],
+            documents=[article.text],
+            metadatas=[
+                {
+                    "doc_id": article.doc_id,
+                    "title": article.title,
+                    "published": pub,
+                    "published_ts": ts,
+                    "source": article.source or "",
+                    "url": article.url or "",
+                    "content_hash": article.content_hash,
+                    "origin": article.origin,
+                    "n_chunks": len(chunks),
+                }
+            ],
+        )
+
+    def delete_article(self, doc_id: str) -> None:
+        self._articles.delete(ids=[_article_id(doc_id)])
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def repair(self) -> int:
+        """Delete chunks left by an interrupted ingest; returns how many."""
+        committed = {d: i.content_hash for d, i in self.article_infos().items()}
+        orphans = [
+            cid
+            for ids, _d, metas, _e in self._paged(self._chunks, include=["metadatas"])
+            for cid, m in zip(ids, metas, strict=True)
+            if committed.get(str(m["doc_id"])) != m.get("article_hash")
+        ]
+        for i in range(0, len(orphans), 5000):
+            self._chunks.delete(ids=orphans[i : i + 5000])
+        if orphans:
+            logger.warning("removed %d chunks left by an interrupted ingest", len(orphans))
+        return len(orphans)
+
+    # ----------------------------------------------------------------- reading
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for ids, docs, metas, _e in self._paged(self._chunks, include=["documents", "metadatas"]):
+            for cid, doc, m in zip(ids, docs, metas, strict=True):
+                yield cid, doc, m
+
+    def dense_query(
+        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[ChunkHit]:
+        try:
+            res = self._chunks.query(
+                query_embeddings=[embedding.tolist()],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
+        hits = []
+        docs = (res["documents"] or [[]])[0]
+        metas = (res["metadatas"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        for cid, doc, m, d in zip(res["ids"][0], docs, metas, dists, strict=True):
+            hits.append(
+                ChunkHit(
+                    chunk_id=cid,
+                    doc_id=str(m["doc_id"]),
+                    text=doc or "",
+                    start=int(m["start"]),
+                    end=int(m["end"]),
+                    index=int(m["index"]),
+                    score=1.0 - float(d),
+                )
+            )
+        return hits
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkHit]:
+        if not chunk_ids:
+            return {}
+        res = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        out = {}
+        for cid, doc, m in zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True):
+            out[cid] = ChunkHit(cid, str(m["doc_id"]), doc or "", int(m["start"]), int(m["end"]),
+                                int(m["index"]), 0.0)
+        return out
+
+    def stamp(self) -> str:
+        """Identifies the committed article set: changes whenever an ingest changed it."""
+        items = sorted(f"{d}\x00{i.content_hash}" for d, i in self.article_infos().items())
+        return hashlib.sha256("\n".join(items).encode()).hexdigest()
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.local_dir / "bm25"
+
+    def clear_bm25(self) -> None:
+        shutil.rmtree(self.bm25_dir, ignore_errors=True)
+
+    @staticmethod
+    def _paged(
+        collection: Any, include: list[str]
+    ) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]], Any]]:
+        offset = 0
+        while True:
+            res = collection.get(limit=_PAGE, offset=offset, include=include)
+            ids = res["ids"]
+            if not ids:
+                return
+            docs = res.get("documents") or [""] * len(ids)
+            metas = [dict(m) for m in (res.get("metadatas") or [{}] * len(ids))]
+            yield ids, docs, metas, res.get("embeddings")
+            offset += len(ids)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)

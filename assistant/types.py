@@ -1,0 +1,127 @@
+"""The core value types. All frozen: once built, an article or an answer never changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Answer",
+    "Article",
+    "Chunk",
+    "Citation",
+    "IngestFailure",
+    "IngestReport",
+    "RetrievedChunk",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Article(_Frozen):
+    """One cleaned news article, ready to chunk."""
+
+    doc_id: str
+    title: str
+    text: str
+    published: dt.date | None = None
+    source: str | None = None
+    url: str | None = None
+    content_hash: str
+    origin: str = Field(default="", description="The folder or file the article was ingested from.")
+
+
+class Chunk(_Frozen):
+    """A passage of an article: `article.text[start:end] == text`."""
+
+    chunk_id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+class RetrievedChunk(_Frozen):
+    """A chunk returned by retrieval, with the article it belongs to."""
+
+    chunk: Chunk
+    article: Article
+    score: float
+    rank: int
+
+
+class Citation(_Frozen):
+    """A numbered source of an answer: `quote` is `article_text[start:end]`, verbatim."""
+
+    number: int
+    doc_id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: dt.date | None
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class Answer(_Frozen):
+    """What `Assistant.ask` returns."""
+
+    question: str
+    standalone_question: str
+    text: str
+    short: str = ""
+    abstained: bool = False
+    citations: tuple[Citation, ...] = ()
+    mode: str = "extractive"
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `assistant ask --json` shape."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.text,
+            "short": self.short,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [c.model_dump(mode="json") for c in self.citations],
+            "timings": self.timings,
+        }
+
+
+class IngestFailure(_Frozen):
+    """A file (or JSONL line) that could not be indexed, and why."""
+
+    path: str
+    reason: str
+    doc_id: str | None = Field(default=None, description="Set when the file had been indexed.")
+
+
+class IngestReport(_Frozen):
+    """Counts of one ingest run."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failures: tuple[IngestFailure, ...] = ()
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    chunks_written: int = 0
+    seconds: float = 0.0
+    doc_ids: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
