@@ -40,8 +40,10 @@ def _print_answer(answer: Any, console: Any) -> None:
         for c in answer.citations:
             date = c.published.isoformat() if c.published else "date unknown"
             where = f"{c.source}, {date}" if c.source else date
-            console.print(f"[{c.number}] [bold]{escape(c.title)}[/bold] ({escape(where)})"
-                          f" — {escape(c.doc_id)}" + (f" {c.url}" if c.url else ""))
+            console.print(
+                f"[{c.number}] [bold]{escape(c.title)}[/bold] ({escape(where)})"
+                f" — {escape(c.doc_id)}" + (f" {c.url}" if c.url else "")
+            )
             console.print(f"    “{escape(c.quote)}” (chars {c.start}-{c.end})", style="dim")
 
 
@@ -62,8 +64,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.list:
         for info in a.articles():
             date = info.published.isoformat() if info.published else "undated"
-            console.print(f"  {info.doc_id}  {date}  {info.source or '-'}  {info.title[:70]}"
-                          f"  ({info.n_chunks} chunks)", highlight=False)
+            console.print(
+                f"  {info.doc_id}  {date}  {info.source or '-'}  {info.title[:70]}"
+                f"  ({info.n_chunks} chunks)",
+                highlight=False,
+            )
     return 1 if report.failures else 0
 
 
@@ -131,22 +136,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("ingest", help="index files or folders of articles")
     sp.add_argument("paths", nargs="+", help=".txt .md .html .jsonl files or folders")
-    sp.add_argument("--prune", action="store_true",
-                    help="remove indexed articles whose files left these folders")
+    sp.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove indexed articles whose files left these folders",
+    )
     sp.add_argument("--list", action="store_true", help="list the indexed articles afterwards")
     common(sp)
     sp.set_defaults(func=cmd_ingest)
 
-    for name, helptext, func in (("ask", "answer one question", cmd_ask),
-                                 ("chat", "ask questions with follow-ups", cmd_chat)):
+    for name, helptext, func in (
+        ("ask", "answer one question", cmd_ask),
+        ("chat", "ask questions with follow-ups", cmd_chat),
+    ):
         sp = sub.add_parser(name, help=helptext)
         if name == "ask":
             sp.add_argument("question")
             sp.add_argument("--json", action="store_true", help="print the answer as JSON")
         sp.add_argument("--as-of", dest="as_of", help="only articles published by YYYY-MM-DD")
         sp.add_argument("--answerer", choices=["auto", "extractive", "llm"])
-        sp.add_argument("--retrieval-mode", dest="retrieval_mode",
-                        choices=["hybrid", "dense", "bm25"])
+        sp.add_argument(
+            "--retrieval-mode", dest="retrieval_mode", choices=["hybrid", "dense", "bm25"]
+        )
         sp.add_argument("--top-k", dest="top_k", type=int, help="articles to draw on")
         common(sp)
         sp.set_defaults(func=func)

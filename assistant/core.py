@@ -76,7 +76,9 @@ class Assistant:
 
     # ------------------------------------------------------------------ ingest
     def ingest(
-        self, paths: Sequence[str | Path] | str | Path, prune: bool = False,
+        self,
+        paths: Sequence[str | Path] | str | Path,
+        prune: bool = False,
         progress: bool | None = False,
     ) -> IngestReport:
         """Index files/folders of articles; re-running it re-embeds nothing unchanged."""
@@ -127,8 +129,9 @@ class Assistant:
     @property
     def uses_llm(self) -> bool:
         mode = self.settings.answerer
-        return mode == "llm" or (mode == "auto" and (self._chat is not None or
-                                                      self.settings.llm_configured))
+        return mode == "llm" or (
+            mode == "auto" and (self._chat is not None or self.settings.llm_configured)
+        )
 
     def condense(self, question: str, history: History | None) -> str:
         if not history:
@@ -191,9 +194,14 @@ class Assistant:
             yield text
             timings["answer"] = time.perf_counter() - t
             timings["total"] = time.perf_counter() - t0
-            yield Answer(question=question, standalone_question=standalone, text=text,
-                         abstained=True, mode="llm" if self.uses_llm else "extractive",
-                         timings=timings)
+            yield Answer(
+                question=question,
+                standalone_question=standalone,
+                text=text,
+                abstained=True,
+                mode="llm" if self.uses_llm else "extractive",
+                timings=timings,
+            )
             return
         if self.uses_llm:
             pieces: list[str] = []
@@ -204,8 +212,12 @@ class Assistant:
             mode = "llm"
         else:
             draft = self.extractive.answer(standalone, res.chunks)
-            text, short, abstained, cites = (draft.text, draft.short, draft.abstained,
-                                             draft.citations)
+            text, short, abstained, cites = (
+                draft.text,
+                draft.short,
+                draft.abstained,
+                draft.citations,
+            )
             yield text
             mode = "extractive"
         timings["answer"] = time.perf_counter() - t
@@ -233,8 +245,9 @@ class Assistant:
     ) -> Answer:
         """Answer `question` from the indexed articles, citing the passages used."""
         final: Answer | None = None
-        for item in self.stream(question, history=history, as_of=as_of, top_k=top_k,
-                                sources=sources, doc_ids=doc_ids):
+        for item in self.stream(
+            question, history=history, as_of=as_of, top_k=top_k, sources=sources, doc_ids=doc_ids
+        ):
             if isinstance(item, Answer):
                 final = item
         assert final is not None

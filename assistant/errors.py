@@ -1,12 +1,12 @@
 """The exceptions the assistant raises, each with a message a user can act on.
 
-    AssistantError
-    ├── ConfigError          settings that cannot work together (bad URL, missing key)
-    ├── InputError           a file or JSONL line that cannot be read as an article
-    ├── StoreError           the vector store is unreachable, locked or inconsistent
-    │   ├── StoreLockedError another ingest holds the store's lock
-    │   └── EmbedderMismatchError  the store was built with another embedding model
-    └── LLMError             the OpenAI-compatible server failed after retries
+AssistantError
+├── ConfigError          settings that cannot work together (bad URL, missing key)
+├── InputError           a file or JSONL line that cannot be read as an article
+├── StoreError           the vector store is unreachable, locked or inconsistent
+│   ├── StoreLockedError another ingest holds the store's lock
+│   └── EmbedderMismatchError  the store was built with another embedding model
+└── LLMError             the OpenAI-compatible server failed after retries
 """
 
 from __future__ import annotations

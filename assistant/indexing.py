@@ -41,7 +41,9 @@ def _embed_group(
     chunks = [c for _, cs in group for c in cs]
     hashes = [_text_hash(c.text) for c in chunks]
     reuse = store.reusable_embeddings(hashes)
-    todo = sorted({h: c.text for h, c in zip(hashes, chunks, strict=True) if h not in reuse}.items())
+    todo = sorted(
+        {h: c.text for h, c in zip(hashes, chunks, strict=True) if h not in reuse}.items()
+    )
     if todo:
         vecs = embedder.embed([t for _, t in todo])
         reuse.update({h: v for (h, _), v in zip(todo, vecs, strict=True)})
@@ -50,9 +52,7 @@ def _embed_group(
     for _, cs in group:
         hs = hashes[i : i + len(cs)]
         i += len(cs)
-        out.append(
-            np.stack([reuse[h] for h in hs]) if hs else np.zeros((0, embedder.dimension))
-        )
+        out.append(np.stack([reuse[h] for h in hs]) if hs else np.zeros((0, embedder.dimension)))
     return out, len(todo), len(chunks) - len(todo)
 
 
@@ -86,7 +86,9 @@ def ingest_paths(
                 continue
             if item.doc_id in seen:
                 failures.append(
-                    IngestFailure(path=item.path, reason=f"duplicate id {item.doc_id!r}; first kept")
+                    IngestFailure(
+                        path=item.path, reason=f"duplicate id {item.doc_id!r}; first kept"
+                    )
                 )
                 continue
             seen.add(item.doc_id)
@@ -101,8 +103,13 @@ def ingest_paths(
             todo.append((art, "updated" if old is not None else "added"))
 
         added = updated = embedded = reused = written = 0
-        bar = tqdm(total=len(todo), desc="Indexing", unit="article", disable=progress is False
-                   if progress is not None else None, leave=False)
+        bar = tqdm(
+            total=len(todo),
+            desc="Indexing",
+            unit="article",
+            disable=progress is False if progress is not None else None,
+            leave=False,
+        )
         try:
             for g in range(0, len(todo), GROUP_SIZE):
                 batch = todo[g : g + GROUP_SIZE]
@@ -150,6 +157,11 @@ def ingest_paths(
     )
     logger.info(
         "ingest: %d added, %d updated, %d unchanged, %d removed, %d failed; %d chunks embedded",
-        added, updated, unchanged, removed, len(failures), embedded,
+        added,
+        updated,
+        unchanged,
+        removed,
+        len(failures),
+        embedded,
     )
     return report

@@ -14,7 +14,6 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -276,8 +275,14 @@ class HybridRetriever:
                     continue  # stale chunk of an older version of the article
                 out.append(
                     RetrievedChunk(
-                        chunk=Chunk(chunk_id=cid, doc_id=d, index=h.index, text=h.text,
-                                    start=h.start, end=h.end),
+                        chunk=Chunk(
+                            chunk_id=cid,
+                            doc_id=d,
+                            index=h.index,
+                            text=h.text,
+                            start=h.start,
+                            end=h.end,
+                        ),
                         article=art,
                         score=score,
                         rank=len(article_order),
@@ -287,5 +292,3 @@ class HybridRetriever:
                 break
         timings["fuse"] = time.perf_counter() - t
         return RetrievalResult(chunks=out, article_order=article_order, timings=timings)
-
-

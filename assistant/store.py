@@ -123,7 +123,9 @@ class Store:
             self.local_dir = Path(settings.store) / f"server-{url.hostname}-{port}"
             try:
                 self._client = chromadb.HttpClient(
-                    host=url.hostname, port=port, ssl=url.scheme == "https",
+                    host=url.hostname,
+                    port=port,
+                    ssl=url.scheme == "https",
                     settings=chroma_settings,
                 )
                 self._client.heartbeat()
@@ -229,8 +231,9 @@ class Store:
         out: dict[str, np.ndarray] = {}
         wanted = list(dict.fromkeys(text_hashes))
         for i in range(0, len(wanted), 500):
+            where: Any = {"text_hash": {"$in": wanted[i : i + 500]}}
             res = self._chunks.get(
-                where={"text_hash": {"$in": wanted[i : i + 500]}},
+                where=where,
                 include=["metadatas", "embeddings"],
             )
             embs = res["embeddings"]
@@ -240,10 +243,14 @@ class Store:
                 out[str(m["text_hash"])] = np.asarray(e, dtype=np.float32)
         return out
 
-    def write_article(self, article: Article, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+    def write_article(
+        self, article: Article, chunks: Sequence[Chunk], embeddings: np.ndarray
+    ) -> None:
         """Replace an article's chunks, then commit its record (see the module docstring)."""
         if len(chunks) != len(embeddings):
-            raise StoreError(f"{article.doc_id}: {len(chunks)} chunks but {len(embeddings)} vectors")
+            raise StoreError(
+                f"{article.doc_id}: {len(chunks)} chunks but {len(embeddings)} vectors"
+            )
         pub = article.published.isoformat() if article.published else ""
         ts = date_to_ts(article.published)
         new_ids = [c.chunk_id for c in chunks]
@@ -315,8 +322,7 @@ class Store:
     # ----------------------------------------------------------------- reading
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for ids, docs, metas, _e in self._paged(self._chunks, include=["documents", "metadatas"]):
-            for cid, doc, m in zip(ids, docs, metas, strict=True):
-                yield cid, doc, m
+            yield from zip(ids, docs, metas, strict=True)
 
     def dense_query(
         self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
@@ -334,7 +340,8 @@ class Store:
         docs = (res["documents"] or [[]])[0]
         metas = (res["metadatas"] or [[]])[0]
         dists = (res["distances"] or [[]])[0]
-        for cid, doc, m, d in zip(res["ids"][0], docs, metas, dists, strict=True):
+        for cid, doc, meta, d in zip(res["ids"][0], docs, metas, dists, strict=True):
+            m: dict[str, Any] = dict(meta)
             hits.append(
                 ChunkHit(
                     chunk_id=cid,
@@ -353,9 +360,19 @@ class Store:
             return {}
         res = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         out = {}
-        for cid, doc, m in zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True):
-            out[cid] = ChunkHit(cid, str(m["doc_id"]), doc or "", int(m["start"]), int(m["end"]),
-                                int(m["index"]), 0.0)
+        for cid, doc, meta in zip(
+            res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True
+        ):
+            m: dict[str, Any] = dict(meta)
+            out[cid] = ChunkHit(
+                cid,
+                str(m["doc_id"]),
+                doc or "",
+                int(m["start"]),
+                int(m["end"]),
+                int(m["index"]),
+                0.0,
+            )
         return out
 
     def stamp(self) -> str:

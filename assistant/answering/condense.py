@@ -47,7 +47,8 @@ def offline_condense(question: str, history: Sequence[tuple[str, str]]) -> str:
         if t.casefold() not in question.casefold() and t not in terms:
             terms.append(t)
     topic = " ".join(
-        w for w in re.findall(r"[\w'’-]+", prev_q)
+        w
+        for w in re.findall(r"[\w'’-]+", prev_q)
         if w.casefold() not in STOPWORDS and not any(w in t for t in terms)
     )
     extra = ", ".join(terms[:4])

@@ -60,8 +60,13 @@ class Draft:
 
 
 def _norm_value(s: str) -> str:
-    s = re.sub(r"^(by|until|before|after|since|from|through|about|around|approximately|nearly|"
-               r"almost|more than|over|at least|some|up to)\s+", "", s.strip(), flags=re.I)
+    s = re.sub(
+        r"^(by|until|before|after|since|from|through|about|around|approximately|nearly|"
+        r"almost|more than|over|at least|some|up to)\s+",
+        "",
+        s.strip(),
+        flags=re.I,
+    )
     return " ".join(re.sub(r"[^\w]", " ", s.casefold()).split())
 
 
@@ -140,7 +145,9 @@ class ExtractiveAnswerer:
             typed = [sp for sp in spans if sp.kind in ("date", "number")]
             if qtype in ("date", "number"):
                 spans = typed
-            q_pos = [m.start() for w in q_words for m in re.finditer(re.escape(w), s.text.casefold())]
+            q_pos = [
+                m.start() for w in q_words for m in re.finditer(re.escape(w), s.text.casefold())
+            ]
             for sp in spans:
                 dist = min((abs(sp.start - p) for p in q_pos), default=60)
                 weight = s.score * (1.0 / (1.0 + dist / 40.0))
@@ -183,8 +190,9 @@ class ExtractiveAnswerer:
         for s in scored:
             if len(quotes) >= self.max_quotes:
                 break
-            if s.score < 0.75 * best or any(q.start == s.start and q.rc.article.doc_id ==
-                                             s.rc.article.doc_id for q in quotes):
+            if s.score < 0.75 * best or any(
+                q.start == s.start and q.rc.article.doc_id == s.rc.article.doc_id for q in quotes
+            ):
                 continue
             quotes.append(s)
 

@@ -14,7 +14,7 @@ import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -62,7 +62,7 @@ class OpenAIChat:
         import openai
 
         try:
-            resp = self._client.chat.completions.create(
+            resp: Any = self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.temperature,
@@ -111,7 +111,7 @@ def parse_llm_output(raw: str) -> tuple[str, str]:
     if not m:
         return "", text
     short = MARKER.sub("", m.group(1)).strip().strip("*").strip()
-    return short, text[m.end():].strip()
+    return short, text[m.end() :].strip()
 
 
 class LLMAnswerer:
@@ -143,7 +143,7 @@ class LLMAnswerer:
     def finish(
         self, raw: str, chunks: Sequence[RetrievedChunk]
     ) -> tuple[str, str, bool, tuple[Citation, ...]]:
-        """Verify the markers of a finished reply and attach quotes: (text, short, abstained, cites)."""
+        """Check a finished reply's markers, attach quotes: (text, short, abstained, cites)."""
         short, body = parse_llm_output(raw)
         if _ABSTAIN.search(body) and not MARKER.search(body):
             return body, "", True, ()
@@ -151,7 +151,10 @@ class LLMAnswerer:
         if not order:
             return (
                 text + "\n\n(The model cited none of the retrieved sources: this answer is "
-                "unverified.)", short, False, ()
+                "unverified.)",
+                short,
+                False,
+                (),
             )
         # For each cited source, the sentence of its chunk closest to the citing sentence.
         citing: dict[int, str] = {}
@@ -168,8 +171,8 @@ class LLMAnswerer:
             vecs = self.embedder.embed([claim] + [c.text for c in cands])
             cw = set(content_words(claim))
             scores = [
-                0.5 * float(np.dot(vecs[0], v)) + 0.5 * (len(cw & set(content_words(c.text)))
-                                                          / max(len(cw), 1))
+                0.5 * float(np.dot(vecs[0], v))
+                + 0.5 * (len(cw & set(content_words(c.text))) / max(len(cw), 1))
                 for c, v in zip(cands, vecs[1:], strict=True)
             ]
             best = cands[int(np.argmax(scores))]

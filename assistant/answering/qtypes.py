@@ -44,27 +44,80 @@ _NAME_RE = re.compile(
 )
 _QUOTED_RE = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
 _TITLE_WORDS = frozenset(
-    "the a an in on at but and or as after before when while this that these those it its "
-    "he she they we his her their our there here if so for with by from of to".split()
+    [
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+        "or",
+        "as",
+        "after",
+        "before",
+        "when",
+        "while",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "his",
+        "her",
+        "their",
+        "our",
+        "there",
+        "here",
+        "if",
+        "so",
+        "for",
+        "with",
+        "by",
+        "from",
+        "of",
+        "to",
+    ]
 )
 
 
 def question_type(question: str) -> QType:
     q = question.casefold()
-    if re.search(r"\b(when|what (date|day|year|month|time)|which (year|month|day|date)|"
-                 r"by when|how soon)\b", q):
+    if re.search(
+        r"\b(when|what (date|day|year|month|time)|which (year|month|day|date)|"
+        r"by when|how soon)\b",
+        q,
+    ):
         return "date"
-    if re.search(r"\b(how (many|much|long|old|far|big|large|tall|often)|what (number|"
-                 r"percentage|share|amount|price|age)|what percent)\b", q):
+    if re.search(
+        r"\b(how (many|much|long|old|far|big|large|tall|often)|what (number|"
+        r"percentage|share|amount|price|age)|what percent)\b",
+        q,
+    ):
         return "number"
-    if re.search(r"\bwhy\b|\bhow (did|does|do|can|could|will|would|is|are|was|were|has|have)\b"
-                 r"|\bwhat (happened|caused|led)\b|\bexplain\b", q):
+    if re.search(
+        r"\bwhy\b|\bhow (did|does|do|can|could|will|would|is|are|was|were|has|have)\b"
+        r"|\bwhat (happened|caused|led)\b|\bexplain\b",
+        q,
+    ):
         return "explain"
-    if re.search(r"\b(who|whom|whose)\b|\bwhich (person|man|woman|leader|official|president|"
-                 r"minister|player|athlete|star|celebrity|singer|actor|actress|author|ceo)\b", q):
+    if re.search(
+        r"\b(who|whom|whose)\b|\bwhich (person|man|woman|leader|official|president|"
+        r"minister|player|athlete|star|celebrity|singer|actor|actress|author|ceo)\b",
+        q,
+    ):
         return "person"
-    if re.search(r"\bwhere\b|\b(which|what) (country|countries|state|city|region|province|"
-                 r"continent|nation|island|area|place|town|capital)\b", q):
+    if re.search(
+        r"\bwhere\b|\b(which|what) (country|countries|state|city|region|province|"
+        r"continent|nation|island|area|place|town|capital)\b",
+        q,
+    ):
         return "place"
     return "entity"
 

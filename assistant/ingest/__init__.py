@@ -5,4 +5,11 @@ from assistant.ingest.cleaning import clean_text
 from assistant.ingest.dates import parse_date
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, RawArticle, read_paths
 
-__all__ = ["SUPPORTED_SUFFIXES", "RawArticle", "build_article", "clean_text", "parse_date", "read_paths"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "RawArticle",
+    "build_article",
+    "clean_text",
+    "parse_date",
+    "read_paths",
+]

@@ -86,7 +86,11 @@ def _is_boilerplate(line: str) -> bool:
         return True
     if n <= 8 and _FURNITURE.search(line) and not _SENTENCE_END.search(line.rstrip(":")):
         return True
-    if n <= 12 and line.endswith(":") and (_FURNITURE.search(line) or _WIDGET.search(line) or _CREDIT_LINE.search(line)):
+    if (
+        n <= 12
+        and line.endswith(":")
+        and (_FURNITURE.search(line) or _WIDGET.search(line) or _CREDIT_LINE.search(line))
+    ):
         return True
     # Menu-like: a short line in capitals (e.g. "LATEST STORIES"), or a lone symbol run.
     letters = [c for c in line if c.isalpha()]

@@ -1,0 +1,32 @@
+# One command per job. `make demo` and `make test` each install first, so a fresh clone
+# needs nothing else.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED ?= ../shared
+QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
+
+.PHONY: install demo test lint eval-seeds eval-rtqa clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch is pinned in pyproject.toml so pip takes the CPU wheel.
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/assistant ingest $(SHARED)/corpus/seeds --list
+	$(VENV)/bin/assistant ask "$(QUESTION)"
+
+lint: install
+	$(VENV)/bin/ruff check assistant tests evals
+	$(VENV)/bin/ruff format --check assistant tests evals
+	$(VENV)/bin/mypy assistant
+
+test: install lint
+	$(VENV)/bin/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports

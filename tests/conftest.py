@@ -1,0 +1,114 @@
+"""Shared fixtures. Tests may only talk to 127.0.0.1/::1: any other connection fails loudly."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# No user configuration may leak into tests (an exported key would switch answerers).
+for _var in list(os.environ):
+    if _var.startswith("ASSISTANT_") or _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        del os.environ[_var]
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+RTQA = SHARED / "bench" / "rtqa"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+_real_connect = socket.socket.connect
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return isinstance(address, str | bytes)  # unix sockets are local
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise OSError(f"tests may only connect to loopback, not {address!r}")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        pytest.fail(f"seed articles not found at {SEEDS}: ../shared must sit beside the repo")
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real bundled MiniLM, loaded once per test session."""
+    from assistant.config import Settings
+    from assistant.embeddings import make_embedder
+
+    return make_embedder(Settings())
+
+
+@pytest.fixture
+def make_assistant(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+    """Factory for an Assistant on a fresh embedded store under tmp_path."""
+    from assistant import Assistant
+
+    def factory(**overrides):  # type: ignore[no-untyped-def]
+        overrides.setdefault("store", tmp_path / "store")
+        return Assistant(embedder=embedder, **overrides)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def seeds_assistant(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir):  # type: ignore[no-untyped-def]
+    """An Assistant with the five seed articles indexed (shared, read-only use)."""
+    from assistant import Assistant
+
+    a = Assistant(
+        store=tmp_path_factory.mktemp("seeds-store"), embedder=embedder, answerer="extractive"
+    )
+    report = a.ingest([seeds_dir])
+    assert report.added == 5 and report.ok
+    return a
+
+
+@pytest.fixture
+def write_files(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write {relative name: str | bytes} under tmp_path/articles and return that folder."""
+
+    def writer(files: dict[str, str | bytes], folder: str = "articles") -> Path:
+        root = tmp_path / folder
+        for name, content in files.items():
+            p = root / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            else:
+                p.write_text(content, encoding="utf-8")
+        return root
+
+    return writer
+
+
+@pytest.fixture
+def no_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    yield
