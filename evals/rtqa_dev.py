@@ -23,9 +23,7 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "r
 
 def norm(s: str) -> str:
     s = unicodedata.normalize("NFKC", s).casefold()
-    return " ".join(
-        "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in s).split()
-    )
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in s).split())
 
 
 def contains(response: str, answer: str) -> bool:
@@ -44,14 +42,18 @@ def main() -> None:
     base = Assistant(store=args.store, answerer="extractive")
     t = time.perf_counter()
     rep = base.ingest([args.corpus], progress=True)
-    print(f"ingest: {rep.added} added, {rep.unchanged} unchanged, {rep.failed} failed, "
-          f"{rep.chunks_embedded} chunks embedded in {time.perf_counter() - t:.1f}s")
+    print(
+        f"ingest: {rep.added} added, {rep.unchanged} unchanged, {rep.failed} failed, "
+        f"{rep.chunks_embedded} chunks embedded in {time.perf_counter() - t:.1f}s"
+    )
     rows = []
     for mode in args.modes.split(","):
-        a = Assistant(store=args.store, answerer="extractive", retrieval_mode=mode,
-                      embedder=base.embedder)
-        stats: dict[str, list[float]] = {k: [] for k in (
-            "hit2", "hit5", "mrr10", "text", "short", "cite", "abstain", "lat")}
+        a = Assistant(
+            store=args.store, answerer="extractive", retrieval_mode=mode, embedder=base.embedder
+        )
+        stats: dict[str, list[float]] = {
+            k: [] for k in ("hit2", "hit5", "mrr10", "text", "short", "cite", "abstain", "lat")
+        }
         dump = []
         for q in qs:
             if q.get("needs_choices"):
@@ -72,10 +74,19 @@ def main() -> None:
             stats["text"].append(float(not ans.abstained and contains(ans.text, q["answer"])))
             stats["short"].append(float(not ans.abstained and contains(ans.short, q["answer"])))
             stats["cite"].append(float(any(c.doc_id in gold for c in ans.citations)))
-            dump.append({"q": q["question"], "gold": q["answer"], "short": ans.short,
-                         "abstained": ans.abstained, "rank": rank, "text": ans.text[:400]})
-        row = {k: (statistics.mean(v) if v else float("nan")) for k, v in stats.items()
-               if k != "lat"}
+            dump.append(
+                {
+                    "q": q["question"],
+                    "gold": q["answer"],
+                    "short": ans.short,
+                    "abstained": ans.abstained,
+                    "rank": rank,
+                    "text": ans.text[:400],
+                }
+            )
+        row = {
+            k: (statistics.mean(v) if v else float("nan")) for k, v in stats.items() if k != "lat"
+        }
         row["p50_ms"] = statistics.median(stats["lat"]) * 1000
         row["mode"] = mode
         rows.append(row)
@@ -84,9 +95,11 @@ def main() -> None:
     print("| mode | hit@2 | hit@5 | MRR@10 | text acc | short acc | cite acc | abstain | p50 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['mode']} | {r['hit2']:.2f} | {r['hit5']:.2f} | {r['mrr10']:.2f} | "
-              f"{r['text']:.2f} | {r['short']:.2f} | {r['cite']:.2f} | {r['abstain']:.2f} | "
-              f"{r['p50_ms']:.0f} |")
+        print(
+            f"| {r['mode']} | {r['hit2']:.2f} | {r['hit5']:.2f} | {r['mrr10']:.2f} | "
+            f"{r['text']:.2f} | {r['short']:.2f} | {r['cite']:.2f} | {r['abstain']:.2f} | "
+            f"{r['p50_ms']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

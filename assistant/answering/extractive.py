@@ -24,8 +24,9 @@ from assistant.answering.qtypes import (
     candidate_spans,
     date_specificity,
     question_type,
+    wants_title,
 )
-from assistant.answering.sentences import content_words, split_sentences
+from assistant.answering.sentences import STOPWORDS, content_words, split_sentences
 from assistant.embeddings import Embedder
 from assistant.types import Citation, RetrievedChunk
 
@@ -57,6 +58,18 @@ class Draft:
     abstained: bool
     citations: tuple[Citation, ...]
     best_score: float
+
+
+def proper_nouns(question: str) -> list[str]:
+    """Capitalised words of a question, except its first word ("When", "Who")."""
+    toks = re.findall(r"[A-Za-z][\w'’]*", question)
+    return [t for t in toks[1:] if t[0].isupper() and t.casefold() not in STOPWORDS]
+
+
+def covers(sentence: str, names: Sequence[str]) -> bool:
+    """Every name occurs in the sentence (Russia/Russian match on a shared stem)."""
+    low = sentence.casefold()
+    return all(n.casefold()[: max(4, len(n) - 3)] in low for n in names)
 
 
 def _norm_value(s: str) -> str:
@@ -137,9 +150,14 @@ class ExtractiveAnswerer:
     def _short(self, question: str, qtype: QType, top: Sequence[ScoredSentence]) -> tuple[str, int]:
         if qtype == "explain" or not top:
             return "", -1
+        if qtype in ("date", "number"):
+            # A date or number only answers if its sentence is about the same named things.
+            names = proper_nouns(question)
+            top = [s for s in top if covers(s.text, names)]
         q_words = set(content_words(question))
         votes: dict[str, float] = defaultdict(float)
         first: dict[str, tuple[Span, int]] = {}
+        title_q = wants_title(question)
         for i, s in enumerate(top):
             spans = candidate_spans(s.text, qtype, q_words)
             typed = [sp for sp in spans if sp.kind in ("date", "number")]
@@ -154,7 +172,7 @@ class ExtractiveAnswerer:
                 if sp.kind == "name":
                     weight *= 1.6 if qtype in ("person", "place", "entity") else 1.0
                 elif sp.kind == "quoted":
-                    weight *= 1.5
+                    weight *= 3.0 if title_q else 1.5
                 elif sp.kind == "phrase":
                     weight *= 0.7
                 elif sp.kind == "date":
@@ -182,6 +200,10 @@ class ExtractiveAnswerer:
         best = scored[0].score
         top = [s for s in scored[:6] if s.score >= 0.85 * best]
         short, idx = self._short(question, qtype, top)
+        if qtype in ("date", "number") and not short:
+            # A "when" question whose best evidence states no date is not answered by it,
+            # however close the topic (e.g. the right border, but no withdrawal date).
+            return Draft(abstention_text(question), "", True, (), best)
 
         # The sentences to quote: the one holding the short answer first, then the best others.
         quotes: list[ScoredSentence] = []

@@ -8,7 +8,14 @@ from typing import Literal
 
 from assistant.answering.sentences import STOPWORDS, stem
 
-__all__ = ["QType", "Span", "candidate_spans", "date_specificity", "question_type"]
+__all__ = [
+    "QType",
+    "Span",
+    "candidate_spans",
+    "date_specificity",
+    "question_type",
+    "wants_title",
+]
 
 QType = Literal["date", "number", "person", "place", "explain", "entity"]
 
@@ -38,11 +45,22 @@ _NUMBER_RE = re.compile(
     r"(?:[ -](?!of\b|in\b|and\b|the\b|to\b|a\b)[a-z][a-z-]+)?",
     re.IGNORECASE,
 )
-_CAP = r"(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
+_CAP = r"(?<![\w'’])(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
 _NAME_RE = re.compile(
     rf"{_CAP}(?:\s+(?:(?:of|the|de|del|da|la|le|von|van|al|bin|and|for|on)\s+)?{_CAP})*"
 )
 _QUOTED_RE = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
+_CALENDAR = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+)
+# Capitalised only because they open a sentence: never an answer on their own.
+_OPENERS = frozenset(
+    ["still", "meanwhile", "however", "now", "today", "yesterday", "tomorrow", "earlier", "later", "also", "instead", "despite", "although", "though", "yet", "since", "because", "while", "after", "before", "during", "many", "most", "some", "several", "few", "more", "other", "others", "another", "one", "two", "three", "four", "five", "first", "last", "next", "new"]
+)
+_SHOW_Q = re.compile(
+    r"(show|series|movie|film|song|album|book|novel|play|game|musical|documentary|title)\b",
+    re.IGNORECASE,
+)
 _TITLE_WORDS = frozenset(
     [
         "the",
@@ -161,8 +179,22 @@ def candidate_spans(sentence: str, qtype: QType, question_stems: set[str]) -> li
             spans.append(Span(m.group(0), m.start(), m.end(), "quoted"))
     for m in _NAME_RE.finditer(sentence):
         text, start = _strip_leading_function_words(m.group(0), m.start())
-        if text.casefold() in _TITLE_WORDS or not novel(text):
+        text = re.sub(r"['’]s?$", "", text)  # possessive: "Italy’s" -> "Italy"
+        toks = text.split()
+        # Weekdays and months are dates, not names; drop them from the ends of a name.
+        while toks and toks[-1].casefold().strip(".,") in _CALENDAR:
+            toks.pop()
+        while toks and toks[0].casefold().strip(".,") in _CALENDAR:
+            start += len(toks[0]) + 1
+            toks.pop(0)
+        text = " ".join(toks)
+        if not text or text.casefold() in _TITLE_WORDS or not novel(text):
             continue
+        if len(toks) == 1 and (toks[0].casefold() in _OPENERS or toks[0].endswith("ly")):
+            continue
+        letters = [c for c in text if c.isalpha()]
+        if len(letters) > 4 and all(c.isupper() for c in letters) and start == 0:
+            continue  # a dateline such as "WASHINGTON", not the answer
         spans.append(Span(text, start, start + len(text), "name"))
     if qtype in ("entity", "place", "person"):
         # Lower-case noun phrases ("climate change", "baby wipes"): runs of content words.
@@ -193,3 +225,8 @@ def date_specificity(text: str) -> float:
     if has_year and re.search(_MONTH, text):
         return 0.75
     return 0.5
+
+
+def wants_title(question: str) -> bool:
+    """Questions about a show, film, book... are usually answered by a quoted title."""
+    return bool(_SHOW_Q.search(question))
