@@ -88,7 +88,9 @@ def main() -> None:
             ref = v
         cos = float(np.mean(np.sum(v * ref, axis=1)))
         nn_ref, nn = top10(ref), top10(v)
-        overlap = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(nn_ref, nn)]))
+        overlap = float(
+            np.mean([len(set(a) & set(b)) / 10 for a, b in zip(nn_ref, nn, strict=True)])
+        )
         results[label] = {
             "chunks_per_s": len(texts) / dt,
             "cosine_to_fp32": cos,

@@ -38,7 +38,8 @@ def main() -> None:
     ap.add_argument("--modes", default="hybrid,dense,bm25")
     ap.add_argument("--dump", default="")
     args = ap.parse_args()
-    qs = [json.loads(line) for line in open(args.questions, encoding="utf-8")]
+    lines = Path(args.questions).read_text(encoding="utf-8").splitlines()
+    qs = [json.loads(line) for line in lines if line.strip()]
     base = Assistant(store=args.store, answerer="extractive")
     t = time.perf_counter()
     rep = base.ingest([args.corpus], progress=True)

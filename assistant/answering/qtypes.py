@@ -51,11 +51,71 @@ _NAME_RE = re.compile(
 )
 _QUOTED_RE = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
 _CALENDAR = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 # Capitalised only because they open a sentence: never an answer on their own.
 _OPENERS = frozenset(
-    ["still", "meanwhile", "however", "now", "today", "yesterday", "tomorrow", "earlier", "later", "also", "instead", "despite", "although", "though", "yet", "since", "because", "while", "after", "before", "during", "many", "most", "some", "several", "few", "more", "other", "others", "another", "one", "two", "three", "four", "five", "first", "last", "next", "new"]
+    [
+        "still",
+        "meanwhile",
+        "however",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "earlier",
+        "later",
+        "also",
+        "instead",
+        "despite",
+        "although",
+        "though",
+        "yet",
+        "since",
+        "because",
+        "while",
+        "after",
+        "before",
+        "during",
+        "many",
+        "most",
+        "some",
+        "several",
+        "few",
+        "more",
+        "other",
+        "others",
+        "another",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "first",
+        "last",
+        "next",
+        "new",
+    ]
 )
 _SHOW_Q = re.compile(
     r"(show|series|movie|film|song|album|book|novel|play|game|musical|documentary|title)\b",
