@@ -21,8 +21,8 @@ demo: install
 	$(VENV)/bin/assistant ask "$(QUESTION)"
 
 lint: install
-	$(VENV)/bin/ruff check assistant tests evals
-	$(VENV)/bin/ruff format --check assistant tests evals
+	$(VENV)/bin/ruff check assistant tests evals benchmarks
+	$(VENV)/bin/ruff format --check assistant tests evals benchmarks
 	$(VENV)/bin/mypy assistant
 
 test: install lint

@@ -26,6 +26,7 @@ from assistant.answering.qtypes import (
     question_type,
     wants_title,
 )
+from assistant.answering.places import is_known_place
 from assistant.answering.sentences import STOPWORDS, content_words, split_sentences
 from assistant.embeddings import Embedder
 from assistant.types import Citation, RetrievedChunk
@@ -171,6 +172,11 @@ class ExtractiveAnswerer:
                 weight = s.score * (1.0 / (1.0 + dist / 40.0))
                 if sp.kind == "name":
                     weight *= 1.6 if qtype in ("person", "place", "entity") else 1.0
+                    ntok = len(sp.text.split())
+                    if qtype == "place" and is_known_place(sp.text):
+                        weight *= 2.5
+                    elif qtype == "person" and 2 <= ntok <= 3 and not is_known_place(sp.text):
+                        weight *= 1.5
                 elif sp.kind == "quoted":
                     weight *= 3.0 if title_q else 1.5
                 elif sp.kind == "phrase":
