@@ -131,7 +131,18 @@ def ingest_paths(
             bar.close()
 
         removed = 0
-        if prune:
+        # A JSONL file (or line) that failed hides which articles it holds: pruning then
+        # could delete articles that still exist, so we keep everything and say why.
+        jsonl_unknown = any(
+            f.doc_id is None and f.path.rsplit(":", 1)[0].lower().endswith(".jsonl")
+            for f in failures
+        )
+        if prune and jsonl_unknown:
+            logger.warning(
+                "not pruning: a JSONL file or line could not be read, so the articles it "
+                "holds are unknown; fix it and run ingest --prune again"
+            )
+        elif prune:
             for doc_id, info in existing.items():
                 if info.origin in origins and doc_id not in seen:
                     store.delete_article(doc_id)

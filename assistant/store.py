@@ -355,6 +355,21 @@ class Store:
             )
         return hits
 
+    def dense_articles(
+        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[str]:
+        """Doc ids of the articles whose mean chunk vector is nearest to `embedding`."""
+        try:
+            res = self._articles.query(
+                query_embeddings=[embedding.tolist()],
+                n_results=k,
+                where=where,
+                include=["metadatas"],
+            )
+        except Exception as exc:
+            raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
+        return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0]]
+
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkHit]:
         if not chunk_ids:
             return {}

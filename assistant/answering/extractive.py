@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.citations import make_citation
+from assistant.answering.places import is_known_place
 from assistant.answering.qtypes import (
     QType,
     Span,
@@ -26,7 +27,6 @@ from assistant.answering.qtypes import (
     question_type,
     wants_title,
 )
-from assistant.answering.places import is_known_place
 from assistant.answering.sentences import STOPWORDS, content_words, split_sentences
 from assistant.embeddings import Embedder
 from assistant.types import Citation, RetrievedChunk

@@ -230,7 +230,11 @@ def read_paths(
             root = path.resolve()
             for f in _iter_files(path):
                 if f.is_symlink() and not f.exists():
-                    yield IngestFailure(path=str(f), reason="broken symbolic link")
+                    yield IngestFailure(
+                        path=str(f),
+                        reason="broken symbolic link",
+                        doc_id=f.relative_to(path).as_posix(),
+                    )
                     continue
                 rel = f.relative_to(path).as_posix()
                 yield from _read_file(f, rel, str(root), max_bytes)

@@ -1,0 +1,128 @@
+"""`assistant eval SUITE`: run a suite, print tables, write reports, gate on thresholds.
+
+Wire into assistant/cli.py's build_parser: `add_eval_parser(sub)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_eval_parser", "cmd_eval", "print_comparison", "print_report"]
+
+_RTQA = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "rtqa"
+
+
+def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the `eval` subcommand to an argparse subparsers object."""
+    sp: argparse.ArgumentParser = subparsers.add_parser(
+        "eval",
+        help="run an evaluation suite (exit 1 when a threshold is not met)",
+        description="Run an evaluation suite: a YAML file (see evals/README.md) or `rtqa`.",
+    )
+    sp.add_argument("suite", help="suite YAML path, or `rtqa` for the rtqa benchmark")
+    sp.add_argument("--store", help="store folder to ingest into and reuse (default: temporary)")
+    sp.add_argument("--out", help="folder for report.json, report.md and report.html")
+    sp.add_argument("--compare", metavar="OLD_REPORT.json", help="show deltas against a report")
+    sp.add_argument(
+        "--config",
+        dest="configs",
+        action="append",
+        metavar="NAME",
+        help="run only this config of the suite (repeatable)",
+    )
+    sp.add_argument(
+        "--corpus",
+        default=str(_RTQA / "corpus_small.jsonl"),
+        help="rtqa: corpus JSONL (default: ../shared/bench/rtqa/corpus_small.jsonl)",
+    )
+    sp.add_argument(
+        "--questions",
+        default=str(_RTQA / "dev.jsonl"),
+        help="rtqa: questions JSONL (default: ../shared/bench/rtqa/dev.jsonl)",
+    )
+    sp.set_defaults(func=cmd_eval)
+    return sp
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from assistant.evals.runner import run_suite
+    from assistant.evals.suite import load_rtqa
+
+    console = Console()
+    suite: Any = args.suite
+    configs = args.configs
+    if args.suite == "rtqa":
+        rtqa_configs = {m: {"retrieval_mode": m} for m in ("hybrid", "dense", "bm25")}
+        suite = load_rtqa(args.corpus, args.questions, configs=rtqa_configs)
+        configs = configs or ["hybrid"]
+    with console.status("running the suite…"):
+        report = run_suite(
+            suite, store=args.store, out=args.out, configs=configs, compare=args.compare
+        )
+    print_report(report, console)
+    if report.comparison is not None:
+        print_comparison(report.comparison, console)
+    if args.out:
+        console.print(f"Reports written to {args.out}/report.{{json,md,html}}")
+    if not report.passed:
+        console.print("[red bold]Threshold(s) not met: failing.[/red bold]")
+        return 1
+    return 0
+
+
+def print_report(report: Any, console: Any) -> None:
+    from rich.table import Table
+
+    from assistant.evals.report import SUMMARY, fmt
+
+    t = Table(title=f"{report.suite}: {report.n_questions} questions")
+    for col in ("config", "answerer", *SUMMARY):
+        t.add_column(col, justify="left" if col in ("config", "answerer") else "right")
+    for name, c in report.configs.items():
+        t.add_row(name, c.answer_mode, *(fmt(m, c.metrics.get(m)) for m in SUMMARY))
+    console.print(t)
+    for name, c in report.configs.items():
+        bt = Table(title=f"by question type: {name}")
+        for col in ("type", "n", *SUMMARY):
+            bt.add_column(col, justify="left" if col == "type" else "right")
+        for qt, ms in c.by_type.items():
+            bt.add_row(qt, str(int(ms.get("n") or 0)), *(fmt(m, ms.get(m)) for m in SUMMARY))
+        console.print(bt)
+    if report.skipped:
+        console.print(f"skipped: {report.skipped}")
+    for ch in report.checks:
+        mark = "[green]pass[/green]" if ch.passed else "[red]FAIL[/red]"
+        console.print(
+            f"{mark} {ch.config} {ch.key} {ch.kind} {fmt(ch.metric, ch.bound)}"
+            f" (got {fmt(ch.metric, ch.value)})"
+        )
+
+
+def print_comparison(cmp: Any, console: Any) -> None:
+    from rich.table import Table
+
+    from assistant.evals.report import fmt, fmt_delta
+
+    t = Table(title=f"change since {cmp.old_label}")
+    for col in ("config", "scope", "metric", "old", "new", "delta"):
+        t.add_column(col)
+    for d in cmp.deltas:
+        if d.improved is None:
+            continue
+        style = "green" if d.improved else "red"
+        t.add_row(
+            d.config,
+            d.scope,
+            d.metric,
+            fmt(d.metric, d.old),
+            fmt(d.metric, d.new),
+            f"[{style}]{fmt_delta(d)}[/{style}]",
+        )
+    console.print(t)
+    for name, ids in cmp.newly_wrong.items():
+        if ids:
+            console.print(f"[red]newly wrong in {name}:[/red] {', '.join(ids)}")

@@ -1,0 +1,280 @@
+"""Per-question scores and their aggregates. No judge model: string matching and ids only."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate, Recall
+from pydantic import BaseModel, ConfigDict
+
+from assistant.evals.suite import QTYPES, Question, contains
+from assistant.types import Answer, Article
+
+__all__ = [
+    "METRICS",
+    "CitationRecord",
+    "QuestionResult",
+    "aggregate",
+    "answer_correct",
+    "by_type",
+    "citation_scores",
+    "higher_is_better",
+    "percentile",
+    "quote_validity",
+    "retrieval_scores",
+    "score_question",
+]
+
+# Every aggregate metric, in report order. `accuracy`: acc_short on answerable questions and
+# abstaining on abstain ones. latency_* are milliseconds (lower is better).
+METRICS: tuple[str, ...] = (
+    "accuracy",
+    "hit@1",
+    "hit@2",
+    "hit@5",
+    "mrr@10",
+    "recall@5",
+    "acc_short",
+    "acc_text",
+    "cite_precision",
+    "cite_recall",
+    "quote_valid",
+    "abstain_precision",
+    "abstain_recall",
+    "abstain_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+def higher_is_better(metric: str) -> bool:
+    return not metric.startswith("latency")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CitationRecord(_Frozen):
+    number: int
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    valid: bool
+    expected: bool
+
+
+class QuestionResult(_Frozen):
+    """Everything the report shows about one question under one config."""
+
+    id: str
+    type: str
+    question: str
+    standalone_question: str
+    as_of: str | None
+    history: tuple[tuple[str, str], ...] = ()
+    answers: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    text: str
+    short: str
+    abstained: bool
+    citations: tuple[CitationRecord, ...] = ()
+    retrieved: tuple[str, ...] = ()
+    latency_ms: float
+    # metric -> 0..1, or None where the metric does not apply to this question.
+    scores: dict[str, float | None]
+    correct: bool
+    why: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- single-question pieces
+
+
+def _llama_score(metric: Any, expected: Sequence[str], retrieved: Sequence[str]) -> float:
+    # llama-index raises on empty retrieved lists; nothing retrieved is simply a miss.
+    if not retrieved:
+        return 0.0
+    return float(metric.compute(expected_ids=list(expected), retrieved_ids=list(retrieved)).score)
+
+
+def retrieval_scores(expected: Sequence[str], order: Sequence[str]) -> dict[str, float | None]:
+    """Document-level hit@1/2/5, MRR@10 and recall@5 of a ranked list of doc ids."""
+    if not expected:
+        return {"hit@1": None, "hit@2": None, "hit@5": None, "mrr@10": None, "recall@5": None}
+    hit = HitRate()
+    return {
+        "hit@1": _llama_score(hit, expected, order[:1]),
+        "hit@2": _llama_score(hit, expected, order[:2]),
+        "hit@5": _llama_score(hit, expected, order[:5]),
+        "mrr@10": _llama_score(MRR(), expected, order[:10]),
+        "recall@5": _llama_score(Recall(), expected, order[:5]),
+    }
+
+
+def answer_correct(response: str, answers: Sequence[str], all_of: Sequence[str]) -> bool:
+    """Any one of `answers` (when given) and every one of `all_of`, as whole normalised words."""
+    any_ok = not answers or any(contains(response, a) for a in answers)
+    return any_ok and all(contains(response, a) for a in all_of)
+
+
+def citation_scores(
+    cited: Sequence[str], expected: Sequence[str]
+) -> tuple[float | None, float | None]:
+    """(precision, recall) of the distinct cited doc ids against the expected ones."""
+    c, e = set(cited), set(expected)
+    if not e:
+        return None, None
+    precision = len(c & e) / len(c) if c else None
+    return precision, len(c & e) / len(e)
+
+
+def quote_validity(answer: Answer, articles: Mapping[str, Article]) -> list[bool]:
+    """One flag per citation: its quote is exactly the article text at [start:end]."""
+    flags = []
+    for c in answer.citations:
+        art = articles.get(c.doc_id)
+        flags.append(art is not None and art.text[c.start : c.end] == c.quote)
+    return flags
+
+
+def score_question(
+    q: Question,
+    answer: Answer,
+    *,
+    retrieved: Sequence[str],
+    articles: Mapping[str, Article],
+    latency_ms: float,
+    history: Sequence[tuple[str, str]] = (),
+) -> QuestionResult:
+    """Score one answer, and say in words why it is wrong when it is."""
+    why: list[str] = []
+    scores: dict[str, float | None] = dict(retrieval_scores(q.sources, retrieved))
+    valid = quote_validity(answer, articles)
+    cited = [c.doc_id for c in answer.citations]
+    scores["quote_valid"] = (sum(valid) / len(valid)) if valid else None
+    scores["abstained"] = float(answer.abstained)
+    if q.answerable:
+        ok_short = not answer.abstained and answer_correct(answer.short, q.answers, q.all_of)
+        ok_text = not answer.abstained and answer_correct(answer.text, q.answers, q.all_of)
+        scores["acc_short"], scores["acc_text"] = float(ok_short), float(ok_text)
+        precision, recall = citation_scores(cited, q.sources)
+        scores["cite_precision"], scores["cite_recall"] = precision, recall
+        correct = ok_short
+        if answer.abstained:
+            why.append("abstained on an answerable question")
+        elif not ok_short:
+            want = _describe(q.answers, q.all_of)
+            where = "but the full text does" if ok_text else "nor does the full text"
+            why.append(f"short answer {answer.short!r} does not contain {want}, {where}")
+        if q.sources and scores["hit@5"] == 0.0:
+            why.append(f"no expected source in the top 5 retrieved ({', '.join(retrieved[:5])})")
+        if recall is not None and recall < 1.0 and not answer.abstained:
+            missing = sorted(set(q.sources) - set(cited))
+            why.append(f"expected source(s) not cited: {', '.join(missing)}")
+        if precision is not None and precision < 1.0:
+            extra = sorted(set(cited) - set(q.sources))
+            why.append(f"cited unexpected source(s): {', '.join(extra)}")
+    else:
+        scores.update(acc_short=None, acc_text=None, cite_precision=None, cite_recall=None)
+        correct = answer.abstained
+        if not answer.abstained:
+            why.append(f"answered an unanswerable question: {answer.short or answer.text[:80]!r}")
+    bad = [answer.citations[i].number for i, ok in enumerate(valid) if not ok]
+    if bad:
+        why.append(f"quote of citation(s) {bad} is not the article text at [start:end]")
+    records = tuple(
+        CitationRecord(
+            number=c.number,
+            doc_id=c.doc_id,
+            quote=c.quote,
+            start=c.start,
+            end=c.end,
+            valid=ok,
+            expected=c.doc_id in q.sources,
+        )
+        for c, ok in zip(answer.citations, valid, strict=True)
+    )
+    return QuestionResult(
+        id=q.id,
+        type=q.type,
+        question=q.question,
+        standalone_question=answer.standalone_question,
+        as_of=q.as_of,
+        history=tuple(history),
+        answers=q.answers,
+        all_of=q.all_of,
+        sources=q.sources,
+        text=answer.text,
+        short=answer.short,
+        abstained=answer.abstained,
+        citations=records,
+        retrieved=tuple(retrieved[:10]),
+        latency_ms=latency_ms,
+        scores=scores,
+        correct=correct,
+        why=tuple(why),
+    )
+
+
+def _describe(answers: Sequence[str], all_of: Sequence[str]) -> str:
+    parts = []
+    if answers:
+        parts.append("any of " + ", ".join(repr(a) for a in answers))
+    if all_of:
+        parts.append("all of " + ", ".join(repr(a) for a in all_of))
+    return " and ".join(parts)
+
+
+# ---------------------------------------------------------------- aggregates
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Linear-interpolated percentile (numpy's default), NaN for no values."""
+    if not values:
+        return math.nan
+    xs = sorted(values)
+    pos = (len(xs) - 1) * pct / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    xs = [v for v in values if v is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    """Mean of each per-question score where it applies, abstention P/R and latency p50/p95.
+
+    None means the metric had no question to apply to (e.g. no citations at all).
+    """
+    out: dict[str, float | None] = {}
+    for m in ("hit@1", "hit@2", "hit@5", "mrr@10", "recall@5", "acc_short", "acc_text"):
+        out[m] = _mean(r.scores.get(m) for r in results)
+    for m in ("cite_precision", "cite_recall"):
+        out[m] = _mean(r.scores.get(m) for r in results)
+    # Quote validity is counted per citation, so an answer with 3 citations weighs 3.
+    flags = [c.valid for r in results for c in r.citations]
+    out["quote_valid"] = sum(flags) / len(flags) if flags else None
+    tp = sum(1 for r in results if r.abstained and r.type == "abstain")
+    predicted = sum(1 for r in results if r.abstained)
+    actual = sum(1 for r in results if r.type == "abstain")
+    out["abstain_precision"] = tp / predicted if predicted else None
+    out["abstain_recall"] = tp / actual if actual else None
+    out["abstain_rate"] = predicted / len(results) if results else None
+    lat = [r.latency_ms for r in results]
+    out["latency_p50_ms"] = percentile(lat, 50) if lat else None
+    out["latency_p95_ms"] = percentile(lat, 95) if lat else None
+    out["accuracy"] = sum(r.correct for r in results) / len(results) if results else None
+    out["n"] = float(len(results))
+    return out
+
+
+def by_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | None]]:
+    """`aggregate` per question type, in the suite format's type order."""
+    types = [t for t in QTYPES if any(r.type == t for r in results)]
+    return {t: aggregate([r for r in results if r.type == t]) for t in types}

@@ -1,0 +1,321 @@
+"""The `Report` of a suite run: result models, threshold gates, comparison, JSON and Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.errors import ConfigError
+from assistant.evals.metrics import METRICS, QuestionResult, higher_is_better
+
+__all__ = [
+    "Comparison",
+    "ConfigResult",
+    "Delta",
+    "Report",
+    "ThresholdCheck",
+    "check_thresholds",
+    "compare",
+    "fmt",
+    "parse_gate",
+    "to_markdown",
+]
+
+# The columns of the summary tables (terminal, Markdown, HTML): the full list is in report.json.
+SUMMARY: tuple[str, ...] = (
+    "accuracy",
+    "hit@1",
+    "hit@5",
+    "mrr@10",
+    "acc_short",
+    "acc_text",
+    "cite_precision",
+    "cite_recall",
+    "quote_valid",
+    "abstain_precision",
+    "abstain_recall",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConfigResult(_Frozen):
+    name: str
+    settings: dict[str, Any]
+    metrics: dict[str, float | None]
+    by_type: dict[str, dict[str, float | None]]
+    questions: tuple[QuestionResult, ...]
+    answer_mode: str = ""
+    ingest_seconds: float | None = None
+
+
+class ThresholdCheck(_Frozen):
+    config: str
+    key: str
+    metric: str
+    qtype: str | None
+    bound: float
+    kind: str = Field(description="min or max")
+    value: float | None
+    passed: bool
+
+
+class Delta(_Frozen):
+    config: str
+    scope: str = Field(description="'overall' or a question type")
+    metric: str
+    old: float | None
+    new: float | None
+    delta: float | None
+    improved: bool | None
+
+
+class Comparison(_Frozen):
+    old_label: str
+    new_label: str
+    deltas: tuple[Delta, ...]
+    # Questions right in the old run and wrong in the new one (config -> ids), and vice versa.
+    newly_wrong: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    newly_right: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @property
+    def regressions(self) -> list[Delta]:
+        return [d for d in self.deltas if d.improved is False]
+
+
+class Report(_Frozen):
+    suite: str
+    suite_path: str | None = None
+    created: str
+    corpus: tuple[str, ...]
+    n_questions: int
+    skipped: dict[str, int] = Field(default_factory=dict)
+    configs: dict[str, ConfigResult]
+    checks: tuple[ThresholdCheck, ...] = ()
+    comparison: Comparison | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=1)
+
+    @classmethod
+    def load(cls, source: str | Path | Mapping[str, Any] | Report) -> Report:
+        if isinstance(source, Report):
+            return source
+        if isinstance(source, Mapping):
+            return cls.model_validate(dict(source))
+        try:
+            return cls.model_validate_json(Path(source).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read report {source}: {exc}") from exc
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- gates
+
+_GATE = re.compile(r"^(?P<metric>[a-z0-9_@]+)(?:\[(?P<qtype>[a-z]+)\])?$")
+
+
+def parse_gate(key: str) -> tuple[str, str | None]:
+    """`acc_short` -> ("acc_short", None); `acc_short[fact]` -> ("acc_short", "fact")."""
+    m = _GATE.match(key.strip())
+    if not m or m["metric"] not in METRICS:
+        raise ConfigError(f"unknown threshold {key!r}: metrics are {', '.join(METRICS)}")
+    return m["metric"], m["qtype"]
+
+
+def check_thresholds(result: ConfigResult, gates: Mapping[str, float]) -> list[ThresholdCheck]:
+    """A minimum for each metric (a maximum for latency); a metric with no value fails."""
+    checks = []
+    for key, bound in gates.items():
+        metric, qtype = parse_gate(key)
+        source = result.metrics if qtype is None else result.by_type.get(qtype, {})
+        value = source.get(metric)
+        upper = not higher_is_better(metric)
+        ok = value is not None and (value <= bound if upper else value >= bound)
+        checks.append(
+            ThresholdCheck(
+                config=result.name,
+                key=key,
+                metric=metric,
+                qtype=qtype,
+                bound=bound,
+                kind="max" if upper else "min",
+                value=value,
+                passed=ok,
+            )
+        )
+    return checks
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def _delta(config: str, scope: str, metric: str, old: Any, new: Any) -> Delta:
+    o = None if old is None or _nan(old) else float(old)
+    n = None if new is None or _nan(new) else float(new)
+    d = None if o is None or n is None else n - o
+    # Latency jitters: only a change over 10% counts as better or worse.
+    if d is None or d == 0:
+        improved = None
+    elif not higher_is_better(metric):
+        improved = None if abs(d) <= 0.1 * max(abs(o or 0.0), 1e-9) else d < 0
+    else:
+        improved = d > 0
+    return Delta(
+        config=config, scope=scope, metric=metric, old=o, new=n, delta=d, improved=improved
+    )
+
+
+def _nan(x: Any) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+def compare(
+    old: str | Path | Mapping[str, Any] | Report, new: str | Path | Mapping[str, Any] | Report
+) -> Comparison:
+    """Metric deltas (overall and per type) of the configs both reports ran."""
+    a, b = Report.load(old), Report.load(new)
+    deltas: list[Delta] = []
+    newly_wrong: dict[str, tuple[str, ...]] = {}
+    newly_right: dict[str, tuple[str, ...]] = {}
+    for name, nc in b.configs.items():
+        oc = a.configs.get(name)
+        if oc is None:
+            continue
+        for m in METRICS:
+            deltas.append(_delta(name, "overall", m, oc.metrics.get(m), nc.metrics.get(m)))
+        for t, ms in nc.by_type.items():
+            om = oc.by_type.get(t, {})
+            for m in METRICS:
+                deltas.append(_delta(name, t, m, om.get(m), ms.get(m)))
+        before = {q.id: q.correct for q in oc.questions}
+        newly_wrong[name] = tuple(q.id for q in nc.questions if before.get(q.id) and not q.correct)
+        newly_right[name] = tuple(
+            q.id for q in nc.questions if before.get(q.id) is False and q.correct
+        )
+    return Comparison(
+        old_label=a.created,
+        new_label=b.created,
+        deltas=tuple(d for d in deltas if d.old is not None or d.new is not None),
+        newly_wrong=newly_wrong,
+        newly_right=newly_right,
+    )
+
+
+# ---------------------------------------------------------------- text renderings
+
+
+def fmt(metric: str, value: float | None) -> str:
+    if value is None or _nan(value):
+        return "–"
+    return f"{value:.0f}" if metric.startswith("latency") else f"{value:.2f}"
+
+
+def fmt_delta(d: Delta) -> str:
+    if d.delta is None:
+        return "new" if d.old is None else "gone"
+    return f"{d.delta:+.0f}" if d.metric.startswith("latency") else f"{d.delta:+.2f}"
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    def cell(s: str) -> str:
+        return s.replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def to_markdown(report: Report) -> str:
+    lines = [f"# Eval report: {report.suite}", ""]
+    lines.append(
+        f"{report.created} · {report.n_questions} questions · corpus {', '.join(report.corpus)}"
+    )
+    if report.skipped:
+        lines.append(f"Skipped: {', '.join(f'{k} {v}' for k, v in report.skipped.items())}")
+    lines += ["", "## Configurations", ""]
+    rows = [
+        [name, c.answer_mode, *(fmt(m, c.metrics.get(m)) for m in SUMMARY)]
+        for name, c in report.configs.items()
+    ]
+    lines += _md_table(["config", "answerer", *SUMMARY], rows)
+    for name, c in report.configs.items():
+        lines += ["", f"## By question type: {name}", ""]
+        rows = [
+            [t, fmt("n", ms.get("n")).split(".")[0], *(fmt(m, ms.get(m)) for m in SUMMARY)]
+            for t, ms in c.by_type.items()
+        ]
+        lines += _md_table(["type", "n", *SUMMARY], rows)
+    if report.checks:
+        lines += ["", "## Thresholds", ""]
+        rows = [
+            [
+                ch.config,
+                ch.key,
+                f"{ch.kind} {fmt(ch.metric, ch.bound)}",
+                fmt(ch.metric, ch.value),
+                "pass" if ch.passed else "FAIL",
+            ]
+            for ch in report.checks
+        ]
+        lines += _md_table(["config", "metric", "bound", "value", "result"], rows)
+    if report.comparison is not None:
+        lines += ["", "## Change since the old report", ""]
+        lines += comparison_markdown(report.comparison)
+    for name, c in report.configs.items():
+        wrong = [q for q in c.questions if not q.correct]
+        lines += ["", f"## Wrong answers: {name} ({len(wrong)} of {len(c.questions)})", ""]
+        rows = [
+            [q.id, q.type, q.question, q.short or ("(abstained)" if q.abstained else ""), *q.why]
+            for q in wrong
+        ]
+        lines += _md_table(
+            ["id", "type", "question", "short answer", "why"],
+            [[*r[:4], "; ".join(r[4:])] for r in rows],
+        )
+    return "\n".join(lines) + "\n"
+
+
+def comparison_markdown(cmp: Comparison) -> list[str]:
+    moved = [d for d in cmp.deltas if d.improved is not None]
+    lines = [f"Old report: {cmp.old_label}. Changed metrics: {len(moved)}.", ""]
+    rows = [
+        [d.config, d.scope, d.metric, fmt(d.metric, d.old), fmt(d.metric, d.new), fmt_delta(d)]
+        for d in moved
+    ]
+    lines += _md_table(["config", "scope", "metric", "old", "new", "delta"], rows)
+    for name, ids in cmp.newly_wrong.items():
+        if ids:
+            lines.append(f"\nNewly wrong in {name}: {', '.join(ids)}")
+    for name, ids in cmp.newly_right.items():
+        if ids:
+            lines.append(f"\nNewly right in {name}: {', '.join(ids)}")
+    return lines
+
+
+def write_json(report: Report, path: Path) -> Path:
+    path.write_text(report.to_json(), encoding="utf-8")
+    return path
+
+
+def dumps_metrics(report: Report) -> str:
+    """The metrics alone, compact, for logs."""
+    return json.dumps({n: c.metrics for n, c in report.configs.items()}, indent=1)

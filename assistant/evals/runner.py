@@ -1,0 +1,190 @@
+"""`run_suite`: ingest a suite's corpus once, ask every question under every config, score."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from assistant.errors import AssistantError, ConfigError
+from assistant.evals.html_report import write_html
+from assistant.evals.metrics import QuestionResult, aggregate, by_type, score_question
+from assistant.evals.report import (
+    ConfigResult,
+    Report,
+    check_thresholds,
+    compare,
+    now_iso,
+    parse_gate,
+    to_markdown,
+    write_json,
+)
+from assistant.evals.suite import Question, Suite, load_suite
+from assistant.types import Answer
+
+__all__ = ["ask_question", "run_suite", "write_reports"]
+
+logger = logging.getLogger(__name__)
+
+# Settings that change what is stored: a config that sets one gets its own store and ingest.
+_STORE_KEYS = frozenset(
+    {"chunk_size", "chunk_overlap", "embedder", "openai_embedding_model", "collection", "store"}
+)
+_EMBEDDER_KEYS = frozenset({"embedder", "openai_embedding_model", "embed_precision"})
+
+
+def ask_question(a: Assistant, q: Question) -> QuestionResult:
+    """Ask `q` (its history turns first, as a user would) and score the final answer."""
+    history: list[tuple[str, str]] = []
+    error = ""
+    try:
+        for turn in q.history:
+            prev = a.ask(turn, history=history or None, as_of=q.as_of)
+            history.append((turn, prev.text))
+        t = time.perf_counter()
+        answer = a.ask(q.question, history=history or None, as_of=q.as_of)
+        latency_ms = (time.perf_counter() - t) * 1000
+        # Retrieval is scored on the question the assistant actually searched with (a
+        # follow-up's condensed form), ranked to 10 articles for MRR@10.
+        order = a.retrieve(answer.standalone_question, as_of=q.as_of, top_k=10).article_order
+    except AssistantError as exc:
+        # One failing question (e.g. an LLM timeout) must not lose the whole run.
+        logger.warning("%s: %s", q.id, exc)
+        error = f"error: {exc}"
+        answer = Answer(question=q.question, standalone_question=q.question, text=error)
+        latency_ms, order = 0.0, []
+    articles = a.store.get_articles(sorted({c.doc_id for c in answer.citations}))
+    result = score_question(
+        q, answer, retrieved=order, articles=articles, latency_ms=latency_ms, history=history
+    )
+    if error:
+        result = result.model_copy(update={"correct": False, "why": (error, *result.why)})
+    return result
+
+
+def _config_overrides(suite: Suite, name: str) -> dict[str, Any]:
+    overrides = {**suite.settings, **suite.configs[name]}
+    overrides.pop("store", None)  # the run decides where the store is
+    return overrides
+
+
+def run_suite(
+    suite_path_or_obj: str | Path | dict[str, Any] | Suite,
+    *,
+    store: str | Path | None = None,
+    out: str | Path | None = None,
+    configs: Sequence[str] | None = None,
+    compare: str | Path | Report | None = None,
+    embedder: Embedder | None = None,
+    **assistant_kwargs: Any,
+) -> Report:
+    """Run a suite under each of its configs (or the `configs` named) and return the `Report`.
+
+    store: a store folder to ingest into and reuse (default: a temporary one, deleted after).
+    out: a folder to write report.json, report.md and report.html into.
+    compare: an older report.json; its deltas land in `Report.comparison`.
+    embedder: an already loaded embedder (tests pass theirs, to load MiniLM once).
+    assistant_kwargs: passed to every `Assistant` (e.g. chat_backend=... for a fake LLM).
+    """
+    s = load_suite(suite_path_or_obj)
+    names = list(configs) if configs else list(s.configs)
+    unknown = [n for n in names if n not in s.configs]
+    if unknown:
+        raise ConfigError(f"unknown config(s) {unknown}: the suite has {list(s.configs)}")
+    for n in names:  # fail on a misspelt threshold before spending minutes on answers
+        for key in s.gates(n):
+            parse_gate(key)
+    missing = [str(p) for p in s.corpus if not p.exists()]
+    if missing:
+        raise ConfigError(f"corpus not found: {', '.join(missing)}")
+    results: dict[str, ConfigResult] = {}
+    checks = []
+    with contextlib.ExitStack() as stack:
+        root = (
+            Path(store)
+            if store is not None
+            else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eval-store-")))
+        )
+        ingested: dict[Path, float] = {}
+        shared = embedder
+        for name in names:
+            overrides = _config_overrides(s, name)
+            own_store = bool(_STORE_KEYS & set(overrides))
+            where = root / f"config-{name}" if own_store else root
+            own_embedder = bool(_EMBEDDER_KEYS & set(overrides))
+            a = Assistant(
+                store=where,
+                embedder=None if own_embedder else shared,
+                **assistant_kwargs,
+                **overrides,
+            )
+            if not own_embedder:
+                shared = a.embedder  # configs differ in retrieval/answering only: load it once
+            if where not in ingested:
+                rep = a.ingest(list(s.corpus))
+                ingested[where] = rep.seconds
+                logger.info(
+                    "%s: ingested %d added, %d unchanged, %d failed in %.1fs",
+                    name,
+                    rep.added,
+                    rep.unchanged,
+                    rep.failed,
+                    rep.seconds,
+                )
+                for f in rep.failures:
+                    logger.warning("ingest failed: %s: %s", f.path, f.reason)
+            t = time.perf_counter()
+            qres = []
+            for i, q in enumerate(s.questions, 1):
+                r = ask_question(a, q)
+                logger.debug("%s %d/%d %s %s", name, i, len(s.questions), q.id, r.correct)
+                qres.append(r)
+            logger.info("%s: %d questions in %.1fs", name, len(qres), time.perf_counter() - t)
+            cres = ConfigResult(
+                name=name,
+                settings=overrides,
+                metrics=aggregate(qres),
+                by_type=by_type(qres),
+                questions=tuple(qres),
+                answer_mode="llm" if a.uses_llm else "extractive",
+                ingest_seconds=ingested[where],
+            )
+            results[name] = cres
+            checks += check_thresholds(cres, s.gates(name))
+    report = Report(
+        suite=s.name,
+        suite_path=str(s.path) if s.path else None,
+        created=now_iso(),
+        corpus=tuple(str(p) for p in s.corpus),
+        n_questions=len(s.questions),
+        skipped=s.skipped,
+        configs=results,
+        checks=tuple(checks),
+    )
+    if compare is not None:
+        report = report.model_copy(update={"comparison": _compare(compare, report)})
+    if out is not None:
+        write_reports(report, Path(out))
+    return report
+
+
+_compare = compare  # `compare` is also run_suite's parameter name
+
+
+def write_reports(report: Report, out: Path) -> dict[str, Path]:
+    """report.json, report.md and report.html in `out` (created)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": write_json(report, out / "report.json"),
+        "md": out / "report.md",
+        "html": write_html(report, out / "report.html"),
+    }
+    paths["md"].write_text(to_markdown(report), encoding="utf-8")
+    logger.info("wrote %s", ", ".join(str(p) for p in paths.values()))
+    return paths

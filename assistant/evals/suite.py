@@ -1,0 +1,220 @@
+"""Evaluation suites: the YAML format of evals/*.yaml and the rtqa benchmark loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import unicodedata
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.errors import ConfigError
+
+__all__ = [
+    "QTYPES",
+    "Question",
+    "QuestionType",
+    "Suite",
+    "contains",
+    "load_rtqa",
+    "load_suite",
+    "norm",
+]
+
+logger = logging.getLogger(__name__)
+
+QuestionType = Literal["fact", "multihop", "conflict", "followup", "abstain"]
+QTYPES: tuple[str, ...] = ("fact", "multihop", "conflict", "followup", "abstain")
+
+
+def norm(s: str) -> str:
+    """The rtqa README's normalisation: NFKC, case-fold, punctuation/symbols to spaces."""
+    s = unicodedata.normalize("NFKC", s).casefold()
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in s).split())
+
+
+def contains(response: str, phrase: str) -> bool:
+    """Whole-word match after `norm`: a bare substring test finds "ups" inside "groups"."""
+    p = norm(phrase)
+    return bool(p) and f" {p} " in f" {norm(response)} "
+
+
+def _default_configs() -> dict[str, dict[str, Any]]:
+    return {"default": {}}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Question(_Frozen):
+    """One question of a suite and what a correct answer looks like."""
+
+    id: str
+    question: str
+    type: QuestionType = "fact"
+    # Any one of `answers` must appear; every one of `all_of` must appear too.
+    answers: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+    sources: tuple[str, ...] = Field(default=(), description="Expected doc ids.")
+    as_of: str | None = None
+    history: tuple[str, ...] = Field(default=(), description="Prior user turns, asked first.")
+
+    @field_validator("answers", "all_of", "sources", "history", mode="before")
+    @classmethod
+    def _strings(cls, v: Any) -> Any:
+        # YAML reads `answers: [132]` as a number and `answers: Istanbul` as a lone string.
+        if isinstance(v, str | int | float):
+            v = [v]
+        return [str(x) for x in v] if isinstance(v, list | tuple) else v
+
+    @field_validator("id", "as_of", mode="before")
+    @classmethod
+    def _string(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | dt.date) else v
+
+    @model_validator(mode="after")
+    def _check(self) -> Question:
+        if self.type == "abstain":
+            if self.answers or self.all_of:
+                raise ValueError(f"{self.id}: an abstain question has no answers")
+        elif not (self.answers or self.all_of):
+            raise ValueError(f"{self.id}: give `answers` and/or `all_of`")
+        if self.type == "followup" and not self.history:
+            raise ValueError(f"{self.id}: a followup question needs `history`")
+        return self
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "abstain"
+
+
+class Suite(_Frozen):
+    """A named set of questions over a corpus, with configurations to compare and CI gates."""
+
+    name: str
+    corpus: tuple[Path, ...]
+    questions: tuple[Question, ...]
+    # metric -> minimum (latency_* metrics: maximum). Flat keys gate the first config; a key
+    # naming a config holds that config's own mapping. `metric[type]` gates one question type.
+    thresholds: dict[str, Any] = Field(default_factory=dict)
+    configs: dict[str, dict[str, Any]] = Field(default_factory=_default_configs)
+    # Overrides shared by every config (e.g. answerer: extractive, for reproducible numbers).
+    settings: dict[str, Any] = Field(default_factory=dict)
+    skipped: dict[str, int] = Field(default_factory=dict, description="reason -> count")
+    path: Path | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Suite:
+        ids = [q.id for q in self.questions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate question ids: {dupes}")
+        if not self.configs:
+            raise ValueError("`configs` is empty")
+        return self
+
+    def gates(self, config: str) -> dict[str, float]:
+        """The thresholds that apply to `config`."""
+        first = next(iter(self.configs))
+        out: dict[str, float] = {}
+        for key, value in self.thresholds.items():
+            if isinstance(value, dict):
+                if key == config:
+                    out.update({k: float(v) for k, v in value.items()})
+            elif config == first:
+                out[key] = float(value)
+        return out
+
+
+def load_suite(source: str | Path | dict[str, Any] | Suite) -> Suite:
+    """A `Suite` from a YAML file, a dict shaped like one, or a `Suite` (returned as is)."""
+    if isinstance(source, Suite):
+        return source
+    base = Path.cwd()
+    path: Path | None = None
+    if isinstance(source, dict):
+        data = dict(source)
+    else:
+        path = Path(source)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read suite {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"suite {path} is not a YAML mapping")
+        base = path.resolve().parent
+    corpus = data.get("corpus") or []
+    if isinstance(corpus, str):
+        corpus = [corpus]
+    # Corpus paths are relative to the suite file, so a suite runs from any working directory.
+    data["corpus"] = [(base / p).resolve() for p in corpus]
+    data.setdefault("name", path.stem if path else "suite")
+    data["path"] = path
+    if data.get("configs") is None:
+        data.pop("configs", None)
+    try:
+        return Suite.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid suite {path or data['name']}: {exc}") from exc
+
+
+def load_rtqa(
+    corpus: str | Path,
+    questions: str | Path,
+    *,
+    configs: dict[str, dict[str, Any]] | None = None,
+    thresholds: dict[str, Any] | None = None,
+) -> Suite:
+    """The rtqa benchmark (see shared/bench/rtqa/README.md) as a `Suite`, read at run time.
+
+    `needs_choices` questions only make sense with the quiz choices shown, so they are
+    skipped and counted in `Suite.skipped`.
+    """
+    qs: list[Question] = []
+    skipped: dict[str, int] = {}
+    qpath = Path(questions)
+    for n, line in enumerate(qpath.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{qpath}:{n}: not JSON: {exc}") from exc
+        if rec.get("needs_choices"):
+            skipped["needs_choices"] = skipped.get("needs_choices", 0) + 1
+            continue
+        if rec.get("type") == "abstain":
+            qs.append(
+                Question(
+                    id=str(rec["id"]),
+                    question=rec["question"],
+                    type="abstain",
+                    as_of=rec.get("question_date"),
+                )
+            )
+        else:
+            qs.append(
+                Question(
+                    id=str(rec["id"]),
+                    question=rec["question"],
+                    type="fact",
+                    answers=(str(rec["answer"]),),
+                    sources=tuple(rec.get("gold_doc_ids") or ()),
+                    as_of=rec.get("question_date"),
+                )
+            )
+    logger.info("rtqa: %d questions, skipped %s", len(qs), skipped or "none")
+    return Suite(
+        name="rtqa",
+        corpus=(Path(corpus),),
+        questions=tuple(qs),
+        configs=configs or {"hybrid": {"retrieval_mode": "hybrid"}},
+        settings={"answerer": "extractive"},
+        thresholds=thresholds or {},
+        skipped=skipped,
+    )

@@ -1,0 +1,666 @@
+"""The Gradio web UI: chat with cited sources, an article library, and an `/ask` API endpoint.
+
+The UI holds no retrieval or answering logic of its own: everything goes through the public
+`Assistant` API, so the CLI, the evals and the UI answer identically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.core import Assistant
+from assistant.errors import AssistantError
+from assistant.store import ArticleInfo
+from assistant.types import Answer, IngestReport
+from assistant.ui.render import (
+    answer_markdown,
+    chat_markdown,
+    escape_html,
+    escape_markdown,
+    library_rows,
+    safe_filename,
+    sources_html,
+    status_html,
+)
+
+__all__ = ["UPLOAD_SUFFIXES", "build_app", "launch", "parse_auth"]
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+MODE_EXTRACTIVE = "extractive"
+MODE_LLM = "llm"
+LLM_HINT = (
+    "LLM answers need OPENAI_API_KEY or OPENAI_BASE_URL (e.g. a local Ollama server); "
+    "set one and restart the UI."
+)
+LIBRARY_HEADERS = ["Title", "Date", "Source", "Chunks", "Document id"]
+AUTH_ENV = "ASSISTANT_UI_AUTH"
+
+# Styles for elements rendered inside components (chat links, sources panel). Gradio 6 takes
+# page CSS only in launch(), so the sources panel injects this itself (see _PANEL_JS); that
+# keeps build_app() self-contained for callers that launch the Blocks themselves.
+_CSS = """
+#sources .answer-status { padding: 8px 12px; border-radius: 6px; margin-bottom: 10px;
+  font-weight: 600; }
+#sources .answer-status.answered { background: #e8f5e9; color: #1b5e20; }
+#sources .answer-status.not-answered { background: #fff3e0; color: #8a4b00;
+  border-left: 4px solid #ef6c00; }
+#sources .answer-status.error { background: #ffebee; color: #b71c1c; }
+#sources .answer-status.working, #sources .answer-status.empty { background: #f3f4f6;
+  color: #4b5563; font-weight: 400; }
+#sources ol.citations { list-style: none; padding: 0; margin: 0; }
+#sources .citation { border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px;
+  margin-bottom: 10px; scroll-margin: 16px; transition: box-shadow .2s, border-color .2s; }
+#sources .citation.active { border-color: #f59e0b; box-shadow: 0 0 0 3px #fde68a; }
+#sources .citation-number { font-weight: 700; color: #2563eb; }
+#sources .citation-title { font-weight: 600; }
+#sources .citation-meta { font-size: .85em; color: #6b7280; margin: 2px 0 6px; }
+#sources .citation-passage { margin: 0; padding: 6px 10px; border-left: 3px solid #d1d5db;
+  white-space: pre-wrap; font-size: .92em; line-height: 1.45; }
+#sources .citation-passage mark { background: #fde68a; padding: 0 1px; }
+#sources .citation-doc { font-size: .75em; color: #9ca3af; margin-top: 4px; }
+#chatbot a[href^="#citation-"] { font-weight: 700; text-decoration: none; }
+#upload-status .upload-ok { color: #1b5e20; }
+#upload-status .upload-error { color: #b71c1c; font-weight: 600; }
+#upload-status ul { margin: 4px 0; padding-left: 18px; }
+"""
+
+# Runs once per page load. A capturing document listener turns every `[n]` link in the chat
+# (href "#citation-n") into "scroll the sources panel to passage n and highlight it", instead
+# of letting the browser follow the link (the chat opens links in a new tab).
+_PANEL_JS = """
+if (!document.getElementById('assistant-ui-style')) {
+  const style = document.createElement('style');
+  style.id = 'assistant-ui-style';
+  style.textContent = CSS_TEXT;
+  document.head.appendChild(style);
+}
+if (!window.__assistantCitationClicks) {
+  window.__assistantCitationClicks = true;
+  document.addEventListener('click', (ev) => {
+    const t = ev.target;
+    if (!(t instanceof Element)) return;
+    const link = t.closest('a[href*="#citation-"]');
+    if (!link) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    const id = link.getAttribute('href').split('#').pop();
+    const target = document.getElementById(id);
+    if (!target) return;
+    document.querySelectorAll('#sources .citation.active')
+      .forEach((e) => e.classList.remove('active'));
+    target.classList.add('active');
+    target.scrollIntoView({block: 'center', behavior: 'smooth'});
+  }, true);
+}
+""".replace("CSS_TEXT", json.dumps(_CSS))
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`USER:PASS` → (user, pass); None/empty → None. The password may contain colons."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("auth must look like USER:PASS (both parts non-empty)")
+    return user, password
+
+
+def _skip(n: int) -> tuple[Any, ...]:
+    return tuple(gr.skip() for _ in range(n))
+
+
+class _Backend:
+    """The event handlers, bound to one Assistant and one upload folder."""
+
+    def __init__(self, assistant: Assistant, upload_dir: Path, max_upload_mb: float) -> None:
+        self.assistant = assistant
+        self.upload_dir = Path(upload_dir).resolve()
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        self.staging_dir = self.upload_dir / ".staging"
+        self.max_upload_mb = max_upload_mb
+        self.max_upload_bytes = int(max_upload_mb * 1_000_000)
+        self.llm_available = assistant.settings.llm_configured or assistant.uses_llm
+        self.default_mode = MODE_LLM if assistant.uses_llm else MODE_EXTRACTIVE
+        self._by_mode: dict[str, Assistant] = {self.default_mode: assistant}
+        self._modes_lock = threading.Lock()
+        # Ingest and delete take the store's lock too, but that one refuses rather than waits;
+        # in one process, users' library edits should queue up instead of failing.
+        self._library_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ answering
+    def for_mode(self, mode: str | None) -> Assistant:
+        """The Assistant answering in `mode`; the other mode shares settings and embedder."""
+        if mode not in (MODE_EXTRACTIVE, MODE_LLM) or (mode == MODE_LLM and not self.llm_available):
+            mode = self.default_mode if self.llm_available else MODE_EXTRACTIVE
+        with self._modes_lock:
+            if mode not in self._by_mode:
+                base = self.assistant
+                self._by_mode[mode] = Assistant(
+                    settings=base.settings, embedder=base.embedder, answerer=mode
+                )
+            return self._by_mode[mode]
+
+    @staticmethod
+    def _check_date(as_of: str | None) -> str | None:
+        value = (as_of or "").strip()
+        if not value:
+            return None
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise gr.Error(f"“As of” must be a date like 2025-01-31, not {value!r}.") from None
+        return value
+
+    def chat(
+        self,
+        question: str,
+        messages: list[Any] | None,
+        history: list[tuple[str, str]] | None,
+        mode: str,
+        top_k: float,
+        as_of: str,
+        sources: list[str] | None,
+        doc_ids: list[str] | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer into the chat; outputs: chat, history, sources, markdown, box."""
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question first.")
+            yield _skip(5)
+            return
+        try:
+            day = self._check_date(as_of)
+        except gr.Error as exc:
+            gr.Warning(str(exc))
+            yield _skip(5)
+            return
+        messages = list(messages or [])
+        history = list(history or [])
+        messages.append({"role": "user", "content": escape_markdown(question)})
+        messages.append({"role": "assistant", "content": "…"})
+        working = status_html("working", "Searching the articles…")
+        yield messages, gr.skip(), working, "", ""
+
+        assistant = self.for_mode(mode)
+        streamed = ""
+        final: Answer | None = None
+        try:
+            for item in assistant.stream(
+                question,
+                history=history,
+                as_of=day,
+                top_k=int(top_k) if top_k else None,
+                sources=tuple(sources or ()),
+                doc_ids=tuple(doc_ids or ()),
+            ):
+                if isinstance(item, Answer):
+                    final = item
+                    break
+                streamed += item
+                messages[-1] = {"role": "assistant", "content": chat_markdown(streamed)}
+                yield messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        except AssistantError as exc:
+            logger.warning("answer failed: %s", exc)
+            messages[-1] = {
+                "role": "assistant",
+                "content": f"⚠️ **Error:** {escape_markdown(str(exc))}",
+            }
+            yield messages, gr.skip(), status_html("error", str(exc)), "", gr.skip()
+            return
+        except Exception:
+            logger.exception("answer failed")
+            messages[-1] = {
+                "role": "assistant",
+                "content": "⚠️ **Error:** the answer failed; see the server log.",
+            }
+            yield messages, gr.skip(), status_html("error", "The answer failed."), "", gr.skip()
+            return
+        if final is None:  # stream() always ends with an Answer; guard anyway
+            return
+        numbers = [c.number for c in final.citations]
+        body = chat_markdown(final.text, numbers)
+        if final.abstained:
+            body = f"⚠️ **Not answered.** {body}"
+        messages[-1] = {"role": "assistant", "content": body}
+        history.append((question, final.text))
+        articles = assistant.store.get_articles([c.doc_id for c in final.citations])
+        yield messages, history, sources_html(final, articles), answer_markdown(final), ""
+
+    def ask_api(
+        self, question: str, history: list[list[str]] | None = None, as_of: str | None = None
+    ) -> dict[str, Any]:
+        """Answer a question; returns the same JSON as `assistant ask --json`.
+
+        history: [[user, assistant], ...] pairs of earlier turns (may be empty).
+        as_of: only use articles published on or before this date (YYYY-MM-DD), or "".
+        """
+        pairs: list[tuple[str, str]] = []
+        for turn in history or []:
+            if not (isinstance(turn, list | tuple) and len(turn) == 2):
+                raise gr.Error("history must be a list of [user, assistant] pairs")
+            pairs.append((str(turn[0] or ""), str(turn[1] or "")))
+        day = self._check_date(as_of)
+        try:
+            answer = self.assistant.ask(question, history=pairs, as_of=day)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer.to_json_dict()
+
+    # ------------------------------------------------------------------ library
+    def library_view(self, query: str = "") -> tuple[Any, ...]:
+        """Outputs: table, delete choices, publication filter, article filter, summary."""
+        infos = self.assistant.articles()
+        rows = library_rows(infos, query or "")
+        doc_choices = [(_doc_label(i), i.doc_id) for i in infos]
+        sources = sorted({i.source for i in infos if i.source}, key=str.lower)
+        n_chunks = sum(i.n_chunks for i in infos)
+        summary = (
+            f"**{len(infos)}** article{'s' if len(infos) != 1 else ''}, "
+            f"**{n_chunks}** chunks indexed"
+            + (f" — showing {len(rows)} matching “{escape_markdown(query)}”" if query else "")
+        )
+        return (
+            gr.Dataframe(value={"data": rows, "headers": LIBRARY_HEADERS}),
+            gr.Dropdown(choices=doc_choices, value=[]),
+            gr.Dropdown(choices=sources),
+            gr.Dropdown(choices=doc_choices),
+            summary,
+        )
+
+    def library_table(self, query: str) -> Any:
+        return self.library_view(query)[0]
+
+    def _check_upload(self, path: Path, name: str) -> str | None:
+        """Why a file is refused before it touches the library, or None."""
+        suffix = Path(name).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            return (
+                f"unsupported file type {suffix or '(no extension)'}; "
+                f"use {' '.join(s for s in UPLOAD_SUFFIXES if s != '.markdown')}"
+            )
+        size = path.stat().st_size
+        if size == 0:
+            return "empty file"
+        if size > self.max_upload_bytes:
+            return f"file is {size / 1e6:.1f} MB, over the {self.max_upload_mb:g} MB upload limit"
+        return None
+
+    def _target_name(self, name: str, infos: dict[str, ArticleInfo]) -> str:
+        """`name`, or `stem-2.ext`… if an article from elsewhere already has that id.
+
+        A file's document id is its name, so an upload called like a folder-ingested article
+        would silently replace it; re-uploading a file into the upload folder updates it.
+        """
+        candidate, n = name, 1
+        stem, dot, ext = name.rpartition(".")
+        while True:
+            info = infos.get(candidate)
+            if info is None or Path(info.origin) == self.upload_dir / candidate:
+                return candidate
+            n += 1
+            candidate = f"{stem}-{n}{dot}{ext}" if dot else f"{name}-{n}"
+
+    def _ingest_one(self, src: Path, name: str) -> tuple[bool, str, IngestReport | None]:
+        """Copy one checked upload into the folder and index it; undo the copy on failure."""
+        final = self.upload_dir / name
+        self.staging_dir.mkdir(exist_ok=True)
+        backup: Path | None = None
+        if final.exists():
+            backup = self.staging_dir / f"{uuid.uuid4().hex}-{name}"
+            os.replace(final, backup)
+        try:
+            shutil.copyfile(src, final)
+            report = self.assistant.ingest([final])
+        except AssistantError as exc:
+            report, error = None, str(exc)
+        except Exception as exc:
+            logger.exception("ingest of %s failed", name)
+            report, error = None, f"indexing failed ({type(exc).__name__})"
+        else:
+            error = ""
+        indexed = report is not None and (report.added + report.updated + report.unchanged) > 0
+        if indexed:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        else:
+            # Leave the folder as it was: the store was not changed by a failed file.
+            final.unlink(missing_ok=True)
+            if backup is not None:
+                os.replace(backup, final)
+        return indexed, error, report
+
+    def upload(
+        self,
+        files: list[str] | None,
+        query: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects it
+    ) -> tuple[Any, ...]:
+        """Outputs: status, file box, then library_view()'s five."""
+        paths = [Path(f) for f in (files or [])]
+        if not paths:
+            return (gr.skip(), gr.skip(), *self.library_view(query))
+        ok_lines: list[str] = []
+        err_lines: list[str] = []
+        with self._library_lock:
+            infos = {i.doc_id: i for i in self.assistant.articles()}
+            for i, src in enumerate(paths):
+                name = safe_filename(src.name)
+                progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
+                refused = self._check_upload(src, name)
+                if refused:
+                    err_lines.append(f"{src.name}: {refused}")
+                    continue
+                name = self._target_name(name, infos)
+                indexed, error, report = self._ingest_one(src, name)
+                if report is not None:
+                    for f in report.failures:
+                        where = Path(f.path).name or name
+                        err_lines.append(f"{where}: {f.reason}")
+                elif error:
+                    err_lines.append(f"{name}: {error}")
+                if indexed and report is not None:
+                    line = _report_line(name, report)
+                    if name != src.name:
+                        line += f" — uploaded as “{src.name}”"
+                    ok_lines.append(line)
+                    infos = {x.doc_id: x for x in self.assistant.articles()}
+            progress((len(paths), len(paths)), desc="Done", unit="files")
+        for line in err_lines:
+            logger.info("upload refused: %s", line)
+        if err_lines:
+            gr.Warning(f"{len(err_lines)} file(s) or lines could not be added; see the list.")
+        status = _upload_status_html(ok_lines, err_lines)
+        return (status, None, *self.library_view(query))
+
+    def delete(self, doc_ids: list[str] | None, query: str) -> tuple[Any, ...]:
+        """Outputs: status, then library_view()'s five."""
+        ids = [d for d in (doc_ids or []) if d]
+        if not ids:
+            gr.Warning("Pick articles to delete first (or click rows in the table).")
+            return (gr.skip(), *self.library_view(query))
+        with self._library_lock:
+            infos = {i.doc_id: i for i in self.assistant.articles()}
+            ids = [d for d in ids if d in infos]
+            self.assistant.delete(ids)
+            for d in ids:
+                # Remove our own copy of an uploaded file too; files elsewhere are the user's.
+                origin = Path(infos[d].origin)
+                if origin.parent == self.upload_dir and origin.name == d and origin.is_file():
+                    origin.unlink()
+        msg = f"Deleted {len(ids)} article{'s' if len(ids) != 1 else ''}: " + ", ".join(ids)
+        status = f'<div class="upload-report"><p class="upload-ok">{escape_html(msg)}</p></div>'
+        return (status, *self.library_view(query))
+
+    @staticmethod
+    def select_row(evt: gr.SelectData, current: list[str] | None) -> Any:
+        """Clicking a table row adds its document to the delete selection."""
+        row = evt.row_value or []
+        doc_id = str(row[-1]) if row else ""
+        chosen = list(current or [])
+        if doc_id and doc_id not in chosen:
+            chosen.append(doc_id)
+        return gr.Dropdown(value=chosen)
+
+
+def _doc_label(info: ArticleInfo) -> str:
+    title = info.title or info.doc_id
+    return f"{title[:70]}{'…' if len(title) > 70 else ''} — {info.doc_id}"
+
+
+def _report_line(name: str, r: IngestReport) -> str:
+    parts = []
+    if r.added:
+        parts.append(f"{r.added} added")
+    if r.updated:
+        parts.append(f"{r.updated} updated")
+    if r.unchanged:
+        parts.append(f"{r.unchanged} already indexed")
+    chunks = f"{r.chunks_written} chunk{'s' if r.chunks_written != 1 else ''}"
+    return f"{name}: {', '.join(parts)} ({chunks})"
+
+
+def _upload_status_html(ok_lines: Sequence[str], err_lines: Sequence[str]) -> str:
+    items = [f'<li class="upload-ok">✓ {escape_html(x)}</li>' for x in ok_lines]
+    items += [f'<li class="upload-error">✗ Rejected — {escape_html(x)}</li>' for x in err_lines]
+    return f'<div class="upload-report"><ul>{"".join(items)}</ul></div>'
+
+
+def build_app(
+    assistant: Assistant,
+    *,
+    upload_dir: str | Path,
+    max_upload_mb: float,
+    concurrency: int = 4,
+) -> gr.Blocks:
+    """The whole UI as a Blocks app, queued; call `.launch()` on it (see `launch`)."""
+    be = _Backend(assistant, Path(upload_dir), max_upload_mb)
+    s = assistant.settings
+    private: dict[str, Any] = {"api_visibility": "private"}
+
+    with gr.Blocks(title="News research assistant", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "## News research assistant\n"
+            "Answers come only from the indexed articles, each claim numbered [n] and linked "
+            "to the passage it quotes. Click a number to see the passage."
+        )
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(
+                            elem_id="chatbot",
+                            label="Conversation",
+                            height=460,
+                            latex_delimiters=[],
+                            buttons=["copy", "copy_all"],
+                            feedback_options=None,
+                            placeholder="Ask about the indexed news articles.",
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                elem_id="question",
+                                show_label=False,
+                                placeholder="e.g. When do the Russian border guards leave "
+                                "the Armenia-Iran border?",
+                                lines=1,
+                                max_lines=4,
+                                scale=6,
+                            )
+                            ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
+                        with gr.Accordion("Options", open=True):
+                            with gr.Row():
+                                mode = gr.Radio(
+                                    choices=[
+                                        ("Offline (extractive)", MODE_EXTRACTIVE),
+                                        ("LLM", MODE_LLM),
+                                    ],
+                                    value=be.default_mode,
+                                    label="Answer mode",
+                                    info=None if be.llm_available else LLM_HINT,
+                                    interactive=be.llm_available,
+                                    elem_id="answer-mode",
+                                )
+                                top_k = gr.Slider(
+                                    1,
+                                    20,
+                                    value=s.top_k,
+                                    step=1,
+                                    label="Number of sources (articles)",
+                                    elem_id="top-k",
+                                )
+                                as_of = gr.Textbox(
+                                    label="As of (YYYY-MM-DD)",
+                                    placeholder="any date",
+                                    elem_id="as-of",
+                                    max_lines=1,
+                                )
+                            with gr.Row():
+                                source_filter = gr.Dropdown(
+                                    choices=[],
+                                    multiselect=True,
+                                    label="Only these publications",
+                                    elem_id="source-filter",
+                                )
+                                doc_filter = gr.Dropdown(
+                                    choices=[],
+                                    multiselect=True,
+                                    label="Only these articles",
+                                    elem_id="doc-filter",
+                                )
+                        clear_btn = gr.Button("Clear conversation", elem_id="clear-btn")
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(
+                            value=sources_html(None, {}),
+                            elem_id="sources",
+                            label="Sources",
+                            js_on_load=_PANEL_JS,
+                            max_height=560,
+                        )
+                        answer_md = gr.Code(
+                            value="",
+                            language="markdown",
+                            label="Answer with references (Markdown)",
+                            elem_id="answer-markdown",
+                            interactive=False,
+                            buttons=["copy"],
+                            lines=6,
+                            wrap_lines=True,
+                            show_line_numbers=False,
+                        )
+                history = gr.State([])
+
+            with gr.Tab("Library", id="library"):
+                summary = gr.Markdown(elem_id="library-summary")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2):
+                        files = gr.File(
+                            label=f"Add articles ({' '.join(UPLOAD_SUFFIXES)}; "
+                            f"up to {max_upload_mb:g} MB each)",
+                            file_count="multiple",
+                            elem_id="upload",
+                        )
+                        upload_status = gr.HTML(elem_id="upload-status")
+                    with gr.Column(scale=3):
+                        search = gr.Textbox(
+                            label="Search the library",
+                            placeholder="title, source, date or id",
+                            elem_id="library-search",
+                            max_lines=1,
+                        )
+                        with gr.Row():
+                            to_delete = gr.Dropdown(
+                                choices=[],
+                                multiselect=True,
+                                label="Articles to delete (or click rows below)",
+                                elem_id="delete-select",
+                                scale=4,
+                            )
+                            delete_btn = gr.Button(
+                                "Delete selected", variant="stop", elem_id="delete-btn"
+                            )
+                table = gr.Dataframe(
+                    headers=LIBRARY_HEADERS,
+                    interactive=False,
+                    elem_id="library-table",
+                    wrap=True,
+                    max_height=520,
+                    column_widths=["44%", "11%", "16%", "7%", "22%"],
+                )
+
+        # ---- events
+        chat_inputs = [
+            question,
+            chatbot,
+            history,
+            mode,
+            top_k,
+            as_of,
+            source_filter,
+            doc_filter,
+        ]
+        chat_outputs = [chatbot, history, sources, answer_md, question]
+        for trigger in (question.submit, ask_btn.click):
+            trigger(be.chat, chat_inputs, chat_outputs, concurrency_id="answer", **private)
+
+        def reset() -> tuple[Any, ...]:
+            return [], [], sources_html(None, {}), ""
+
+        clear_btn.click(reset, None, [chatbot, history, sources, answer_md], queue=False, **private)
+        chatbot.clear(reset, None, [chatbot, history, sources, answer_md], queue=False, **private)
+
+        library_outputs = [table, to_delete, source_filter, doc_filter, summary]
+        demo.load(be.library_view, [search], library_outputs, **private)
+        search.change(be.library_table, [search], [table], **private)
+        files.upload(
+            be.upload,
+            [files, search],
+            [upload_status, files, *library_outputs],
+            concurrency_limit=1,
+            concurrency_id="library",
+            show_progress="full",
+            **private,
+        )
+        delete_btn.click(
+            be.delete,
+            [to_delete, search],
+            [upload_status, *library_outputs],
+            concurrency_limit=1,
+            concurrency_id="library",
+            **private,
+        )
+        table.select(be.select_row, [to_delete], [to_delete], **private)
+
+        gr.api(be.ask_api, api_name="ask", concurrency_id="answer")
+
+    # Several users can ask at once; each answer runs in Gradio's thread pool.
+    demo.queue(default_concurrency_limit=concurrency)
+    return demo
+
+
+def launch(
+    store: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    auth: str | None = None,
+    *,
+    upload_dir: str | Path | None = None,
+    max_upload_mb: float | None = None,
+) -> None:
+    """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH."""
+    credentials = parse_auth(auth or os.environ.get(AUTH_ENV))
+    assistant = Assistant(store=store)
+    store_dir = Path(assistant.settings.store).resolve()
+    folder = Path(upload_dir) if upload_dir else store_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    # Gradio caches uploads in its own temp folder; keep that inside the upload folder so the
+    # UI writes nowhere but the store and the upload folder.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(folder.resolve() / ".gradio-cache"))
+    limit = max_upload_mb or assistant.settings.max_file_mb
+    if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
+        logger.warning("serving on %s without --auth: anyone who can reach it can use it", host)
+    if share and credentials is None:
+        logger.warning("--share without --auth makes the UI public to anyone with the link")
+    demo = build_app(assistant, upload_dir=folder, max_upload_mb=limit)
+    logger.info("store %s, uploads to %s", store_dir, folder)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        auth=credentials,
+        max_file_size=f"{limit:g}mb",
+        footer_links=["api"],
+    )

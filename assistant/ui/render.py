@@ -1,0 +1,236 @@
+"""Pure text → HTML/Markdown helpers for the web UI (no Gradio import, so they test fast).
+
+Everything that came from an article (titles, sources, passages, answer text quoting them) is
+untrusted: it is HTML-escaped here, never trusted to the browser's sanitiser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+from assistant.types import Answer, Article, Citation
+
+__all__ = [
+    "CONTEXT_CHARS",
+    "answer_markdown",
+    "chat_markdown",
+    "escape_html",
+    "escape_markdown",
+    "library_rows",
+    "passage_html",
+    "safe_filename",
+    "safe_url",
+    "sources_html",
+    "status_html",
+]
+
+# Characters of article text shown on each side of a cited passage.
+CONTEXT_CHARS = 320
+
+# gr.HTML fills its value into a JS template string that is also run through Handlebars, so
+# `${…}`, `{{…}}` and backticks in article text must not reach it as themselves.
+_TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
+
+# Characters that start Markdown syntax anywhere in a line (`<`, `>` and `&` become entities
+# instead, see escape_markdown), and the ones that only do so at the start of a line (headings,
+# quotes, lists, rules). Escaping only these keeps the chat's "copy" text readable.
+_MD_INLINE = re.compile(r"([\\`*_\[\]~|$])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+[.)])", re.MULTILINE)
+
+_CITE_MARK = re.compile(r"\\\[(\d{1,3})\\\]")
+
+
+def escape_html(text: str | None) -> str:
+    """HTML-escape (quotes too, so the result is safe inside attributes) for gr.HTML."""
+    return html.escape(text or "", quote=True).translate(_TEMPLATE_CHARS)
+
+
+def _escape_marker(marker: str) -> str:
+    return marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
+
+
+def escape_markdown(text: str) -> str:
+    """Make text render literally in the Chatbot's Markdown (no links, no HTML, no maths)."""
+    text = _MD_INLINE.sub(r"\\\1", text)
+    # "1." → "1\." (digits cannot be escaped, the list dot can); "# x" → "\# x".
+    text = _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def chat_markdown(text: str, numbers: Iterable[int] = ()) -> str:
+    """The answer as Chatbot Markdown, with each `[n]` of a known citation a link to its passage.
+
+    The link points at `#citation-n` in the sources panel; the panel's script intercepts the
+    click and scrolls to (and highlights) the passage instead of navigating.
+    """
+    known = set(numbers)
+    escaped = escape_markdown(text)
+
+    def link(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n not in known:
+            return m.group(0)
+        return f"[\\[{n}\\]](#citation-{n})"
+
+    return _CITE_MARK.sub(link, escaped)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links become clickable: a `javascript:` URL in an article must not."""
+    if not url:
+        return None
+    parsed = urlparse(url.strip())
+    if parsed.scheme.lower() in ("http", "https") and parsed.netloc:
+        return url.strip()
+    return None
+
+
+def _date_text(d: dt.date | None) -> str:
+    return d.isoformat() if d else "date unknown"
+
+
+def _locate(text: str, c: Citation) -> tuple[int, int] | None:
+    """Where the quote sits in the article: its offsets if they still match, else a search."""
+    if 0 <= c.start < c.end <= len(text) and text[c.start : c.end] == c.quote:
+        return c.start, c.end
+    i = text.find(c.quote) if c.quote else -1
+    return (i, i + len(c.quote)) if i >= 0 else None
+
+
+def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> str:
+    """`text[start:end]` in <mark>, with up to `context` characters around it, all escaped."""
+    lo = max(0, start - context)
+    hi = min(len(text), end + context)
+    # Cut the context at whitespace so it does not begin or end mid-word.
+    if lo > 0 and not text[lo - 1].isspace():
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    if hi < len(text) and not text[hi].isspace():
+        space = text.rfind(" ", end + 1, hi)
+        hi = space if space != -1 else hi
+    before, quote, after = text[lo:start].lstrip(), text[start:end], text[end:hi].rstrip()
+    return (
+        ("… " if lo > 0 else "")
+        + escape_html(before)
+        + f"<mark>{escape_html(quote)}</mark>"
+        + escape_html(after)
+        + (" …" if hi < len(text) else "")
+    )
+
+
+def _citation_html(c: Citation, article: Article | None) -> str:
+    located = _locate(article.text, c) if article is not None else None
+    if article is not None and located is not None:
+        passage = passage_html(article.text, *located)
+    else:
+        # The article changed or was deleted since the answer: the verified quote still stands.
+        passage = f"<mark>{escape_html(c.quote)}</mark>"
+    meta = [
+        f'<span class="citation-source">{escape_html(c.source or "source unknown")}</span>',
+        f'<span class="citation-date">{escape_html(_date_text(c.published))}</span>',
+    ]
+    url = safe_url(c.url)
+    if url:
+        meta.append(
+            f'<a class="citation-url" href="{escape_html(url)}" target="_blank" '
+            f'rel="noopener noreferrer nofollow">open article</a>'
+        )
+    return (
+        f'<li class="citation" id="citation-{c.number}" data-number="{c.number}">'
+        f'<div class="citation-head"><span class="citation-number">[{c.number}]</span> '
+        f'<span class="citation-title">{escape_html(c.title or c.doc_id)}</span></div>'
+        f'<div class="citation-meta">{" · ".join(meta)}</div>'
+        f'<blockquote class="citation-passage">{passage}</blockquote>'
+        f'<div class="citation-doc">{escape_html(c.doc_id)}</div>'
+        "</li>"
+    )
+
+
+def status_html(kind: str, message: str) -> str:
+    """A one-line status box: kind is answered, not-answered, working, error or empty."""
+    return f'<div class="answer-status {kind}">{escape_html(message)}</div>'
+
+
+def sources_html(answer: Answer | None, articles: Mapping[str, Article]) -> str:
+    """The sources panel for an answer: a status line, then every citation with its passage."""
+    if answer is None:
+        return status_html("empty", "Ask a question: the cited passages appear here.")
+    if answer.abstained:
+        head = status_html(
+            "not-answered",
+            "Not answered: the indexed articles do not say this clearly enough to quote.",
+        )
+    else:
+        n = len(answer.citations)
+        head = status_html(
+            "answered",
+            f"Answered ({answer.mode}) from {n} cited passage{'s' if n != 1 else ''}.",
+        )
+    if not answer.citations:
+        return head
+    items = "".join(_citation_html(c, articles.get(c.doc_id)) for c in answer.citations)
+    return f'{head}<ol class="citations">{items}</ol>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """Answer plus numbered references, as Markdown to paste into notes or a report."""
+    lines = [f"**Q:** {answer.question}", ""]
+    if answer.abstained:
+        lines.append(f"_Not answered._ {answer.text}")
+    else:
+        lines.append(answer.text)
+    if answer.citations:
+        lines += ["", "**References**", ""]
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.source, _date_text(c.published)) if x)
+            ref = f"[{c.number}] {c.title or c.doc_id} ({where})"
+            url = safe_url(c.url)
+            if url:
+                ref += f" <{url}>"
+            lines.append(ref)
+            lines.append(f"    > {c.quote}")
+    return "\n".join(lines) + "\n"
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str, max_len: int = 100) -> str:
+    """A file name safe to write into the upload folder: basename only, `[A-Za-z0-9._-]`.
+
+    Path separators of either OS are cut first, so `../../etc/passwd.txt` or
+    `C:\\x\\a.md` keep only their last part; leading dots are dropped (no hidden files, no
+    `..`). The extension is kept (lower-cased) so the reader still knows the format.
+    """
+    base = re.split(r"[\\/]", name)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    base = _UNSAFE_NAME.sub("_", base).strip("._-") or "upload"
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = stem.strip("._-") or "upload"
+    ext = ext.lower()[:10]
+    stem = stem[: max(1, max_len - len(ext) - 1)]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def library_rows(infos: Sequence[Any], query: str = "") -> list[list[Any]]:
+    """Table rows (title, date, source, chunks, document id), filtered by a search string."""
+    q = query.strip().lower()
+    rows: list[list[Any]] = []
+    for i in infos:
+        date = i.published.isoformat() if i.published else ""
+        row = [i.title or i.doc_id, date, i.source or "", i.n_chunks, i.doc_id]
+        if q and not any(q in str(v).lower() for v in row):
+            continue
+        rows.append(row)
+    # Newest first (ISO dates sort as text; undated "" lands last), then by title.
+    rows.sort(key=lambda r: str(r[0]).lower())
+    rows.sort(key=lambda r: str(r[1]), reverse=True)
+    return rows

@@ -1,0 +1,207 @@
+"""The same assistant against a real `chroma run` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.errors import ConfigError, EmbedderMismatchError, StoreError, StoreLockedError
+
+pytestmark = pytest.mark.slow
+
+# Fictional news, written for these tests.
+ARTICLES = {
+    "tram.txt": "Tram line to Fennick opens\n\n"
+    "The new tram line from the city centre to Fennick opened on Monday, cutting the journey "
+    "to eighteen minutes. Trams run every six minutes at peak times, the operator said.\n",
+    "seals.txt": "Seal pups counted on Marrow Sands\n\n"
+    "Wardens counted 214 grey seal pups on Marrow Sands this winter, the highest number since "
+    "records began, and asked walkers to keep their dogs on leads.\n",
+    "bakery.md": "# Corran bakery wins bread prize\n\n"
+    "A family bakery in Corran won the regional bread prize on Saturday for a sourdough made "
+    "with rye from a nearby farm.\n",
+}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _heartbeat(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    exe = shutil.which("chroma", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.fail("the `chroma` executable is not installed next to this Python")
+    data = tmp_path_factory.mktemp("chroma-server-data")
+    port = _free_port()
+    log = (data.parent / "chroma-server.log").open("wb")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(data), "--port", str(port), "--host", "127.0.0.1"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _heartbeat(port):
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited with {proc.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not answer its heartbeat in 30 s; see {log.name}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("server-articles")
+    for name, text in ARTICLES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, chroma_url: str, embedder, folder: Path):  # type: ignore[no-untyped-def]
+    a = Assistant(
+        store=tmp_path_factory.mktemp("server-cache"),
+        chroma_url=chroma_url,
+        embedder=embedder,
+        answerer="extractive",
+    )
+    report = a.ingest([folder])
+    assert report.ok, report.failures
+    assert report.added == len(ARTICLES)
+    return a
+
+
+def test_ingest_and_answer_through_server(served: Assistant, chroma_url: str) -> None:
+    s = served.stats()
+    assert s["documents"] == len(ARTICLES)
+    assert s["chunks"] >= len(ARTICLES)
+    assert s["store"] == chroma_url
+    assert [i.doc_id for i in served.articles()] == sorted(ARTICLES)
+    # Derived data (BM25 cache, lock) lives in a local folder named after the server.
+    port = chroma_url.rsplit(":", 1)[1]
+    assert served.store.local_dir.name == f"server-127.0.0.1-{port}"
+    assert (served.store.bm25_dir / "stamp.json").is_file()
+    for mode in ("dense", "bm25", "hybrid"):
+        res = served.retrieve("how many grey seal pups on Marrow Sands", mode=mode)
+        assert res.article_order[0] == "seals.txt", mode
+    answer = served.ask("How many seal pups did the wardens count on Marrow Sands?")
+    assert not answer.abstained
+    assert answer.citations
+    assert answer.citations[0].doc_id == "seals.txt"
+    assert "214" in answer.text
+
+
+def test_second_client_sees_the_data(
+    served: Assistant, chroma_url: str, embedder, tmp_path: Path, folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # A different local cache folder: the BM25 index has to be built from the server's data.
+    other = Assistant(store=tmp_path / "elsewhere", chroma_url=chroma_url, embedder=embedder)
+    assert [i.doc_id for i in other.articles()] == sorted(ARTICLES)
+    assert other.stats()["chunks"] == served.stats()["chunks"]
+    for mode in ("bm25", "hybrid"):
+        res = other.retrieve("Corran sourdough bread prize", mode=mode)
+        assert res.article_order[0] == "bakery.md", mode
+    report = other.ingest([folder])
+    assert report.added == report.updated == report.removed == 0
+    assert report.unchanged == len(ARTICLES)
+    assert report.chunks_embedded == 0 and report.ok
+
+
+def test_reingest_embeds_nothing(served: Assistant, folder: Path) -> None:
+    report = served.ingest([folder])
+    assert report.unchanged == len(ARTICLES)
+    assert report.chunks_embedded == report.chunks_written == 0
+
+
+def test_update_and_prune_through_server(
+    chroma_url: str, embedder, tmp_path: Path, write_files
+) -> None:  # type: ignore[no-untyped-def]
+    # Own collection on the shared server, so the other tests' data is untouched.
+    a = Assistant(
+        store=tmp_path / "cache", chroma_url=chroma_url, embedder=embedder, collection="upd"
+    )
+    folder = write_files({"tram.txt": ARTICLES["tram.txt"], "seals.txt": ARTICLES["seals.txt"]})
+    assert a.ingest(folder).added == 2
+    write_files({"tram.txt": ARTICLES["tram.txt"].replace("eighteen", "twenty-two")})
+    (folder / "seals.txt").unlink()
+    report = a.ingest(folder, prune=True)
+    assert (report.updated, report.removed, report.unchanged) == (1, 1, 0)
+    assert [i.doc_id for i in a.articles()] == ["tram.txt"]
+    res = a.retrieve("seal pups", mode="bm25")
+    assert "seals.txt" not in res.article_order
+    text = a.store.get_articles(["tram.txt"])["tram.txt"].text
+    assert "twenty-two" in text
+    n = a.store.article_infos()["tram.txt"].n_chunks
+    assert a.stats()["chunks"] == n
+
+
+def test_lock_applies_to_server_stores(
+    served: Assistant, chroma_url: str, embedder, folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    twin = Assistant(store=served.settings.store, chroma_url=chroma_url, embedder=embedder)
+    with served.store.ingest_lock(), pytest.raises(StoreLockedError):
+        twin.ingest([folder])
+
+
+def test_embedder_mismatch_on_server(served: Assistant, chroma_url: str, tmp_path: Path) -> None:
+    class Other:
+        name = "fake/other"
+        dimension = 384
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            v = np.ones((len(texts), 384), dtype=np.float32)
+            return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    with pytest.raises(EmbedderMismatchError) as info:
+        Assistant(store=tmp_path, chroma_url=chroma_url, embedder=Other())
+    assert "fake/other" in str(info.value)
+    assert served.embedder.name in str(info.value)
+
+
+def test_closed_port_is_a_store_error(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    port = _free_port()  # nothing listens there once the probe socket is closed
+    with pytest.raises(StoreError) as info:
+        Assistant(store=tmp_path, chroma_url=f"http://127.0.0.1:{port}", embedder=embedder)
+    msg = str(info.value)
+    assert "chroma run" in msg
+    assert f"127.0.0.1:{port}" in msg
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000", "ftp://127.0.0.1:8000", "http://"])
+def test_malformed_url_is_a_config_error(tmp_path: Path, embedder, url: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match="not a URL"):
+        Assistant(store=tmp_path, chroma_url=url, embedder=embedder)

@@ -1,0 +1,192 @@
+"""The `assistant` command, called in-process through `assistant.cli.main`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import assistant.core
+import assistant.embeddings
+from assistant import Assistant
+from assistant.cli import main
+
+# Fictional news, written for these tests.
+ARTICLES = {
+    "ferry.txt": "Saltmere ferry strike to end on Friday\n\n"
+    "The ferry strike in Saltmere will end on Friday after the crews accepted a new pay offer, "
+    "union leaders said on Wednesday. Boats will run to the normal timetable from Saturday.\n",
+    "museum.md": "# Brackwater museum buys whale skeleton\n\n"
+    "The Brackwater natural history museum has bought the skeleton of a fin whale that "
+    "stranded on the estuary last spring. It will hang in the main hall from June.\n",
+}
+FEED = {
+    "id": "feed-bridge",
+    "title": "Orrin bridge closes for repairs",
+    "text": "The Orrin river bridge will close for eight weeks of repairs from 3 June, the "
+    "highways office said. Drivers will be sent on a detour through Kessel.",
+    "published": "2024-05-20",
+    "source": "Orrin Courier",
+    "url": "https://example.test/orrin/bridge",
+}
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" * 20
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(autouse=True)
+def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The CLI builds its own Assistant: hand it the session's model instead of a new one."""
+    monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
+    monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
+    monkeypatch.setenv("COLUMNS", "400")  # keep rich from wrapping long lines
+
+
+@pytest.fixture(scope="module")
+def cli_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli-articles")
+    for name, text in ARTICLES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "feed.jsonl").write_text(json.dumps(FEED) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory: pytest.TempPathFactory, embedder, cli_folder: Path) -> Path:  # type: ignore[no-untyped-def]
+    store = tmp_path_factory.mktemp("cli-store")
+    report = Assistant(store=store, embedder=embedder).ingest([cli_folder])
+    assert report.added == 3 and report.ok
+    return store
+
+
+def test_ingest_prints_counts_and_is_incremental(capsys, tmp_path: Path, cli_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "store"
+    assert main(["ingest", str(cli_folder), "--store", str(store)]) == 0
+    out = _flat(capsys.readouterr().out)
+    assert "3 added, 0 updated, 0 unchanged, 0 removed, 0 failed" in out
+    assert str(store.resolve()) in out
+
+    assert main(["ingest", str(cli_folder), "--store", str(store), "--list"]) == 0
+    out = _flat(capsys.readouterr().out)
+    assert "0 added, 0 updated, 3 unchanged, 0 removed, 0 failed" in out
+    assert "0 chunks embedded" in out
+    # --list shows each article with its date and source.
+    assert "feed-bridge 2024-05-20 Orrin Courier Orrin bridge closes for repairs" in out
+    assert "ferry.txt undated" in out
+    assert "museum.md" in out
+
+
+def test_ingest_returns_1_and_names_failed_file(capsys, tmp_path: Path, write_files) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files({"ferry.txt": ARTICLES["ferry.txt"], "scan.txt": PNG})
+    store = tmp_path / "store"
+    assert main(["ingest", str(folder), "--store", str(store)]) == 1
+    out = _flat(capsys.readouterr().out)
+    assert "1 added" in out and "1 failed" in out
+    assert f"failed {folder / 'scan.txt'}:" in out
+    assert "binary" in out
+
+
+def test_ingest_prune(capsys, tmp_path: Path, write_files) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files(ARTICLES)
+    store = str(tmp_path / "store")
+    assert main(["ingest", str(folder), "--store", store]) == 0
+    (folder / "museum.md").unlink()
+    assert main(["ingest", str(folder), "--store", store]) == 0
+    assert "0 removed" in _flat(capsys.readouterr().out)
+    assert main(["ingest", str(folder), "--store", store, "--prune"]) == 0
+    assert "1 removed" in _flat(capsys.readouterr().out)
+    assert main(["stats", "--store", store]) == 0
+    assert "documents: 1" in capsys.readouterr().out
+
+
+def test_ask_json(capsys, cli_store: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    question = "When will the Orrin river bridge close for repairs?"
+    assert main(["ask", question, "--store", str(cli_store), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"question", "answer", "short", "abstained", "citations"} <= set(data)
+    assert data["question"] == question
+    assert data["abstained"] is False
+    assert data["answer"]
+    assert data["citations"]
+    keys = {"number", "doc_id", "title", "source", "url", "published", "chunk_id"}
+    keys |= {"quote", "start", "end"}
+    for c in data["citations"]:
+        assert keys <= set(c)
+    first = data["citations"][0]
+    assert first["number"] == 1
+    assert first["doc_id"] == "feed-bridge"
+    assert first["title"] == "Orrin bridge closes for repairs"
+    assert first["source"] == "Orrin Courier"
+    assert first["url"] == "https://example.test/orrin/bridge"
+    assert first["published"] == "2024-05-20"
+    # The quote is verbatim article text at the stated offsets.
+    reader = Assistant(store=cli_store, embedder=embedder)
+    article = reader.store.get_articles(["feed-bridge"])["feed-bridge"]
+    assert article.text[first["start"] : first["end"]] == first["quote"]
+    assert first["quote"] in article.text
+
+
+def test_ask_json_as_of_before_all_articles_abstains(capsys, cli_store: Path) -> None:  # type: ignore[no-untyped-def]
+    argv = ["ask", "When does the Orrin bridge close?", "--store", str(cli_store), "--json"]
+    assert main([*argv, "--as-of", "2020-01-01"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["abstained"] is True
+    assert data["citations"] == []
+
+
+def test_ask_plain_prints_answer_and_sources(capsys, cli_store: Path) -> None:  # type: ignore[no-untyped-def]
+    question = "What did the Brackwater museum buy?"
+    assert main(["ask", question, "--store", str(cli_store)]) == 0
+    out = _flat(capsys.readouterr().out)
+    assert "whale" in out
+    assert "Sources" in out
+    assert "[1] Brackwater museum buys whale skeleton" in out
+    assert "museum.md" in out
+
+
+def test_stats(capsys, cli_store: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    assert main(["stats", "--store", str(cli_store)]) == 0
+    out = capsys.readouterr().out
+    lines = dict(line.split(": ", 1) for line in out.strip().splitlines())
+    assert lines["documents"] == "3"
+    assert int(lines["chunks"]) >= 3
+    assert lines["embedder"] == embedder.name
+    assert lines["store"] == str(cli_store.resolve())
+
+
+def test_errors_exit_2_with_message(capsys, cli_store: Path) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ask", "   ", "--store", str(cli_store)]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert main(["ask", "ferry?", "--store", str(cli_store), "--as-of", "someday"]) == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_embedder_mismatch_exits_2(capsys, tmp_path: Path, write_files, embedder) -> None:  # type: ignore[no-untyped-def]
+    class Other:
+        name = "fake/other"
+        dimension = 8
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            v = np.ones((len(texts), 8), dtype=np.float32)
+            return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    store = tmp_path / "store"
+    Assistant(store=store, embedder=Other()).ingest(write_files({"a.txt": ARTICLES["ferry.txt"]}))
+    assert main(["stats", "--store", str(store)]) == 2
+    err = _flat(capsys.readouterr().err)
+    assert "error:" in err and "fake/other" in err and embedder.name in err
+
+
+def test_usage_errors_exit_nonzero(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["ask", "q", "--retrieval-mode", "psychic"])
+    assert info.value.code == 2

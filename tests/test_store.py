@@ -1,0 +1,486 @@
+"""The store: stats, article records, embedder checks, the ingest lock, crash leftovers,
+persistence (including the BM25 cache) and the retrieval modes and filters on top of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.errors import ConfigError, EmbedderMismatchError, StoreLockedError
+from assistant.retrieval import BM25Index
+
+# Fictional news, written for these tests.
+RECORDS = [
+    {
+        "id": "ferry-strike-begins",
+        "title": "Ferry crews strike in Port Velmar",
+        "text": "Ferry crews in Port Velmar walked off the job on Monday in a dispute over pay. "
+        "Commuters crossing the bay queued for hours at the Velmar terminal, and the harbour "
+        "authority laid on two buses to carry passengers around the lagoon.",
+        "published": "2024-02-12",
+        "source": "Velmar Gazette",
+        "url": "https://example.test/velmar/ferry-strike",
+    },
+    {
+        "id": "ferry-strike-ends",
+        "title": "Port Velmar ferry strike ends after ten weeks",
+        "text": "The Port Velmar ferry strike ended on Saturday when crews accepted a pay rise of "
+        "six percent. The first boats crossed the bay at dawn and the harbour authority said "
+        "the full timetable would return within a week.",
+        "published": "2024-04-20",
+        "source": "Velmar Gazette",
+        "url": "https://example.test/velmar/ferry-deal",
+    },
+    {
+        "id": "orchard-frost",
+        "title": "Late frost hits Kessel valley orchards",
+        "text": "A late frost on Tuesday night destroyed most apple blossom in the Kessel "
+        "valley orchards. Growers lit smudge pots between the rows, but the cooperative now "
+        "expects the apple harvest to fall by half this autumn.",
+        "published": "2024-03-02",
+        "source": "Valley Herald",
+    },
+    {
+        "id": "library-reopens",
+        "title": "Dunmore library reopens after renovation",
+        "text": "The Dunmore public library reopened on Friday after a two-year renovation. "
+        "The building now has a children's wing, a rooftop reading garden and a room of "
+        "sewing machines that residents can book for free.",
+        "published": "2024-05-10",
+        "source": "Dunmore Post",
+    },
+]
+UNDATED = {
+    "observatory.txt": "Ardent Ridge observatory installs new telescope\n\n"
+    "Astronomers at the Ardent Ridge observatory installed a new reflecting telescope with "
+    "a mirror nearly two metres across. The first images show the ring nebula in sharp "
+    "detail, the observatory director said.\n"
+}
+
+
+def _write_corpus(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "news.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in RECORDS) + "\n", encoding="utf-8"
+    )
+    for name, text in UNDATED.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+ALL_IDS = sorted([r["id"] for r in RECORDS] + list(UNDATED))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_corpus(tmp_path_factory.mktemp("store-corpus") / "articles")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, embedder, corpus: Path) -> Assistant:  # type: ignore[no-untyped-def]
+    """An Assistant with the corpus indexed; tests using it only read."""
+    a = Assistant(
+        store=tmp_path_factory.mktemp("store-shared"), embedder=embedder, answerer="extractive"
+    )
+    report = a.ingest([corpus])
+    assert report.ok, report.failures
+    assert report.added == len(ALL_IDS)
+    return a
+
+
+class FakeEmbedder:
+    """Another embedding space: constant unit vectors."""
+
+    def __init__(self, name: str = "fake/other", dimension: int = 8) -> None:
+        self.name = name
+        self.dimension = dimension
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        v = np.ones((len(texts), self.dimension), dtype=np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------- stats, records
+
+
+def test_stats_reports_counts_embedder_and_location(shared: Assistant, embedder) -> None:  # type: ignore[no-untyped-def]
+    s = shared.stats()
+    infos = shared.store.article_infos()
+    assert s["documents"] == len(ALL_IDS) == len(infos)
+    assert s["chunks"] == sum(i.n_chunks for i in infos.values()) >= len(ALL_IDS)
+    assert s["embedder"] == embedder.name
+    assert s["dimension"] == embedder.dimension
+    assert Path(s["store"]) == Path(shared.settings.store).resolve()
+
+
+def test_article_infos_keep_metadata(shared: Assistant, corpus: Path) -> None:
+    infos = shared.store.article_infos()
+    assert sorted(infos) == ALL_IDS
+    assert [i.doc_id for i in shared.articles()] == ALL_IDS
+    ferry = infos["ferry-strike-begins"]
+    assert ferry.title == "Ferry crews strike in Port Velmar"
+    assert ferry.published == dt.date(2024, 2, 12)
+    assert ferry.source == "Velmar Gazette"
+    assert ferry.url == "https://example.test/velmar/ferry-strike"
+    assert ferry.origin == str(corpus.resolve())
+    assert ferry.n_chunks >= 1
+    frost = infos["orchard-frost"]
+    assert frost.url is None
+    obs = infos["observatory.txt"]
+    assert obs.published is None
+    assert obs.title == "Ardent Ridge observatory installs new telescope"
+    # The full articles come back with their cleaned text.
+    arts = shared.store.get_articles(["orchard-frost", "no-such-article"])
+    assert list(arts) == ["orchard-frost"]
+    assert "smudge pots" in arts["orchard-frost"].text
+    assert arts["orchard-frost"].content_hash == frost.content_hash
+
+
+def test_empty_store_stats(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant()
+    assert a.stats()["documents"] == 0
+    assert a.stats()["chunks"] == 0
+    assert a.articles() == []
+    res = a.retrieve("anything at all", mode="hybrid")
+    assert res.chunks == [] and res.article_order == []
+
+
+# ---------------------------------------------------------------------------- embedder checks
+
+
+@pytest.mark.parametrize(
+    "fake", [FakeEmbedder("fake/other", 8), FakeEmbedder("fake/other", 384)], ids=["dim8", "dim384"]
+)
+def test_embedder_mismatch_is_refused(shared: Assistant, embedder, fake: FakeEmbedder) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(EmbedderMismatchError) as info:
+        Assistant(store=shared.settings.store, embedder=fake)
+    msg = str(info.value)
+    assert embedder.name in msg
+    assert "fake/other" in msg
+    # Refusing did not relabel the store: the original embedder still opens it.
+    again = Assistant(store=shared.settings.store, embedder=embedder)
+    assert again.stats()["documents"] == len(ALL_IDS)
+
+
+def test_store_built_by_other_embedder_refuses_minilm(
+    tmp_path: Path, embedder, write_files
+) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files({"a.txt": UNDATED["observatory.txt"]})
+    fake = Assistant(store=tmp_path / "store", embedder=FakeEmbedder("fake/other", 384))
+    assert fake.ingest(folder).added == 1
+    with pytest.raises(EmbedderMismatchError, match="fake/other"):
+        Assistant(store=tmp_path / "store", embedder=embedder)
+
+
+# ---------------------------------------------------------------------------- lock
+
+
+def test_second_ingest_is_refused_while_lock_held(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
+    first = make_assistant()
+    second = make_assistant()  # another Store object on the same folder
+    with first.store.ingest_lock():
+        with pytest.raises(StoreLockedError, match="another ingest"):
+            second.ingest(folder)
+        with pytest.raises(StoreLockedError):
+            second.delete(["obs.txt"])
+    assert second.articles() == []
+    # Released: the same call now works.
+    assert second.ingest(folder).added == 1
+    assert [i.doc_id for i in first.articles()] == ["obs.txt"]
+
+
+def test_lock_released_after_failed_ingest(make_assistant, write_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
+    a = make_assistant()
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(a.store, "write_article", boom)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        a.ingest(folder)
+    monkeypatch.undo()
+    b = make_assistant()
+    assert b.ingest(folder).added == 1
+
+
+# ---------------------------------------------------------------------------- crash leftovers
+
+
+def _orphan(embedder, doc_id: str, text: str, article_hash: str):  # type: ignore[no-untyped-def]
+    cid = hashlib.sha256(f"orphan|{doc_id}|{text}".encode()).hexdigest()[:24]
+    meta = {
+        "doc_id": doc_id,
+        "index": 0,
+        "start": 0,
+        "end": len(text),
+        "article_hash": article_hash,
+        "text_hash": hashlib.sha256(text.encode()).hexdigest()[:24],
+        "published_ts": 19800,
+        "source": "Velmar Gazette",
+    }
+    return cid, embedder.embed([text])[0].tolist(), text, meta
+
+
+def test_uncommitted_chunks_are_invisible_and_repaired(
+    make_assistant, write_files, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant()
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
+    assert a.ingest(folder).added == 1
+    committed_chunks = a.stats()["chunks"]
+    ghost = _orphan(
+        embedder,
+        "ghost.txt",
+        "The Zorvath lighthouse keeper retired after fifty years on the cliffs.",
+        "never-committed",
+    )
+    stale = _orphan(
+        embedder,
+        "obs.txt",  # a committed article, but another (unfinished) version of it
+        "The Zorvath lighthouse will be demolished, the observatory announced.",
+        "another-hash",
+    )
+    for cid, emb, text, meta in (ghost, stale):
+        a.store._chunks.upsert(ids=[cid], embeddings=[emb], documents=[text], metadatas=[meta])
+    assert a.stats()["chunks"] == committed_chunks + 2
+    # Even a BM25 index built over the leftovers must not surface them.
+    a.bm25.rebuild()
+    bad = {ghost[0], stale[0]}
+    for mode in ("dense", "bm25", "hybrid"):
+        res = a.retrieve("Zorvath lighthouse keeper retired", mode=mode)
+        assert not bad & {c.chunk.chunk_id for c in res.chunks}, mode
+        assert "ghost.txt" not in res.article_order
+        for c in res.chunks:
+            assert c.article.text[c.chunk.start : c.chunk.end] == c.chunk.text
+    assert a.store.repair() == 2
+    assert a.store._chunks.get(ids=sorted(bad))["ids"] == []
+    assert a.stats()["chunks"] == committed_chunks
+    assert a.store.repair() == 0
+    assert [i.doc_id for i in a.articles()] == ["obs.txt"]
+
+
+def test_next_ingest_removes_leftovers(make_assistant, write_files, embedder) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant()
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
+    a.ingest(folder)
+    cid, emb, text, meta = _orphan(embedder, "ghost.txt", "A leftover passage.", "x")
+    a.store._chunks.upsert(ids=[cid], embeddings=[emb], documents=[text], metadatas=[meta])
+    report = make_assistant().ingest(folder)
+    assert report.unchanged == 1 and report.chunks_embedded == 0
+    assert a.store._chunks.get(ids=[cid])["ids"] == []
+    assert a.stats()["chunks"] == sum(i.n_chunks for i in a.articles())
+
+
+def test_interrupted_commit_leaves_article_invisible_until_reingest(  # type: ignore[no-untyped-def]
+    make_assistant, write_files, monkeypatch
+) -> None:
+    a = make_assistant()
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("power cut")
+
+    # Chunks get written, then the commit (the article record) fails.
+    monkeypatch.setattr(a.store._articles, "upsert", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        a.ingest(folder)
+    monkeypatch.undo()
+    b = make_assistant()
+    assert b.articles() == []
+    assert b.stats()["chunks"] > 0  # the leftovers
+    for mode in ("dense", "hybrid"):
+        assert b.retrieve("new telescope at the observatory", mode=mode).chunks == []
+    report = b.ingest(folder)
+    assert report.added == 1 and report.ok
+    assert b.stats()["chunks"] == sum(i.n_chunks for i in b.articles())
+    res = b.retrieve("new telescope at the observatory")
+    assert res.article_order[0] == "obs.txt"
+
+
+# ---------------------------------------------------------------------------- persistence
+
+
+def _fail_rebuild(self) -> None:  # type: ignore[no-untyped-def]
+    raise AssertionError("BM25 index rebuilt although the store did not change")
+
+
+def test_reopened_store_answers_without_reingest(shared: Assistant, embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stamp_file = Path(shared.settings.store) / "bm25" / "stamp.json"
+    assert stamp_file.is_file()
+    saved = json.loads(stamp_file.read_text(encoding="utf-8"))
+    assert saved["stamp"] == shared.store.stamp()
+    assert saved["chunks"] == shared.stats()["chunks"]
+
+    monkeypatch.setattr(BM25Index, "rebuild", _fail_rebuild)
+    b = Assistant(store=shared.settings.store, embedder=embedder, answerer="extractive")
+    assert [i.doc_id for i in b.articles()] == ALL_IDS
+    assert b.stats()["chunks"] == shared.stats()["chunks"]
+    for mode in ("bm25", "hybrid", "dense"):
+        res = b.retrieve("apple blossom frost in the orchards", mode=mode)
+        assert res.article_order[0] == "orchard-frost", mode
+    answer = b.ask("What did growers light between the rows of the orchards?")
+    assert not answer.abstained
+    assert any(c.doc_id == "orchard-frost" for c in answer.citations)
+
+
+def test_unchanged_reingest_reuses_bm25_cache(
+    tmp_path: Path, embedder, corpus, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    a = Assistant(store=tmp_path / "store", embedder=embedder)
+    a.ingest([corpus])
+    monkeypatch.setattr(BM25Index, "rebuild", _fail_rebuild)
+    b = Assistant(store=tmp_path / "store", embedder=embedder)
+    report = b.ingest([corpus])
+    assert report.unchanged == len(ALL_IDS) and report.added == report.updated == 0
+    assert report.chunks_embedded == 0 and report.chunks_written == 0
+    assert b.retrieve("Dunmore library", mode="bm25").article_order[0] == "library-reopens"
+
+
+def test_bm25_cache_rebuilt_when_stale_or_damaged(
+    tmp_path: Path, embedder, corpus, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    a = Assistant(store=tmp_path / "store", embedder=embedder)
+    a.ingest([corpus])
+    stamp_file = tmp_path / "store" / "bm25" / "stamp.json"
+    calls: list[int] = []
+    real = BM25Index.rebuild
+
+    def counting(self) -> None:  # type: ignore[no-untyped-def]
+        calls.append(1)
+        real(self)
+
+    monkeypatch.setattr(BM25Index, "rebuild", counting)
+    stamp_file.write_text(json.dumps({"stamp": "something else", "chunks": 1}), encoding="utf-8")
+    b = Assistant(store=tmp_path / "store", embedder=embedder)
+    assert b.retrieve("Dunmore library", mode="bm25").article_order[0] == "library-reopens"
+    assert calls == [1]
+    assert json.loads(stamp_file.read_text(encoding="utf-8"))["stamp"] == b.store.stamp()
+
+    stamp_file.unlink()
+    c = Assistant(store=tmp_path / "store", embedder=embedder)
+    assert c.retrieve("Kessel valley frost", mode="bm25").article_order[0] == "orchard-frost"
+    assert calls == [1, 1]
+    assert stamp_file.is_file()
+
+
+def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, write_files) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
+    reader = Assistant(store=tmp_path / "store", embedder=embedder)
+    writer = Assistant(store=tmp_path / "store", embedder=embedder)
+    writer.ingest(folder)
+    assert reader.retrieve("telescope mirror", mode="bm25").article_order == ["obs.txt"]
+    write_files(
+        {
+            "quarry.txt": "Quarry blasting paused in Holloway\n\n"
+            "Blasting at the Holloway granite quarry was paused after residents reported "
+            "cracked windows, the council said on Wednesday.\n"
+        }
+    )
+    assert writer.ingest(folder).added == 1
+    # The reader's in-memory index is stale: it must notice and pick up the change.
+    res = reader.retrieve("granite quarry blasting cracked windows", mode="bm25")
+    assert res.article_order[0] == "quarry.txt"
+
+
+def test_delete_removes_article_everywhere(make_assistant, corpus) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant()
+    a.ingest([corpus])
+    before = a.stats()["chunks"]
+    n = a.store.article_infos()["library-reopens"].n_chunks
+    assert a.delete(["library-reopens"]) == 1
+    assert "library-reopens" not in a.store.article_infos()
+    assert a.stats()["chunks"] == before - n
+    for mode in ("bm25", "dense", "hybrid"):
+        res = a.retrieve("Dunmore library rooftop reading garden", mode=mode)
+        assert "library-reopens" not in res.article_order, mode
+        assert all(c.chunk.doc_id != "library-reopens" for c in res.chunks)
+
+
+# ---------------------------------------------------------------------------- retrieval
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("frost damage to apple blossom in Kessel valley", "orchard-frost"),
+        ("Dunmore library renovation children's wing", "library-reopens"),
+        ("new telescope at Ardent Ridge observatory", "observatory.txt"),
+    ],
+)
+def test_retrieval_modes_rank_the_right_article_first(
+    shared: Assistant, mode: str, question: str, expected: str
+) -> None:
+    res = shared.retrieve(question, mode=mode)
+    assert res.article_order[0] == expected
+    assert res.chunks and res.chunks[0].article.doc_id == expected
+    assert len(res.article_order) == len(set(res.article_order))
+    for c in res.chunks:
+        assert c.chunk.doc_id == c.article.doc_id
+        assert c.rank == res.article_order.index(c.article.doc_id) + 1
+        assert c.article.text[c.chunk.start : c.chunk.end] == c.chunk.text
+    assert res.chunks[0].score > 0
+
+
+def test_top_k_limits_articles(shared: Assistant) -> None:
+    res = shared.retrieve("ferry strike in Port Velmar", top_k=1, mode="hybrid")
+    assert len(res.article_order) == 1
+    assert res.article_order[0].startswith("ferry-strike")
+    assert {c.article.doc_id for c in res.chunks} == set(res.article_order)
+
+
+def test_bm25_finds_nothing_for_unknown_words(shared: Assistant) -> None:
+    res = shared.retrieve("xylophone quokka", mode="bm25")
+    assert res.chunks == [] and res.article_order == []
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_as_of_excludes_later_and_undated_articles(shared: Assistant, mode: str) -> None:
+    q = "Port Velmar ferry strike crews pay"
+    full = shared.retrieve(q, mode=mode, top_k=10)
+    assert {"ferry-strike-begins", "ferry-strike-ends"} <= set(full.article_order)
+    res = shared.retrieve(q, mode=mode, as_of="2024-03-01", top_k=10)
+    assert res.article_order[0] == "ferry-strike-begins"
+    assert "ferry-strike-ends" not in res.article_order
+    for c in res.chunks:
+        assert c.article.published is not None
+        assert c.article.published <= dt.date(2024, 3, 1)
+    # Undated articles are left out too: nobody can tell whether they existed that day.
+    obs = shared.retrieve("telescope observatory", mode=mode, as_of=dt.date(2030, 1, 1), top_k=10)
+    assert "observatory.txt" not in obs.article_order
+    # The day itself is included.
+    same_day = shared.retrieve(q, mode=mode, as_of="2024-04-20", top_k=10)
+    assert "ferry-strike-ends" in same_day.article_order
+
+
+def test_as_of_before_everything_returns_nothing(shared: Assistant) -> None:
+    res = shared.retrieve("ferry strike", as_of="2000-01-01")
+    assert res.chunks == [] and res.article_order == []
+
+
+def test_bad_as_of_is_a_config_error(shared: Assistant) -> None:
+    with pytest.raises(ConfigError, match="not a date"):
+        shared.retrieve("ferry strike", as_of="last Tuesday")
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_source_and_doc_id_filters(shared: Assistant, mode: str) -> None:
+    q = "Port Velmar ferry strike, apple harvest and the library"
+    res = shared.retrieve(q, mode=mode, sources=["Valley Herald", "Dunmore Post"], top_k=10)
+    assert set(res.article_order) == {"orchard-frost", "library-reopens"}
+    assert all(c.article.source in ("Valley Herald", "Dunmore Post") for c in res.chunks)
+
+    res = shared.retrieve(q, mode=mode, doc_ids=["ferry-strike-ends"], top_k=10)
+    assert res.article_order == ["ferry-strike-ends"]
+    assert {c.chunk.doc_id for c in res.chunks} == {"ferry-strike-ends"}
+
+    res = shared.retrieve(q, mode=mode, sources=["Velmar Gazette"], as_of="2024-03-01", top_k=10)
+    assert res.article_order == ["ferry-strike-begins"]
