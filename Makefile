@@ -28,5 +28,11 @@ lint: install
 test: install lint
 	$(VENV)/bin/python -m pytest -q
 
+eval-seeds: install
+	$(VENV)/bin/assistant eval evals/seeds.yaml --out reports/seeds
+
+eval-rtqa: install
+	$(VENV)/bin/assistant eval rtqa --out reports/rtqa
+
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports

@@ -69,9 +69,18 @@ class Chunker:
         text = article.text
         chunks: list[Chunk] = []
         cursor = 0
+        prev_end = 0
         seen: set[str] = set()
         for piece in self._splitter.split_text(text):
-            start = text.find(piece, cursor)
+            if not piece.strip():
+                continue
+            # With repeated passages the earliest match can lie far behind the chunk's real
+            # place: take the latest match that leaves no gap after the previous chunk.
+            rest = text[prev_end:]
+            latest = prev_end + len(rest) - len(rest.lstrip())
+            start = text.rfind(piece, cursor, latest + len(piece))
+            if start < 0:
+                start = text.find(piece, cursor)
             if start < 0:
                 start = text.find(piece)
             if start < 0:
@@ -99,4 +108,5 @@ class Chunker:
                 )
             )
             cursor = start + 1
+            prev_end = max(prev_end, end)
         return chunks

@@ -122,6 +122,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.ui import launch
+
+    try:
+        launch(store=args.store, host=args.host, port=args.port, share=args.share, auth=args.auth)
+    except ValueError as exc:  # malformed --auth / ASSISTANT_UI_AUTH
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assistant",
@@ -165,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("stats", help="documents, chunks, embedder and store location")
     common(sp)
     sp.set_defaults(func=cmd_stats)
+
+    sp = sub.add_parser("ui", help="web UI: chat with cited sources, article library, /ask API")
+    sp.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--share", action="store_true", help="public Gradio share link (use --auth)")
+    sp.add_argument("--auth", help="USER:PASS login (or ASSISTANT_UI_AUTH)")
+    common(sp)
+    sp.set_defaults(func=cmd_ui)
+
+    from assistant.evals.cli import add_eval_parser
+
+    add_eval_parser(sub)
     return p
 
 

@@ -27,6 +27,11 @@ class Prompt:
             for m in self.template.pattern.finditer(text)
             if m.group("named") or m.group("braced")
         }
+        if any(m.group("invalid") is not None for m in self.template.pattern.finditer(text)):
+            raise ConfigError(
+                f"prompt {name!r} has a lone '$' (write $$ for a dollar sign); "
+                f"fix prompts/{name}.md"
+            )
         expected = PROMPT_VARIABLES.get(name, frozenset(found))
         if found != expected:
             raise ConfigError(

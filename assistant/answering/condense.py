@@ -46,10 +46,13 @@ def offline_condense(question: str, history: Sequence[tuple[str, str]]) -> str:
     for t in _key_terms(prev_q) + _key_terms(prev_a.split("\n")[0]):
         if t.casefold() not in question.casefold() and t not in terms:
             terms.append(t)
+    asked = question.casefold()
     topic = " ".join(
         w
         for w in re.findall(r"[\w'’-]+", prev_q)
-        if w.casefold() not in STOPWORDS and not any(w in t for t in terms)
+        if w.casefold() not in STOPWORDS
+        and not any(w in t for t in terms)
+        and w.casefold() not in asked
     )
     extra = ", ".join(terms[:4])
     if topic:

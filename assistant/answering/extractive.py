@@ -145,6 +145,11 @@ class ExtractiveAnswerer:
                 score -= 0.05  # captions, headings and menu lines are weaker evidence
             out.append(ScoredSentence(rc, text, start, end, score, float(c), overlap))
         out.sort(key=lambda s: -s.score)
+        if qtype != "explain":
+            # A sentence holding no new value of the wanted kind cannot answer; without this
+            # a follow-up re-answers the previous question (its words were carried over).
+            typed = [s for s in out if candidate_spans(s.text, qtype, q_words)]
+            out = typed or out[:0]
         return out
 
     # ------------------------------------------------------------------ short answer

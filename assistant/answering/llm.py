@@ -107,7 +107,8 @@ def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
 def parse_llm_output(raw: str) -> tuple[str, str]:
     """Split the model's reply into (short answer, answer text)."""
     text = raw.strip()
-    m = re.match(r"^\s*\**short answer\**\s*:\s*(.*?)\s*(?:\n|$)", text, re.I)
+    # [ \t] not \s: an empty "Short answer:" line must not swallow the next line.
+    m = re.match(r"^\s*\**short answer\**[ \t]*:[ \t]*(.*?)[ \t]*(?:\n|$)", text, re.I)
     if not m:
         return "", text
     short = MARKER.sub("", m.group(1)).strip().strip("*").strip()

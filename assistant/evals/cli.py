@@ -75,29 +75,44 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def print_report(report: Any, console: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    from assistant.evals.report import SUMMARY, fmt
+    from assistant.evals.report import SHORT_NAMES, SUMMARY, fmt
 
-    t = Table(title=f"{report.suite}: {report.n_questions} questions")
-    for col in ("config", "answerer", *SUMMARY):
-        t.add_column(col, justify="left" if col in ("config", "answerer") else "right")
+    modes = ", ".join(sorted({c.answer_mode for c in report.configs.values()}))
+
+    # No rules and no edge padding: 15 columns then fit a 100-column terminal.
+    def tight(title: str) -> Table:
+        return Table(title=title, box=None, pad_edge=False, padding=(0, 1), header_style="bold")
+
+    t = tight(f"{report.suite}: {report.n_questions} questions, {modes} answerer")
+    t.add_column("config", no_wrap=True)
+    for col in SUMMARY:
+        t.add_column(SHORT_NAMES.get(col, col), justify="right", no_wrap=True)
     for name, c in report.configs.items():
-        t.add_row(name, c.answer_mode, *(fmt(m, c.metrics.get(m)) for m in SUMMARY))
+        t.add_row(name, *(fmt(m, c.metrics.get(m)) for m in SUMMARY))
     console.print(t)
     for name, c in report.configs.items():
-        bt = Table(title=f"by question type: {name}")
-        for col in ("type", "n", *SUMMARY):
-            bt.add_column(col, justify="left" if col == "type" else "right")
+        bt = tight(f"by question type: {name}")
+        bt.add_column("type", no_wrap=True)
+        bt.add_column("n", justify="right")
+        for col in SUMMARY:
+            bt.add_column(SHORT_NAMES.get(col, col), justify="right", no_wrap=True)
         for qt, ms in c.by_type.items():
             bt.add_row(qt, str(int(ms.get("n") or 0)), *(fmt(m, ms.get(m)) for m in SUMMARY))
         console.print(bt)
     if report.skipped:
         console.print(f"skipped: {report.skipped}")
+    console.print(
+        "acc: accuracy, h@k: hit@k, short/text: answer accuracy, citeP/R: citation "
+        "precision/recall, quote: valid quotes, absP/R: abstention precision/recall",
+        style="dim",
+    )
     for ch in report.checks:
         mark = "[green]pass[/green]" if ch.passed else "[red]FAIL[/red]"
         console.print(
-            f"{mark} {ch.config} {ch.key} {ch.kind} {fmt(ch.metric, ch.bound)}"
+            f"{mark} {ch.config} {escape(ch.key)} {ch.kind} {fmt(ch.metric, ch.bound)}"
             f" (got {fmt(ch.metric, ch.value)})"
         )
 

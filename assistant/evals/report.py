@@ -46,6 +46,24 @@ SUMMARY: tuple[str, ...] = (
 )
 
 
+# Terminal column headers: the full names do not fit 15 columns in a terminal.
+SHORT_NAMES: dict[str, str] = {
+    "accuracy": "acc",
+    "hit@1": "h@1",
+    "hit@5": "h@5",
+    "mrr@10": "mrr",
+    "acc_short": "short",
+    "acc_text": "text",
+    "cite_precision": "citeP",
+    "cite_recall": "citeR",
+    "quote_valid": "quote",
+    "abstain_precision": "absP",
+    "abstain_recall": "absR",
+    "latency_p50_ms": "p50ms",
+    "latency_p95_ms": "p95ms",
+}
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -172,11 +190,12 @@ def _delta(config: str, scope: str, metric: str, old: Any, new: Any) -> Delta:
     o = None if old is None or _nan(old) else float(old)
     n = None if new is None or _nan(new) else float(new)
     d = None if o is None or n is None else n - o
-    # Latency jitters: only a change over 10% counts as better or worse.
+    # Latency jitters from run to run: only a change over 25% and 20 ms counts.
     if d is None or d == 0:
         improved = None
     elif not higher_is_better(metric):
-        improved = None if abs(d) <= 0.1 * max(abs(o or 0.0), 1e-9) else d < 0
+        noise = abs(d) <= max(0.25 * abs(o or 0.0), 20.0)
+        improved = None if noise else d < 0
     else:
         improved = d > 0
     return Delta(
@@ -191,7 +210,10 @@ def _nan(x: Any) -> bool:
 def compare(
     old: str | Path | Mapping[str, Any] | Report, new: str | Path | Mapping[str, Any] | Report
 ) -> Comparison:
-    """Metric deltas (overall and per type) of the configs both reports ran."""
+    """Metric deltas (overall and per type) of the configs both reports ran.
+
+    `Delta.improved` is None when a metric did not move (latency: within noise).
+    """
     a, b = Report.load(old), Report.load(new)
     deltas: list[Delta] = []
     newly_wrong: dict[str, tuple[str, ...]] = {}
@@ -205,7 +227,8 @@ def compare(
         for t, ms in nc.by_type.items():
             om = oc.by_type.get(t, {})
             for m in METRICS:
-                deltas.append(_delta(name, t, m, om.get(m), ms.get(m)))
+                if higher_is_better(m):  # per-type latency has too few samples to compare
+                    deltas.append(_delta(name, t, m, om.get(m), ms.get(m)))
         before = {q.id: q.correct for q in oc.questions}
         newly_wrong[name] = tuple(q.id for q in nc.questions if before.get(q.id) and not q.correct)
         newly_right[name] = tuple(

@@ -82,7 +82,12 @@ def _is_boilerplate(line: str) -> bool:
         return True
     if _CALL_TO_ACTION.search(line):
         return True
-    if n <= 8 and _WIDGET.search(line):
+    if (
+        n <= 8
+        and (m := _WIDGET.search(line))
+        # "Officials declined to comment." is news; "No comments yet." is a widget.
+        and (not _SENTENCE_END.search(line) or m.start() <= len(line.split()[0]) + 1)
+    ):
         return True
     if n <= 8 and _FURNITURE.search(line) and not _SENTENCE_END.search(line.rstrip(":")):
         return True
@@ -122,7 +127,12 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanedText:
     # 2. Header: date lines and page furniture before the article starts.
     published_text: str | None = None
     for line in [ln for ln in lines if ln][:8]:
-        if _words(line) <= 12 and (found := find_header_date(line)):
+        if (
+            _words(line) <= 12
+            # A dateline or byline, not an opening sentence that mentions a date.
+            and (is_date_line(line) or not _SENTENCE_END.search(line))
+            and (found := find_header_date(line))
+        ):
             published_text = found
             break
     header_end = 0

@@ -83,7 +83,13 @@ def _read_html(html: str) -> dict[str, Any]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        # Only dates the page states (meta tags, <time>); the extensive search guesses
+        # from copyright lines and would invent publication dates.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if doc is not None:
         data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)

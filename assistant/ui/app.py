@@ -62,7 +62,7 @@ _CSS = """
   color: #4b5563; font-weight: 400; }
 #sources ol.citations { list-style: none; padding: 0; margin: 0; }
 #sources .citation { border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px;
-  margin-bottom: 10px; scroll-margin: 16px; transition: box-shadow .2s, border-color .2s; }
+  margin-bottom: 10px; scroll-margin: 16px; }
 #sources .citation.active { border-color: #f59e0b; box-shadow: 0 0 0 3px #fde68a; }
 #sources .citation-number { font-weight: 700; color: #2563eb; }
 #sources .citation-title { font-weight: 600; }
@@ -280,8 +280,10 @@ class _Backend:
             summary,
         )
 
-    def library_table(self, query: str) -> Any:
-        return self.library_view(query)[0]
+    def library_table(self, query: str) -> tuple[Any, Any]:
+        """Outputs: table and summary (the selections stay as they are while searching)."""
+        view = self.library_view(query)
+        return view[0], view[-1]
 
     def _check_upload(self, path: Path, name: str) -> str | None:
         """Why a file is refused before it touches the library, or None."""
@@ -603,7 +605,7 @@ def build_app(
 
         library_outputs = [table, to_delete, source_filter, doc_filter, summary]
         demo.load(be.library_view, [search], library_outputs, **private)
-        search.change(be.library_table, [search], [table], **private)
+        search.change(be.library_table, [search], [table, summary], **private)
         files.upload(
             be.upload,
             [files, search],

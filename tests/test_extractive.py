@@ -1,0 +1,251 @@
+"""The offline (extractive) answerer end to end, over small fictional articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Answer, Assistant
+
+# Fictional news: every fact below is invented for these tests.
+ARTICLES = [
+    {
+        "id": "bridge",
+        "title": "Harbor Bridge repairs near completion",
+        "source": "Coastline Courier",
+        "published": "2026-11-02",
+        "url": "https://example.test/bridge",
+        "text": (
+            "Crews in Port Velling have finished replacing the cables of the Harbor Bridge. "
+            "The bridge will reopen on March 3, 2027. City engineer Dana Whitcombe said the "
+            "repairs cost the city more than expected. Ferries will keep running until the "
+            "crossing is open again."
+        ),
+    },
+    {
+        "id": "festival",
+        "title": "Lantern festival marks its twentieth year",
+        "source": "Valley Gazette",
+        "published": "2026-06-14",
+        "text": (
+            "The Lantern Festival in the town of Brennick drew large crowds this weekend. "
+            "The festival was founded by Marta Oyelaran. She started it in a small park with a "
+            "few dozen paper lanterns. Today thousands of visitors light lanterns along the river."
+        ),
+    },
+    {
+        "id": "storm",
+        "title": "Cyclone Tavi leaves trail of damage",
+        "source": "Island Herald",
+        "published": "2026-02-20",
+        "text": (
+            "Cyclone Tavi swept across the northern islands on Tuesday. The storm destroyed "
+            "1,240 homes. Relief agencies have set up shelters in schools. Power was restored "
+            "to most districts by Friday."
+        ),
+    },
+    {
+        "id": "museum",
+        "title": "Glass museum chooses new home",
+        "source": "Culture Weekly",
+        "published": "2026-09-09",
+        "text": (
+            "The National Glass Museum has picked the site for its collection after a long "
+            "search. The museum will move to Portugal, to a restored factory by the sea. Its "
+            "director said the building offers three times the exhibition space. The move is "
+            "planned over two years."
+        ),
+    },
+]
+
+# Two reports of the same event that disagree on its date.
+TRAM_EARLY = {
+    "id": "tram-early",
+    "title": "Orchard Line tram extension gets an opening date",
+    "source": "Metro Ledger",
+    "published": "2026-01-10",
+    "text": (
+        "Transit officials in Kellsmouth gave a date for the new stops on Tuesday. The Orchard "
+        "Line tram extension will open on May 12, 2027, the transit authority said. Four new "
+        "stations are being built along the river."
+    ),
+}
+TRAM_LATE = {
+    "id": "tram-late",
+    "title": "Orchard Line tram extension delayed",
+    "source": "Kellsmouth Daily",
+    "published": "2026-08-21",
+    "text": (
+        "Delays in the delivery of rails have pushed back the project. The Orchard Line tram "
+        "extension will open on September 8, 2027, the transit authority said. Contractors "
+        "blamed a shortage of steel."
+    ),
+}
+
+
+def _write_jsonl(folder: Path, records: list[dict[str, str]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "articles.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("extractive")
+    a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
+    report = a.ingest([_write_jsonl(root / "articles", ARTICLES)])
+    assert report.ok and report.added == len(ARTICLES)
+    return a
+
+
+@pytest.fixture(scope="module")
+def trams(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("trams")
+    a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
+    report = a.ingest([_write_jsonl(root / "articles", [TRAM_EARLY, TRAM_LATE])])
+    assert report.ok and report.added == 2
+    return a
+
+
+def assert_citations_verbatim(a: Assistant, answer: Answer) -> None:
+    """Every citation quotes its article exactly at its offsets, numbered 1..n."""
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    arts = a.store.get_articles(sorted({c.doc_id for c in answer.citations}))
+    for c in answer.citations:
+        text = arts[c.doc_id].text
+        assert 0 <= c.start < c.end <= len(text)
+        assert text[c.start : c.end] == c.quote
+        assert f"[{c.number}]" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "doc_id"),
+    [
+        ("When will the bridge reopen?", "March 3, 2027", "bridge"),
+        ("Who founded the festival?", "Marta Oyelaran", "festival"),
+        ("Who founded the Lantern Festival?", "Marta Oyelaran", "festival"),
+        ("How many homes did the storm destroy?", "1,240", "storm"),
+        ("Which country will the museum move to?", "Portugal", "museum"),
+    ],
+)
+def test_answers_with_short_value_and_verbatim_citations(
+    news: Assistant, question: str, expected: str, doc_id: str
+) -> None:
+    answer = news.ask(question)
+    assert not answer.abstained, answer.text
+    assert answer.mode == "extractive"
+    assert expected in answer.short
+    assert expected in answer.text
+    assert answer.citations
+    assert answer.citations[0].doc_id == doc_id
+    assert expected in answer.citations[0].quote
+    assert_citations_verbatim(news, answer)
+
+
+def test_citation_carries_article_metadata(news: Assistant) -> None:
+    answer = news.ask("When will the bridge reopen?")
+    first = answer.citations[0]
+    assert first.title == "Harbor Bridge repairs near completion"
+    assert first.source == "Coastline Courier"
+    assert first.url == "https://example.test/bridge"
+    assert first.published is not None and first.published.isoformat() == "2026-11-02"
+    assert first.quote == "The bridge will reopen on March 3, 2027."
+
+
+def test_short_answer_leads_the_text(news: Assistant) -> None:
+    answer = news.ask("How many homes did the storm destroy?")
+    first_line = answer.text.splitlines()[0]
+    assert answer.short in first_line
+    assert "[1]" in first_line
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the price of wheat futures in Chicago?",
+        "Who won the chess championship in Oslo?",
+    ],
+)
+def test_abstains_when_articles_do_not_answer(news: Assistant, question: str) -> None:
+    answer = news.ask(question)
+    assert answer.abstained
+    assert "don't say" in answer.text
+    assert answer.citations == ()
+    assert answer.short == ""
+
+
+def test_conflicting_dates_are_both_shown_with_markers(trams: Assistant) -> None:
+    answer = trams.ask("When will the Orchard Line tram extension open?")
+    assert not answer.abstained
+    assert "disagree" in answer.text
+    by_doc = {c.doc_id: c for c in answer.citations}
+    assert {"tram-early", "tram-late"} <= by_doc.keys()
+    for doc_id, value in (("tram-early", "May 12, 2027"), ("tram-late", "September 8, 2027")):
+        cite = by_doc[doc_id]
+        assert value in cite.quote
+        # The value is listed on a line that carries its own citation marker.
+        assert any(
+            value in line and f"[{cite.number}]" in line for line in answer.text.splitlines()
+        ), answer.text
+    assert_citations_verbatim(trams, answer)
+
+
+def test_as_of_excludes_later_articles(trams: Assistant) -> None:
+    question = "When will the Orchard Line tram extension open?"
+    answer = trams.ask(question, as_of="2026-03-01")
+    assert not answer.abstained
+    assert answer.citations
+    assert {c.doc_id for c in answer.citations} == {"tram-early"}
+    assert "May 12, 2027" in answer.short
+    assert "September 8, 2027" not in answer.text
+    assert "disagree" not in answer.text
+
+
+def test_as_of_accepts_a_date_object(trams: Assistant) -> None:
+    import datetime as dt
+
+    answer = trams.ask("When will the Orchard Line tram extension open?", as_of=dt.date(2026, 9, 1))
+    assert {c.doc_id for c in answer.citations} >= {"tram-early", "tram-late"}
+
+
+def test_as_of_before_every_article_abstains(trams: Assistant) -> None:
+    answer = trams.ask("When will the Orchard Line tram extension open?", as_of="2025-01-01")
+    assert answer.abstained
+    assert answer.citations == ()
+
+
+def test_doc_ids_filter_limits_citations(trams: Assistant) -> None:
+    answer = trams.ask("When will the Orchard Line tram extension open?", doc_ids=["tram-late"])
+    assert {c.doc_id for c in answer.citations} == {"tram-late"}
+    assert "September 8, 2027" in answer.short
+
+
+def test_stream_yields_text_then_answer(news: Assistant) -> None:
+    items = list(news.stream("Who founded the festival?"))
+    assert isinstance(items[-1], Answer)
+    deltas = items[:-1]
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas) == items[-1].text
+
+
+def test_make_assistant_fixture_store(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+    folder = write_files(
+        {
+            "pier.txt": (
+                "Old pier to be rebuilt\n\nThe old pier in Saltmarsh Bay collapsed in a gale. "
+                "The council voted to rebuild the pier by the summer of 2028. Fishermen "
+                "welcomed the decision.\n"
+            )
+        }
+    )
+    a = make_assistant(answerer="extractive")
+    assert a.ingest([folder]).added == 1
+    answer = a.ask("Who won the chess championship in Oslo?")
+    assert answer.abstained and not answer.citations
+    answer = a.ask("What did the council vote to do with the pier?")
+    assert not answer.abstained
+    assert answer.citations[0].doc_id == "pier.txt"
+    assert_citations_verbatim(a, answer)
