@@ -117,8 +117,13 @@ def ingest_paths(
                 vectors, n_emb, n_reuse = _embed_group(store, embedder, group)
                 embedded += n_emb
                 reused += n_reuse
-                for (art, chunks), vecs, (_, status) in zip(group, vectors, batch, strict=True):
-                    store.write_article(art, chunks, vecs)
+                store.write_articles(
+                    [
+                        (art, chunks, vecs)
+                        for (art, chunks), vecs in zip(group, vectors, strict=True)
+                    ]
+                )
+                for (art, chunks), (_, status) in zip(group, batch, strict=True):
                     written += len(chunks)
                     if status == "added":
                         added += 1

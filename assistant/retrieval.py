@@ -90,7 +90,7 @@ class BM25Index:
         _quiet_bm25s()
 
         stamp = self._store.stamp()
-        nodes = []
+        nodes: list[Any] = []
         for cid, text, meta in self._store.iter_chunks():
             keep = {
                 "doc_id": meta["doc_id"],

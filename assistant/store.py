@@ -247,25 +247,43 @@ class Store:
         self, article: Article, chunks: Sequence[Chunk], embeddings: np.ndarray
     ) -> None:
         """Replace an article's chunks, then commit its record (see the module docstring)."""
-        if len(chunks) != len(embeddings):
-            raise StoreError(
-                f"{article.doc_id}: {len(chunks)} chunks but {len(embeddings)} vectors"
-            )
-        pub = article.published.isoformat() if article.published else ""
-        ts = date_to_ts(article.published)
-        new_ids = [c.chunk_id for c in chunks]
-        # Un-commit first: while chunks change, the article is invisible, never half-visible.
-        self._articles.delete(ids=[_article_id(article.doc_id)])
-        old = self._chunks.get(where={"doc_id": article.doc_id}, include=[])["ids"]
-        stale = sorted(set(old) - set(new_ids))
+        self.write_articles([(article, chunks, embeddings)])
+
+    def write_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
+        """Replace several articles' chunks, then commit their records, in a few calls.
+
+        Batched because per-article round trips cost more than the rest of ingest besides
+        embedding; the order (un-commit, chunks, commit) keeps whole-or-nothing articles.
+        """
+        if not items:
+            return
+        for article, chunks, embeddings in items:
+            if len(chunks) != len(embeddings):
+                raise StoreError(
+                    f"{article.doc_id}: {len(chunks)} chunks but {len(embeddings)} vectors"
+                )
+        doc_ids = [a.doc_id for a, _, _ in items]
+        new_ids = {c.chunk_id for _, chunks, _ in items for c in chunks}
+        # Un-commit first: while chunks change, the articles are invisible, never half-visible.
+        self._articles.delete(ids=[_article_id(d) for d in doc_ids])
+        where: Any = {"doc_id": {"$in": doc_ids}}
+        old = self._chunks.get(where=where, include=[])["ids"]
+        stale = sorted(set(old) - new_ids)
         if stale:
             self._chunks.delete(ids=stale)
-        if chunks:
-            self._chunks.upsert(
-                ids=new_ids,
-                embeddings=embeddings.tolist(),
-                documents=[c.text for c in chunks],
-                metadatas=[
+        ids: list[str] = []
+        vecs: list[Any] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        art_vecs: list[Any] = []
+        art_metas: list[dict[str, Any]] = []
+        for article, chunks, embeddings in items:
+            ts = date_to_ts(article.published)
+            for c, v in zip(chunks, embeddings, strict=True):
+                ids.append(c.chunk_id)
+                vecs.append(v.tolist())
+                docs.append(c.text)
+                metas.append(
                     {
                         "doc_id": c.doc_id,
                         "index": c.index,
@@ -276,20 +294,15 @@ class Store:
                         "published_ts": ts,
                         "source": article.source or "",
                     }
-                    for c in chunks
-                ],
-            )
-        centroid = embeddings.mean(axis=0) if len(embeddings) else np.zeros(self.dimension)
-        centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-12)
-        self._articles.upsert(
-            ids=[_article_id(article.doc_id)],
-            embeddings=[centroid.tolist()],
-            documents=[article.text],
-            metadatas=[
+                )
+            centroid = embeddings.mean(axis=0) if len(embeddings) else np.zeros(self.dimension)
+            centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-12)
+            art_vecs.append(centroid.tolist())
+            art_metas.append(
                 {
                     "doc_id": article.doc_id,
                     "title": article.title,
-                    "published": pub,
+                    "published": article.published.isoformat() if article.published else "",
                     "published_ts": ts,
                     "source": article.source or "",
                     "url": article.url or "",
@@ -297,7 +310,19 @@ class Store:
                     "origin": article.origin,
                     "n_chunks": len(chunks),
                 }
-            ],
+            )
+        for i in range(0, len(ids), 4000):  # Chroma caps the batch size
+            self._chunks.upsert(
+                ids=ids[i : i + 4000],
+                embeddings=vecs[i : i + 4000],
+                documents=docs[i : i + 4000],
+                metadatas=metas[i : i + 4000],  # type: ignore[arg-type]
+            )
+        self._articles.upsert(
+            ids=[_article_id(d) for d in doc_ids],
+            embeddings=art_vecs,
+            documents=[a.text for a, _, _ in items],
+            metadatas=art_metas,  # type: ignore[arg-type]
         )
 
     def delete_article(self, doc_id: str) -> None:
