@@ -203,7 +203,7 @@ def test_lock_released_after_failed_ingest(make_assistant, write_files, monkeypa
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(a.store, "write_article", boom)
+    monkeypatch.setattr(a.store, "write_articles", boom)
     with pytest.raises(RuntimeError, match="simulated crash"):
         a.ingest(folder)
     monkeypatch.undo()
