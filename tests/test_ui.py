@@ -264,6 +264,8 @@ def test_chat_streams_answer_and_citation_click_shows_passage(page: Any) -> None
     _ask(page, "Who will take over control of the checkpoint?")
     expect(page.locator("#chatbot .message-row.bot-row")).to_have_count(2)
     expect(page.locator("#chatbot")).to_contain_text("Armenia")
+    # The answer is complete once the sources panel shows its passage.
+    expect(page.locator("#citation-1 mark")).to_contain_text("take over control")
     page.locator("#clear-btn").click()
     expect(page.locator("#chatbot .message-row")).to_have_count(0)
     expect(page.locator("#sources .answer-status.empty")).to_be_visible()

@@ -594,14 +594,19 @@ def build_app(
             doc_filter,
         ]
         chat_outputs = [chatbot, history, sources, answer_md, question]
-        for trigger in (question.submit, ask_btn.click):
+        answering = [
             trigger(be.chat, chat_inputs, chat_outputs, concurrency_id="answer", **private)
+            for trigger in (question.submit, ask_btn.click)
+        ]
 
         def reset() -> tuple[Any, ...]:
             return [], [], sources_html(None, {}), ""
 
-        clear_btn.click(reset, None, [chatbot, history, sources, answer_md], queue=False, **private)
-        chatbot.clear(reset, None, [chatbot, history, sources, answer_md], queue=False, **private)
+        # Clearing also cancels an answer still streaming; otherwise its last update would
+        # land after the reset and bring the old conversation back.
+        reset_outputs = [chatbot, history, sources, answer_md]
+        for clear in (clear_btn.click, chatbot.clear):
+            clear(reset, None, reset_outputs, queue=False, cancels=answering, **private)
 
         library_outputs = [table, to_delete, source_filter, doc_filter, summary]
         demo.load(be.library_view, [search], library_outputs, **private)
