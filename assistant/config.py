@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.0
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)
+    llm_fallback: bool = Field(
+        default=False,
+        description="When the LLM fails (after retries), answer with the offline extractive "
+        "answerer instead of raising LLMError; the answer says so.",
+    )
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY")
     )

@@ -2,27 +2,37 @@
 
 It speaks `POST /v1/chat/completions`, both as one JSON response and as Server-Sent Events
 (`stream: true`), records every request, answers from a queue of scripted replies and can
-fail with an HTTP status a given number of times before succeeding.
+fail a given number of times before succeeding: with an HTTP status (429, 500...), or with
+one of the network faults in `FAULTS`:
+
+* "timeout": hold the request without answering (longer than any sane client timeout);
+* "drop": start the reply, send some of it, then close the connection mid-body;
+* "malformed": answer 200 with a body (or a stream event) that is not JSON.
 
     with FakeOpenAI() as server:
         server.replies.append("Short answer: X\\n\\nX [1].")
+        server.fail("drop")      # the next request is cut off mid-stream
         Assistant(answerer="llm", openai_base_url=server.base_url, ...)
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 Reply = str | Callable[[dict[str, Any]], str]
+Fault = int | Literal["timeout", "drop", "malformed"]
 
-__all__ = ["FakeOpenAI", "RecordedRequest"]
+__all__ = ["FAULTS", "FakeOpenAI", "RecordedRequest"]
+
+FAULTS = ("timeout", "drop", "malformed")
 
 DEFAULT_REPLY = "The indexed articles don't say."
 
@@ -50,8 +60,11 @@ class FakeOpenAI:
         self.default_reply = DEFAULT_REPLY
         self.requests: list[RecordedRequest] = []
         self.chunk_size = chunk_size
-        self._faults: deque[int] = deque()
-        self._always_fail: int | None = None
+        self._faults: deque[Fault] = deque()
+        self._always_fail: Fault | None = None
+        # How long a "timeout" fault holds a request; stop() releases held requests early.
+        self.hang_seconds = 30.0
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -64,13 +77,21 @@ class FakeOpenAI:
         """
         self.replies.extend(texts)
 
-    def fail(self, status: int, times: int = 1) -> None:
-        """Answer the next `times` requests with HTTP `status` before succeeding."""
-        self._faults.extend([status] * times)
+    def fail(self, fault: Fault, times: int = 1) -> None:
+        """Fail the next `times` requests (HTTP status or a `FAULTS` name), then succeed."""
+        self._check(fault)
+        self._faults.extend([fault] * times)
 
-    def fail_always(self, status: int | None) -> None:
-        """Answer every request with HTTP `status` (None turns this off)."""
-        self._always_fail = status
+    def fail_always(self, fault: Fault | None) -> None:
+        """Fail every request with `fault` (HTTP status or `FAULTS` name); None turns it off."""
+        if fault is not None:
+            self._check(fault)
+        self._always_fail = fault
+
+    @staticmethod
+    def _check(fault: Fault) -> None:
+        if not isinstance(fault, int) and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; use an HTTP status or one of {FAULTS}")
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
@@ -87,6 +108,7 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> FakeOpenAI:
+        self._stopping.clear()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -94,6 +116,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # release requests held by a "timeout" fault
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -109,7 +132,7 @@ class FakeOpenAI:
         self.stop()
 
     # ------------------------------------------------------------------ internals
-    def _next_action(self, body: dict[str, Any]) -> tuple[int | None, str]:
+    def _next_action(self, body: dict[str, Any]) -> tuple[Fault | None, str]:
         with self._lock:
             if self._always_fail is not None:
                 return self._always_fail, ""
@@ -157,19 +180,62 @@ class FakeOpenAI:
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send_json(404, {"error": {"message": f"no route {self.path}"}})
                     return
-                status, text = server._next_action(body)
-                if status is not None:
+                fault, text = server._next_action(body)
+                model = str(body.get("model") or "fake-model")
+                if fault == "timeout":
+                    server._stopping.wait(server.hang_seconds)
+                    self.close_connection = True
+                    return
+                if fault == "drop":
+                    self._drop(model)
+                    return
+                if fault == "malformed":
+                    self._malformed(bool(body.get("stream")))
+                    return
+                if fault is not None:
                     self._send_json(
-                        status,
-                        {"error": {"message": f"scripted failure {status}", "type": "fake"}},
+                        fault,
+                        {"error": {"message": f"scripted failure {fault}", "type": "fake"}},
                         retry_after_ms="1",
                     )
                     return
-                model = str(body.get("model") or "fake-model")
                 if body.get("stream"):
                     self._stream(text, model)
                 else:
                     self._send_json(200, _completion(text, model))
+
+            def _drop(self, model: str) -> None:
+                # Chunked encoding, so closing before the final empty chunk is a detectable
+                # truncation (with a close-delimited body it would look like a normal end).
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                cid = f"chatcmpl-fake{time.monotonic_ns()}"
+                for delta in ({"role": "assistant", "content": ""}, {"content": "The bridge "}):
+                    data = f"data: {json.dumps(_chunk(cid, model, delta, None))}\n\n".encode()
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+            def _malformed(self, stream: bool) -> None:
+                if not stream:
+                    data = b'{"id": "chatcmpl-broken", "choices": [{"message": '
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b'data: {"id": "chatcmpl-broken", "choices": [{\n\n')
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
 
             def _stream(self, text: str, model: str) -> None:
                 self.send_response(200)

@@ -594,7 +594,8 @@ def build_app(
             doc_filter,
         ]
         chat_outputs = [chatbot, history, sources, answer_md, question]
-        answering = [
+        # gradio's Dependency is a dict; its `cancels` hint wants the list typed as such.
+        answering: list[dict[str, Any]] = [
             trigger(be.chat, chat_inputs, chat_outputs, concurrency_id="answer", **private)
             for trigger in (question.submit, ask_btn.click)
         ]
