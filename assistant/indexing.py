@@ -78,11 +78,17 @@ def ingest_paths(
         seen: set[str] = set()
         todo: list[tuple[Article, str]] = []
         unchanged = 0
+        # Failures that hide which articles they hold (a JSONL file or line, a folder that
+        # cannot be listed, a path that is gone): pruning then could delete articles that
+        # still exist, so we keep everything and say why.
+        hidden: list[IngestFailure] = []
         for item in read_paths(paths, max_file_mb=max_file_mb):
             if isinstance(item, IngestFailure):
                 failures.append(item)
                 if item.doc_id:
                     seen.add(item.doc_id)
+                else:
+                    hidden.append(item)
                 continue
             if item.doc_id in seen:
                 failures.append(
@@ -136,16 +142,12 @@ def ingest_paths(
             bar.close()
 
         removed = 0
-        # A JSONL file (or line) that failed hides which articles it holds: pruning then
-        # could delete articles that still exist, so we keep everything and say why.
-        jsonl_unknown = any(
-            f.doc_id is None and f.path.rsplit(":", 1)[0].lower().endswith(".jsonl")
-            for f in failures
-        )
-        if prune and jsonl_unknown:
+        if prune and hidden:
             logger.warning(
-                "not pruning: a JSONL file or line could not be read, so the articles it "
-                "holds are unknown; fix it and run ingest --prune again"
+                "not pruning: %s could not be read (%s), so the articles it holds are "
+                "unknown; fix it and run ingest --prune again",
+                hidden[0].path,
+                hidden[0].reason,
             )
         elif prune:
             for doc_id, info in existing.items():

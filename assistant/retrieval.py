@@ -12,15 +12,20 @@ import copy
 import datetime as dt
 import json
 import logging
+import os
+import shutil
+import tempfile
 import threading
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from assistant.embeddings import Embedder
-from assistant.store import ChunkHit, Store, date_to_ts, write_json_atomic
+from assistant.store import ChunkHit, Store, date_to_ts, stamp_of, write_json_atomic
 from assistant.types import Chunk, RetrievedChunk
 
 __all__ = ["BM25Index", "Filters", "HybridRetriever", "RetrievalResult"]
@@ -68,6 +73,23 @@ class Filters:
         return self.as_of is None and not self.sources and not self.doc_ids
 
 
+def _remove_dead_tmp_dirs(parent: Path) -> None:
+    """Remove private BM25 folders whose writer died (killed mid-save)."""
+    for d in parent.glob(".bm25-*-*"):
+        try:
+            pid = int(d.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass  # alive but not ours to signal
+
+
 def _quiet_bm25s() -> None:
     # bm25s sets its own logger to DEBUG on import; keep it to warnings.
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -78,55 +100,94 @@ class BM25Index:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._retriever: Any = None
-        self._metas: list[dict[str, Any]] = []
+        # (retriever, per-node metadata) swapped as one value, so a query running in another
+        # thread never pairs a new retriever with the old metadata.
+        self._state: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._stamp: str | None = None
-        self._lock = threading.Lock()
+        # Re-entrant: ensure_fresh rebuilds while holding it, and ingest calls rebuild itself.
+        self._lock = threading.RLock()
 
     def rebuild(self) -> None:
+        """Index every *committed* chunk and save the index with the stamp of that set.
+
+        Chunks of an unfinished ingest (see `assistant.store`) are left out, so the index
+        holds exactly the chunk set the stamp names, whatever else is in Chroma right now.
+        """
         from llama_index.core.schema import TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
 
         _quiet_bm25s()
 
-        stamp = self._store.stamp()
-        nodes: list[Any] = []
-        for cid, text, meta in self._store.iter_chunks():
-            keep = {
-                "doc_id": meta["doc_id"],
-                "published_ts": int(meta.get("published_ts", -1)),
-                "source": meta.get("source", ""),
-                "article_hash": meta.get("article_hash", ""),
-            }
-            nodes.append(
-                TextNode(
-                    id_=cid,
-                    text=text,
-                    metadata=keep,
-                    excluded_embed_metadata_keys=list(keep),
-                    excluded_llm_metadata_keys=list(keep),
+        with self._lock:
+            infos = self._store.article_infos()
+            stamp = stamp_of(infos)
+            committed = {d: i.content_hash for d, i in infos.items()}
+            nodes: list[Any] = []
+            for cid, text, meta in self._store.iter_chunks():
+                if committed.get(str(meta["doc_id"])) != meta.get("article_hash"):
+                    continue
+                keep = {
+                    "doc_id": meta["doc_id"],
+                    "published_ts": int(meta.get("published_ts", -1)),
+                    "source": meta.get("source", ""),
+                    "article_hash": meta.get("article_hash", ""),
+                }
+                nodes.append(
+                    TextNode(
+                        id_=cid,
+                        text=text,
+                        metadata=keep,
+                        excluded_embed_metadata_keys=list(keep),
+                        excluded_llm_metadata_keys=list(keep),
+                    )
                 )
-            )
-        path = self._store.bm25_dir
-        self._store.clear_bm25()
-        if not nodes:
-            self._retriever, self._metas, self._stamp = None, [], stamp
-            return
-        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
-        path.mkdir(parents=True, exist_ok=True)
-        retriever.persist(str(path))
-        # The stamp is written last: a crash mid-persist leaves a folder without a stamp,
-        # which the next load treats as stale.
-        write_json_atomic(path / "stamp.json", {"stamp": stamp, "chunks": len(nodes)})
-        self._install(retriever, stamp)
+            if not nodes:
+                with self._store.bm25_lock():
+                    self._store.clear_bm25()
+                self._state, self._stamp = (None, []), stamp
+                return
+            retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+            self._save(retriever, stamp, len(nodes))
+            self._install(retriever, stamp)
+
+    def _save(self, retriever: Any, stamp: str, n_nodes: int) -> None:
+        """Persist into a private folder, then swap it in: a reader (in this process or
+        another) sees the old index or the new one, never a folder being written. A crash
+        mid-save leaves only a private folder, removed by a later save."""
+        final = self._store.bm25_dir
+        parent = final.parent
+        tmp = Path(tempfile.mkdtemp(prefix=f".bm25-tmp-{os.getpid()}-", dir=parent))
+        try:
+            retriever.persist(str(tmp))
+            # Inside the folder, so it is swapped in with the index it describes.
+            write_json_atomic(tmp / "stamp.json", {"stamp": stamp, "chunks": n_nodes})
+            with self._store.bm25_lock():
+                old = parent / f".bm25-old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+                if final.exists():
+                    os.replace(final, old)
+                os.replace(tmp, final)
+                _remove_dead_tmp_dirs(parent)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            # Only the cache is lost: the index in memory serves, the next open rebuilds.
+            logger.warning("could not save the BM25 index to %s (%s)", final, exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _install(self, retriever: Any, stamp: str) -> None:
-        self._retriever = retriever
-        self._metas = [
+        metas = [
             json.loads(c["_node_content"])["metadata"] if "_node_content" in c else c
             for c in retriever.corpus
         ]
+        self._state = (retriever, metas)
         self._stamp = stamp
+
+    def chunk_ids(self) -> set[str]:
+        """Ids of the chunks in the index (to check it against the store)."""
+        retriever, _ = self._state
+        if retriever is None:
+            return set()
+        return {str(c["node_id"]) for c in retriever.corpus}
 
     def ensure_fresh(self, stamp: str | None = None) -> None:
         """Load the persisted index, rebuilding it if the store changed since it was built."""
@@ -135,33 +196,35 @@ class BM25Index:
             if self._stamp == stamp:
                 return
             path = self._store.bm25_dir
-            try:
-                saved = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                saved = {}
-            if saved.get("stamp") == stamp:
-                from llama_index.retrievers.bm25 import BM25Retriever
-
-                _quiet_bm25s()
-
+            with self._store.bm25_lock(shared=True):
                 try:
-                    self._install(
-                        BM25Retriever.from_persist_dir(str(path), show_progress=False), stamp
-                    )
-                    return
-                except Exception as exc:  # a damaged cache is rebuilt, never trusted
-                    logger.warning("BM25 cache at %s unreadable (%s); rebuilding", path, exc)
+                    saved = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    saved = {}
+                if saved.get("stamp") == stamp:
+                    from llama_index.retrievers.bm25 import BM25Retriever
+
+                    _quiet_bm25s()
+
+                    try:
+                        self._install(
+                            BM25Retriever.from_persist_dir(str(path), show_progress=False), stamp
+                        )
+                        return
+                    except Exception as exc:  # a damaged cache is rebuilt, never trusted
+                        logger.warning("BM25 cache at %s unreadable (%s); rebuilding", path, exc)
             self.rebuild()
 
     def retrieve(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         from llama_index.core.schema import QueryBundle
 
-        if self._retriever is None:
+        retriever, metas = self._state
+        if retriever is None:
             return []
-        r = copy.copy(self._retriever)  # per-call copy: the mask is per query, thread-safe
-        r.similarity_top_k = min(k, len(self._metas))
+        r = copy.copy(retriever)  # per-call copy: the mask is per query, thread-safe
+        r.similarity_top_k = min(k, len(metas))
         if not filters.empty:
-            mask = [int(filters.accepts(m)) for m in self._metas]
+            mask = [int(filters.accepts(m)) for m in metas]
             if not any(mask):
                 return []
             r.corpus_weight_mask = mask

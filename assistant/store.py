@@ -18,24 +18,31 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import ConfigError, EmbedderMismatchError, StoreError, StoreLockedError
+from assistant.errors import (
+    AssistantError,
+    ConfigError,
+    EmbedderMismatchError,
+    StoreError,
+    StoreLockedError,
+)
 from assistant.types import Article, Chunk
 
-__all__ = ["ArticleInfo", "ChunkHit", "Store", "date_to_ts"]
+__all__ = ["ArticleInfo", "ChunkHit", "Store", "date_to_ts", "stamp_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +51,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 _PAGE = 2000
 _EPOCH = dt.date(1970, 1, 1)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def date_to_ts(d: dt.date | None) -> int:
@@ -94,6 +104,40 @@ def _info_from_meta(m: dict[str, Any]) -> ArticleInfo:
     )
 
 
+def stamp_of(infos: Mapping[str, ArticleInfo]) -> str:
+    """Identifies a committed article set (see `Store.stamp`)."""
+    items = sorted(f"{d}\x00{i.content_hash}" for d, i in infos.items())
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """True when `exc` means the server could not be reached or stopped answering."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
+
+
+def _guarded(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """Turn "server gone" errors of a store call into a `StoreError` that says so.
+
+    Without it a stopped `chroma run` surfaces as a bare httpx traceback from whichever call
+    happened first. Other errors pass unchanged: they are bugs or callers' mistakes.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except AssistantError:
+            raise
+        except Exception as exc:
+            if self.is_server and _is_transport_error(exc):
+                raise self.unreachable(exc) from exc
+            raise
+
+    return wrapper
+
+
 def _article_id(doc_id: str) -> str:
     # Chroma ids are free text, but doc ids can be long paths: hash them to a fixed size.
     return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:32]
@@ -109,6 +153,7 @@ class Store:
         self.settings = settings
         self.embedder_name = embedder_name
         self.dimension = dimension
+        self.is_server = bool(settings.chroma_url)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if settings.chroma_url:
             url = urlparse(settings.chroma_url)
@@ -191,7 +236,31 @@ class Store:
                 fcntl.flock(fh, fcntl.LOCK_UN)
             fh.close()
 
+    @contextlib.contextmanager
+    def bm25_lock(self, *, shared: bool = False) -> Iterator[None]:
+        """Serialise swaps of the persisted BM25 folder between processes (held briefly).
+
+        Readers take it shared while loading, so they never load half of an old index and
+        half of a new one; the writer that swaps a new index in takes it exclusively.
+        """
+        fh = open(self.local_dir / ".bm25.lock", "a+")  # noqa: SIM115 - held for the context
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    def unreachable(self, exc: BaseException) -> StoreError:
+        return StoreError(
+            f"the Chroma server at {self.location} is unreachable ({type(exc).__name__}: "
+            f"{exc}). Check that `chroma run` is still running there, or start it again with "
+            "the same --path and --port; this assistant reconnects on the next call."
+        )
+
     # ----------------------------------------------------------------- articles
+    @_guarded
     def article_infos(self) -> dict[str, ArticleInfo]:
         out: dict[str, ArticleInfo] = {}
         for _ids, _docs, metas, _embs in self._paged(self._articles, include=["metadatas"]):
@@ -200,6 +269,7 @@ class Store:
                 out[info.doc_id] = info
         return out
 
+    @_guarded
     def get_articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
         if not doc_ids:
             return {}
@@ -222,10 +292,12 @@ class Store:
             )
         return out
 
+    @_guarded
     def count(self) -> tuple[int, int]:
         return self._articles.count(), self._chunks.count()
 
     # ----------------------------------------------------------------- writing
+    @_guarded
     def reusable_embeddings(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Embeddings already stored for chunks with these texts (no need to embed again)."""
         out: dict[str, np.ndarray] = {}
@@ -249,6 +321,7 @@ class Store:
         """Replace an article's chunks, then commit its record (see the module docstring)."""
         self.write_articles([(article, chunks, embeddings)])
 
+    @_guarded
     def write_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
         """Replace several articles' chunks, then commit their records, in a few calls.
 
@@ -325,10 +398,12 @@ class Store:
             metadatas=art_metas,  # type: ignore[arg-type]
         )
 
+    @_guarded
     def delete_article(self, doc_id: str) -> None:
         self._articles.delete(ids=[_article_id(doc_id)])
         self._chunks.delete(where={"doc_id": doc_id})
 
+    @_guarded
     def repair(self) -> int:
         """Delete chunks left by an interrupted ingest; returns how many."""
         committed = {d: i.content_hash for d, i in self.article_infos().items()}
@@ -346,7 +421,19 @@ class Store:
 
     # ----------------------------------------------------------------- reading
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        for ids, docs, metas, _e in self._paged(self._chunks, include=["documents", "metadatas"]):
+        pages = self._paged(self._chunks, include=["documents", "metadatas"])
+        while True:
+            try:  # only the store call is guarded, not the consumer's work between pages
+                page = next(pages, None)
+            except AssistantError:
+                raise
+            except Exception as exc:
+                if self.is_server and _is_transport_error(exc):
+                    raise self.unreachable(exc) from exc
+                raise
+            if page is None:
+                return
+            ids, docs, metas, _e = page
             yield from zip(ids, docs, metas, strict=True)
 
     def dense_query(
@@ -360,6 +447,8 @@ class Store:
                 include=["documents", "metadatas", "distances"],
             )
         except Exception as exc:
+            if self.is_server and _is_transport_error(exc):
+                raise self.unreachable(exc) from exc
             raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
         hits = []
         docs = (res["documents"] or [[]])[0]
@@ -392,9 +481,12 @@ class Store:
                 include=["metadatas"],
             )
         except Exception as exc:
+            if self.is_server and _is_transport_error(exc):
+                raise self.unreachable(exc) from exc
             raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
         return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0]]
 
+    @_guarded
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkHit]:
         if not chunk_ids:
             return {}
@@ -417,8 +509,7 @@ class Store:
 
     def stamp(self) -> str:
         """Identifies the committed article set: changes whenever an ingest changed it."""
-        items = sorted(f"{d}\x00{i.content_hash}" for d, i in self.article_infos().items())
-        return hashlib.sha256("\n".join(items).encode()).hexdigest()
+        return stamp_of(self.article_infos())
 
     @property
     def bm25_dir(self) -> Path:

@@ -368,3 +368,15 @@ def test_failed_file_recovers_on_next_ingest(make_assistant, write_files) -> Non
     write_files({"choir.txt": CHOIR})
     report = a.ingest(folder)
     assert report.ok and report.added == 1
+
+
+def test_prune_skipped_when_a_given_folder_is_gone(make_assistant, write_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # An unmounted disk or a folder moved away must not wipe its articles from the index.
+    folder = write_files({"harbour.txt": HARBOUR, "choir.txt": CHOIR})
+    a = make_assistant()
+    a.ingest(folder)
+    folder.rename(tmp_path / "moved")
+    report = a.ingest(folder, prune=True)
+    assert report.removed == 0 and report.failed == 1
+    assert "no such file" in report.failures[0].reason
+    assert _doc_ids(a) == ["choir.txt", "harbour.txt"]

@@ -293,8 +293,60 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     worker.start()
     worker.join(timeout=20)
     assert not worker.is_alive(), "read_paths is stuck in a symlink loop"
-    arts, _ = _split(result)
+    arts, fails = _split(result)
     assert [a.doc_id for a in arts] == ["sub/story.txt"]
+    # The linked folders are named, so the user knows they were not read.
+    assert sorted(f.doc_id for f in fails) == ["self", "sub/loop"]
+
+
+def test_symlink_loop_between_files_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "good.txt").write_text(BODY, encoding="utf-8")
+    (root / "a.txt").symlink_to(root / "b.txt")
+    (root / "b.txt").symlink_to(root / "a.txt")
+    (root / "me.md").symlink_to(root / "me.md")
+    arts, fails = _split(_read(root))
+    assert [a.doc_id for a in arts] == ["good.txt"]
+    assert {f.doc_id: f.reason for f in fails} == {
+        name: "symbolic link loop (the link leads back to itself)"
+        for name in ("a.txt", "b.txt", "me.md")
+    }
+    # Given directly, the same words (not "no such file").
+    assert "symbolic link loop" in _one_failure(root / "a.txt").reason
+
+
+def test_linked_folder_is_reported_not_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "story.txt").write_text(BODY, encoding="utf-8")
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (root / "up").symlink_to(root, target_is_directory=True)
+    arts, fails = _split(_read(root))
+    assert arts == []
+    assert sorted(f.doc_id for f in fails) == ["linked", "up"]
+    for f in fails:
+        assert "symbolic link to a folder, not followed" in f.reason
+    # The folder itself, given directly, is read.
+    assert [a.doc_id for a in _split(_read(root / "linked"))[0]] == ["story.txt"]
+
+
+@pytest.mark.parametrize("name", ["pipe.txt", "pipe.jsonl"])
+def test_named_pipe_is_refused_without_blocking(tmp_path: Path, name: str) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    os.mkfifo(root / name)
+    result: list = []
+    worker = threading.Thread(target=lambda: result.extend(read_paths([root])), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "read_paths blocked on a named pipe"
+    (fail,) = result
+    assert isinstance(fail, IngestFailure)
+    assert fail.reason == "not a regular file (a named pipe); skipped"
+    assert "not a regular file" in _one_failure(root / name).reason
 
 
 def test_one_bad_file_does_not_stop_the_batch(write_files) -> None:

@@ -7,10 +7,12 @@ it cannot parse), so no HTML is parsed by hand here.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,13 +120,41 @@ def _read_html(html: str) -> dict[str, Any]:
     }
 
 
-def _iter_files(root: Path) -> Iterator[Path]:
-    # os.walk without following links: a symlink loop cannot trap us.
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+def _iter_files(root: Path) -> Iterator[Path | IngestFailure]:
+    """Files under `root`, sorted; unreadable folders and linked folders as failures.
+
+    os.walk does not follow links, so a symlink loop cannot trap us; a linked folder is
+    reported rather than skipped in silence, so the user knows its articles were not read.
+    """
+    errors: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
+        while errors:
+            exc = errors.pop(0)
+            # No doc_id: the articles inside are unknown, which also stops --prune.
+            yield IngestFailure(
+                path=str(exc.filename or dirpath),
+                reason=f"cannot read folder: {exc.strerror or exc}",
+            )
+        here = Path(dirpath)
+        for d in sorted(dirnames):
+            if not d.startswith(".") and (here / d).is_symlink():
+                yield IngestFailure(
+                    path=str(here / d),
+                    reason="symbolic link to a folder, not followed (links can loop); "
+                    "give the folder's own path to ingest it",
+                    doc_id=(here / d).relative_to(root).as_posix(),
+                )
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink()
+        )
         for name in sorted(filenames):
             if not name.startswith("."):
-                yield Path(dirpath) / name
+                yield here / name
+    while errors:  # the root itself could not be listed
+        exc = errors.pop(0)
+        yield IngestFailure(
+            path=str(exc.filename or root), reason=f"cannot read folder: {exc.strerror or exc}"
+        )
 
 
 def _read_jsonl(path: Path, origin: str, text: str) -> Iterator[RawArticle | IngestFailure]:
@@ -161,6 +191,32 @@ def _read_jsonl(path: Path, origin: str, text: str) -> Iterator[RawArticle | Ing
         )
 
 
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why a symbolic link cannot be followed, or None when it leads to something."""
+    if not path.is_symlink():
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link leads back to itself)"
+        return f"broken symbolic link (points to {os.readlink(path)}, which does not exist)"
+    return None
+
+
 def _read_file(
     path: Path, doc_id: str, origin: str, max_bytes: int
 ) -> Iterator[RawArticle | IngestFailure]:
@@ -184,7 +240,15 @@ def _read_file_inner(
         )
         return
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO or device would block or never end if read; st_size says 0 for them, so
+            # without this check they were reported as "empty", which is not the problem.
+            yield IngestFailure(
+                path=label, reason=f"not a regular file ({_file_kind(st.st_mode)}); skipped"
+            )
+            return
+        size = st.st_size
         if size == 0:
             yield IngestFailure(path=label, reason="empty file")
             return
@@ -235,11 +299,13 @@ def read_paths(
         if path.is_dir():
             root = path.resolve()
             for f in _iter_files(path):
-                if f.is_symlink() and not f.exists():
+                if isinstance(f, IngestFailure):
+                    yield f
+                    continue
+                problem = _link_problem(f)
+                if problem:
                     yield IngestFailure(
-                        path=str(f),
-                        reason="broken symbolic link",
-                        doc_id=f.relative_to(path).as_posix(),
+                        path=str(f), reason=problem, doc_id=f.relative_to(path).as_posix()
                     )
                     continue
                 rel = f.relative_to(path).as_posix()
@@ -247,4 +313,5 @@ def read_paths(
         elif path.exists():
             yield from _read_file(path, path.name, str(path.resolve()), max_bytes)
         else:
-            yield IngestFailure(path=str(path), reason="no such file or folder")
+            problem = _link_problem(path)
+            yield IngestFailure(path=str(path), reason=problem or "no such file or folder")
