@@ -81,12 +81,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
         answer = a.ask(args.question, as_of=args.as_of)
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
+    from assistant.errors import AssistantError
+
     final = None
-    for item in a.stream(args.question, as_of=args.as_of):
-        if isinstance(item, str):
-            console.out(item, end="", highlight=False)
-        else:
-            final = item
+    printed = False
+    try:
+        for item in a.stream(args.question, as_of=args.as_of):
+            if isinstance(item, str):
+                console.out(item, end="", highlight=False)
+                printed = printed or bool(item)
+            else:
+                final = item
+    except AssistantError:
+        # Text streamed before a failure is not an answer; say so where it was printed.
+        if printed:
+            console.print("\n(answer interrupted; the text above is incomplete)", style="dim")
+        raise
     console.print()
     _print_answer(final, console)
     return 0
@@ -94,6 +104,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
+
+    from assistant.errors import LLMError
 
     console = Console()
     a = _assistant(args)
@@ -106,7 +118,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if not q:
             break
-        answer = a.ask(q, history=history, as_of=args.as_of)
+        try:
+            answer = a.ask(q, history=history, as_of=args.as_of)
+        except LLMError as exc:
+            # One failed answer need not end the conversation: the server may recover.
+            console.print(f"error: {exc}", style="red", highlight=False)
+            continue
         if answer.standalone_question != q:
             console.print(f"(searching for: {answer.standalone_question})", style="dim")
         console.print(answer.text, highlight=False)

@@ -11,22 +11,33 @@ from typing import Any
 
 from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
-from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
+from assistant.answering.llm import (
+    FALLBACK_HINT,
+    ChatBackend,
+    LLMAnswerer,
+    OpenAIChat,
+    complete,
+)
 from assistant.chunking import Chunker
 from assistant.config import Settings
 from assistant.embeddings import Embedder, make_embedder
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, LLMError
 from assistant.indexing import ingest_paths
 from assistant.prompts import load_prompt
 from assistant.retrieval import BM25Index, Filters, HybridRetriever, RetrievalResult
 from assistant.store import ArticleInfo, Store
-from assistant.types import Answer, IngestReport
+from assistant.types import Answer, Citation, IngestReport, RetrievedChunk
 
 __all__ = ["Assistant", "ask"]
 
 logger = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]]
+
+# `Answer.mode` and the first words of `Answer.text` when the LLM failed and
+# `llm_fallback` answered with the offline extractive answerer instead.
+MODE_FALLBACK = "extractive-fallback"
+FALLBACK_NOTE = "Offline answer (the LLM failed)"
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -38,6 +49,11 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(f"as_of={value!r} is not a date like 2025-01-31") from None
+
+
+def _reason(exc: LLMError) -> str:
+    """What failed, without the advice to turn on the fallback that is already on."""
+    return str(exc).removesuffix(FALLBACK_HINT)
 
 
 class Assistant:
@@ -139,11 +155,14 @@ class Assistant:
         if self.uses_llm:
             prompt = load_prompt("condense", self.settings.prompts_dir)
             convo = "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-4:])
-            text = "".join(
-                self.llm.backend.stream(
-                    [{"role": "user", "content": prompt.format(history=convo, question=question)}]
-                )
-            ).strip()
+            msgs = [{"role": "user", "content": prompt.format(history=convo, question=question)}]
+            try:
+                text = complete(self.llm.backend, msgs).strip()
+            except LLMError as exc:
+                if not self.settings.llm_fallback:
+                    raise
+                logger.warning("condensing offline, as the LLM failed: %s", _reason(exc))
+                return offline_condense(question, history)
             return text.splitlines()[0].strip() if text else question
         return offline_condense(question, history)
 
@@ -205,11 +224,23 @@ class Assistant:
             return
         if self.uses_llm:
             pieces: list[str] = []
-            for delta in self.llm.stream_raw(standalone, res.chunks, day):
-                pieces.append(delta)
-                yield delta
-            text, short, abstained, cites = self.llm.finish("".join(pieces), res.chunks)
-            mode = "llm"
+            try:
+                for delta in self.llm.stream_raw(standalone, res.chunks, day):
+                    pieces.append(delta)
+                    yield delta
+            except LLMError as exc:
+                if not self.settings.llm_fallback:
+                    raise
+                # What streamed before the failure is dropped, never finished into an answer:
+                # only a whole reply has its citations checked.
+                logger.warning("answering offline, as the LLM failed: %s", _reason(exc))
+                text, short, abstained, cites = self._fallback(standalone, res.chunks, exc)
+                # The blank line parts it from any text that streamed before the failure.
+                yield ("\n\n" if pieces else "") + text
+                mode = MODE_FALLBACK
+            else:
+                text, short, abstained, cites = self.llm.finish("".join(pieces), res.chunks)
+                mode = "llm"
         else:
             draft = self.extractive.answer(standalone, res.chunks)
             text, short, abstained, cites = (
@@ -232,6 +263,14 @@ class Assistant:
             mode=mode,
             timings=timings,
         )
+
+    def _fallback(
+        self, question: str, chunks: Sequence[RetrievedChunk], exc: LLMError
+    ) -> tuple[str, str, bool, tuple[Citation, ...]]:
+        """The extractive answer, opening with a note that says the LLM failed and why."""
+        draft = self.extractive.answer(question, chunks)
+        text = f"{FALLBACK_NOTE}: {_reason(exc)}\n\n{draft.text}"
+        return text, draft.short, draft.abstained, draft.citations
 
     def ask(
         self,

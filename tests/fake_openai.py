@@ -7,7 +7,12 @@ one of the network faults in `FAULTS`:
 
 * "timeout": hold the request without answering (longer than any sane client timeout);
 * "drop": start the reply, send some of it, then close the connection mid-body;
-* "malformed": answer 200 with a body (or a stream event) that is not JSON.
+* "malformed": answer 200 with a body (or a stream event) that is not JSON;
+* "reset": start a streamed reply, then close the connection before any text;
+* "stall": start a streamed reply, send some text, then send nothing more (for
+  `hang_seconds`): the client's read timeout fires mid-stream;
+* "truncate": stream some text, then end the body cleanly but without the final event
+  (`finish_reason`) or `[DONE]`, as a proxy that gives up might.
 
     with FakeOpenAI() as server:
         server.replies.append("Short answer: X\\n\\nX [1].")
@@ -28,11 +33,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 Reply = str | Callable[[dict[str, Any]], str]
-Fault = int | Literal["timeout", "drop", "malformed"]
+Fault = int | Literal["timeout", "drop", "malformed", "reset", "stall", "truncate"]
 
 __all__ = ["FAULTS", "FakeOpenAI", "RecordedRequest"]
 
-FAULTS = ("timeout", "drop", "malformed")
+FAULTS = ("timeout", "drop", "malformed", "reset", "stall", "truncate")
 
 DEFAULT_REPLY = "The indexed articles don't say."
 
@@ -42,6 +47,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived, to measure backoff
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -186,8 +192,11 @@ class FakeOpenAI:
                     server._stopping.wait(server.hang_seconds)
                     self.close_connection = True
                     return
-                if fault == "drop":
-                    self._drop(model)
+                if fault in ("drop", "reset", "stall"):
+                    self._drop(model, fault)
+                    return
+                if fault == "truncate":
+                    self._stream("The bridge reopens on March 3, 2027 [1].", model, final=False)
                     return
                 if fault == "malformed":
                     self._malformed(bool(body.get("stream")))
@@ -204,7 +213,7 @@ class FakeOpenAI:
                 else:
                     self._send_json(200, _completion(text, model))
 
-            def _drop(self, model: str) -> None:
+            def _drop(self, model: str, fault: str) -> None:
                 # Chunked encoding, so closing before the final empty chunk is a detectable
                 # truncation (with a close-delimited body it would look like a normal end).
                 self.send_response(200)
@@ -212,10 +221,15 @@ class FakeOpenAI:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 cid = f"chatcmpl-fake{time.monotonic_ns()}"
-                for delta in ({"role": "assistant", "content": ""}, {"content": "The bridge "}):
+                deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+                if fault != "reset":
+                    deltas.append({"content": "The bridge "})
+                for delta in deltas:
                     data = f"data: {json.dumps(_chunk(cid, model, delta, None))}\n\n".encode()
                     self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                     self.wfile.flush()
+                if fault == "stall":
+                    server._stopping.wait(server.hang_seconds)
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
 
@@ -237,7 +251,7 @@ class FakeOpenAI:
                 self.wfile.flush()
                 self.close_connection = True
 
-            def _stream(self, text: str, model: str) -> None:
+            def _stream(self, text: str, model: str, final: bool = True) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
@@ -249,11 +263,13 @@ class FakeOpenAI:
                 ]
                 events = [_chunk(cid, model, {"role": "assistant", "content": ""}, None)]
                 events += [_chunk(cid, model, {"content": p}, None) for p in pieces]
-                events.append(_chunk(cid, model, {}, "stop"))
+                if final:
+                    events.append(_chunk(cid, model, {}, "stop"))
                 for ev in events:
                     self.wfile.write(f"data: {json.dumps(ev)}\n\n".encode())
                     self.wfile.flush()
-                self.wfile.write(b"data: [DONE]\n\n")
+                if final:
+                    self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 self.close_connection = True
 

@@ -1,21 +1,30 @@
 """The LLM answerer: any OpenAI-compatible server through the `openai` SDK.
 
-The SDK does the retries (exponential backoff on 429, 5xx and dropped connections, up to
-`llm_max_retries`) and timeouts; we turn what still fails into an `LLMError` that says what
-to check. The model sees numbered sources fenced in <source> tags and must cite them as [n];
-markers it invents are dropped, and each citation quotes the sentence of its chunk that best
-supports the answer sentence that cites it.
+The SDK retries a request (exponential backoff on 429, 5xx, timeouts and refused or dropped
+connections, up to `llm_max_retries`). It does not retry a streamed reply that breaks after
+its headers (connection cut or stalled, an event that is not JSON, no final event), so we
+retry that ourselves while no text has come yet. What still fails becomes an `LLMError` that
+says what to check and holds no secret.
+
+The model sees numbered sources fenced in <source> tags and must cite them as [n]; markers it
+invents are dropped, and each citation quotes the sentence of its chunk that best supports
+the answer sentence that cites it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import logging
+import random
 import re
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import numpy as np
 
 from assistant.answering.citations import MARKER, make_citation, renumber_markers
@@ -26,7 +35,15 @@ from assistant.errors import LLMError
 from assistant.prompts import load_prompt
 from assistant.types import Citation, RetrievedChunk
 
-__all__ = ["ChatBackend", "LLMAnswerer", "OpenAIChat", "parse_llm_output"]
+__all__ = [
+    "FALLBACK_HINT",
+    "ChatBackend",
+    "LLMAnswerer",
+    "OpenAIChat",
+    "complete",
+    "display_url",
+    "parse_llm_output",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +57,58 @@ class ChatBackend(Protocol):
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]: ...
 
 
+def complete(backend: ChatBackend, messages: list[dict[str, str]]) -> str:
+    """The backend's whole reply: its `complete` when it has one (no stream to break)."""
+    whole = getattr(backend, "complete", None)
+    if callable(whole):
+        return str(whole(messages))
+    return "".join(backend.stream(messages))
+
+
+class _Truncated(Exception):
+    """The event stream ended without the model saying it had finished."""
+
+
+# Faults the SDK lets through once it has handed us a streamed response (it retries only the
+# request itself): a connection cut or stalled mid-body, an event that is not JSON, a body
+# that is JSON but not a completion, an error event, or a stream that just stops.
+_BROKEN_REPLY: tuple[type[BaseException], ...] = (
+    httpx.TransportError,
+    json.JSONDecodeError,
+    _Truncated,
+    AttributeError,
+    TypeError,
+    IndexError,
+)
+
+FALLBACK_HINT = (
+    " Set ASSISTANT_LLM_FALLBACK=1 to get the offline answer when the LLM fails, or use "
+    "ASSISTANT_ANSWERER=extractive."
+)
+
+
+def display_url(url: str) -> str:
+    """`url` without user:password@ or a query string, either of which may hold a secret."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
 class OpenAIChat:
     """Chat completions from OpenAI or any server speaking its API (Ollama, vLLM, llama.cpp)."""
+
+    # Backoff of our own retries (the SDK's are internal to it): base * 2**n, jittered.
+    retry_base_seconds = 0.5
+    retry_max_seconds = 8.0
 
     def __init__(self, settings: Settings) -> None:
         from openai import OpenAI
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        self.base_url = settings.openai_base_url or "https://api.openai.com/v1"
+        self.base_url = display_url(settings.openai_base_url or "https://api.openai.com/v1")
+        self.timeout = settings.llm_timeout
+        self.max_retries = settings.llm_max_retries
+        # Kept only to scrub it from text a server sends back (which could echo headers).
+        self._key = key or ""
         # Local servers ignore the key, but the SDK insists on one.
         self._client = OpenAI(
             api_key=key or "not-needed",
@@ -59,35 +120,144 @@ class OpenAIChat:
         self.temperature = settings.llm_temperature
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """Yield the reply's text as it arrives; raise `LLMError` if no whole reply comes.
+
+        A reply that breaks before its first text is asked for again. One that breaks after
+        is not: its start has already reached the reader, and a second reply could differ.
+        """
+        import openai
+
+        retries_left = self.max_retries
+        while True:
+            resp: Any = self._create(messages, stream=True, max_retries=retries_left)
+            got_text = False
+            try:
+                finished = False
+                for event in resp:
+                    if not event.choices:
+                        continue
+                    choice = event.choices[0]
+                    if choice.delta and choice.delta.content:
+                        got_text = True
+                        yield choice.delta.content
+                    finished = finished or bool(choice.finish_reason)
+                if not finished:
+                    raise _Truncated
+                return
+            except Exception as exc:
+                if not isinstance(exc, (*_BROKEN_REPLY, openai.APIError)):
+                    raise
+                if got_text or retries_left == 0:
+                    raise self._error(exc, partial=got_text) from None
+                self._backoff(exc, self.max_retries - retries_left)
+                retries_left -= 1
+            finally:
+                resp.close()
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """The whole reply at once (for text nobody watches arrive, like a condensed question)."""
+        retries_left = self.max_retries
+        while True:
+            try:
+                resp: Any = self._create(messages, stream=False, max_retries=retries_left)
+                return str(resp.choices[0].message.content or "")
+            except _BROKEN_REPLY as exc:
+                if retries_left == 0:
+                    raise self._error(exc, partial=False) from None
+                self._backoff(exc, self.max_retries - retries_left)
+                retries_left -= 1
+
+    def _create(self, messages: list[dict[str, str]], *, stream: bool, max_retries: int) -> Any:
+        """One request; the SDK retries 429, 5xx, timeouts and refused or cut connections."""
         import openai
 
         try:
-            resp: Any = self._client.chat.completions.create(
+            return self._client.with_options(max_retries=max_retries).chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.temperature,
-                stream=True,
+                stream=stream,
             )
-            for event in resp:
-                if event.choices and event.choices[0].delta.content:
-                    yield event.choices[0].delta.content
-        except openai.APIConnectionError as exc:
-            raise LLMError(
-                f"cannot reach the LLM server at {self.base_url} ({type(exc).__name__}); "
-                "check OPENAI_BASE_URL and that the server is running, or use the offline "
-                "answerer (ASSISTANT_ANSWERER=extractive)."
-            ) from None
-        except openai.AuthenticationError:
-            raise LLMError(
-                f"the LLM server at {self.base_url} refused the API key; check OPENAI_API_KEY."
-            ) from None
-        except openai.APIStatusError as exc:
-            raise LLMError(
-                f"the LLM server at {self.base_url} answered HTTP {exc.status_code} after "
-                "retries; try again later or use the offline answerer."
-            ) from None
         except openai.APIError as exc:
-            raise LLMError(f"the LLM server at {self.base_url} failed: {exc.message}") from None
+            raise self._error(exc, partial=False) from None
+
+    def _backoff(self, exc: BaseException, retry: int) -> None:
+        delay = min(self.retry_base_seconds * 2**retry, self.retry_max_seconds)
+        delay *= 1 - 0.25 * random.random()  # jitter, as the SDK does
+        logger.warning(
+            "broken reply from the LLM server at %s (%s); retrying in %.2f s",
+            self.base_url,
+            type(exc).__name__,
+            delay,
+        )
+        time.sleep(delay)
+
+    def _error(self, exc: BaseException, *, partial: bool) -> LLMError:
+        """An `LLMError` saying what failed and what to do, with no secret in it."""
+        import openai
+
+        url = self.base_url
+        retried = f"after {self.max_retries} retr{'y' if self.max_retries == 1 else 'ies'}"
+        if isinstance(exc, openai.APITimeoutError):
+            msg = (
+                f"the LLM server at {url} did not answer within {self.timeout:g} s ({retried}); "
+                "check that it is running and not overloaded, or raise ASSISTANT_LLM_TIMEOUT."
+            )
+        elif isinstance(exc, openai.APIConnectionError):
+            if isinstance(exc.__cause__, httpx.ConnectError | None):
+                msg = f"cannot reach the LLM server at {url} ({retried}); "
+            else:  # connected, then the connection broke before the reply was whole
+                msg = f"the connection to the LLM server at {url} kept breaking ({retried}); "
+            msg += "check OPENAI_BASE_URL and that the server is running."
+        elif isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return LLMError(
+                f"the LLM server at {url} refused the API key (HTTP {exc.status_code}); "
+                "check OPENAI_API_KEY."
+            )
+        elif isinstance(exc, openai.RateLimitError):
+            msg = (
+                f"the LLM server at {url} is rate-limiting requests (HTTP 429 {retried}); "
+                "wait a minute and ask again."
+            )
+        elif isinstance(exc, openai.InternalServerError):
+            msg = (
+                f"the LLM server at {url} answered HTTP {exc.status_code} ({retried}); "
+                "try again later."
+            )
+        elif isinstance(exc, openai.APIStatusError):
+            # Other 4xx are the request's fault (unknown model, bad parameter): the server's
+            # own words say best what to fix.
+            return LLMError(
+                f"the LLM server at {url} answered HTTP {exc.status_code}: "
+                f"{self._scrub(exc.message)}; check ASSISTANT_LLM_MODEL and OPENAI_BASE_URL."
+            )
+        elif isinstance(exc, httpx.TimeoutException):
+            msg = (
+                f"the LLM server at {url} stopped sending in the middle of its reply (nothing "
+                f"for {self.timeout:g} s)."
+            )
+        elif isinstance(exc, httpx.TransportError):
+            msg = (
+                f"the connection to the LLM server at {url} broke in the middle of the reply "
+                f"({type(exc).__name__})."
+            )
+        elif isinstance(exc, _Truncated):
+            msg = f"the reply from the LLM server at {url} ended before the model finished it."
+        elif isinstance(exc, openai.APIError):  # an error event inside the stream
+            msg = f"the LLM server at {url} reported an error: {self._scrub(exc.message)}."
+        else:  # JSON that does not parse, or that is not a chat completion
+            msg = (
+                f"the LLM server at {url} sent a reply that is not an OpenAI chat completion "
+                f"({type(exc).__name__}); check that OPENAI_BASE_URL is its OpenAI-compatible "
+                "API (usually ending in /v1)."
+            )
+        if partial:
+            msg += " The partial answer was discarded."
+        return LLMError(msg + FALLBACK_HINT)
+
+    def _scrub(self, text: str) -> str:
+        text = text[:300]
+        return text.replace(self._key, "***") if self._key else text
 
 
 def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
