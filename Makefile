@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
 
-.PHONY: install demo test lint eval-seeds eval-rtqa clean
+.PHONY: install demo test lint eval-seeds eval-rtqa bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,6 +33,17 @@ eval-seeds: install
 
 eval-rtqa: install
 	$(VENV)/bin/assistant eval rtqa --out reports/rtqa
+
+# Benchmarks (not tests): figures and same-run ratios, JSON and a plot under reports/bench.
+$(VENV)/.bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+bench: $(VENV)/.bench
+	mkdir -p reports/bench
+	$(PY) benchmarks/ingest.py --articles 800 --out reports/bench/ingest.json
+	$(PY) benchmarks/questions.py --store reports/bench/store --out reports/bench/questions.json
+	$(PY) benchmarks/scaling.py --out reports/bench
 
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports
