@@ -70,6 +70,8 @@ class FakeOpenAI:
         self._always_fail: Fault | None = None
         # How long a "timeout" fault holds a request; stop() releases held requests early.
         self.hang_seconds = 30.0
+        # Error bodies quote the request's Authorization header, as a careless proxy might.
+        self.echo_auth = False
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -202,9 +204,12 @@ class FakeOpenAI:
                     self._malformed(bool(body.get("stream")))
                     return
                 if fault is not None:
+                    message = f"scripted failure {fault}"
+                    if server.echo_auth:
+                        message += f" for {self.headers.get('Authorization')}"
                     self._send_json(
                         fault,
-                        {"error": {"message": f"scripted failure {fault}", "type": "fake"}},
+                        {"error": {"message": message, "type": "fake"}},
                         retry_after_ms="1",
                     )
                     return

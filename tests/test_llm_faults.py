@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -160,6 +161,8 @@ def _assert_clear_error(exc: LLMError, base_url: str, says: str) -> None:
     assert "ASSISTANT_LLM_FALLBACK=1" in msg  # what to do about it
     assert API_KEY not in msg and API_KEY not in repr(exc)
     assert "Traceback" not in msg
+    # No chained SDK exception: it holds the request, Authorization header included.
+    assert exc.__cause__ is None and exc.__context__ is None
 
 
 def _assert_fallback(a: Assistant, answer: Answer, base_url: str, says: str) -> None:
@@ -402,3 +405,69 @@ def test_ui_chat_shows_fallback_answer(make, server: FakeOpenAI, tmp_path: Path)
     assert "Error" not in messages[-1]["content"]
     assert history and history[-1][1].startswith(FALLBACK_NOTE)
     assert MODE_FALLBACK in status  # "Answered (extractive-fallback) from n passages"
+
+
+# --------------------------------------------------------------------------- secrets
+
+SECRET = "sk-test-SECRET-5f0c2a9e71d4b8"
+
+
+def _exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def test_api_key_never_leaks(  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    server: FakeOpenAI,
+    store_dir: Path,
+    embedder,
+) -> None:
+    from assistant import Settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    caplog.set_level(logging.DEBUG)  # the root logger: every library's debug output too
+    server.echo_auth = True  # error bodies quote the key back
+    settings = Settings()
+    assert settings.openai_api_key is not None
+    assert settings.openai_api_key.get_secret_value() == SECRET
+    seen: list[str] = [repr(settings), str(settings), settings.model_dump_json()]
+
+    unreachable = f"http://127.0.0.1:{_free_port()}/v1"
+    faults: list[Fault | None] = [c.fault for c in STREAM_CASES] + [401, 404, None]
+    for fault in faults:
+        server.fail_always(fault)
+        url = server.base_url if fault is not None else unreachable
+        for fallback, history in ((False, None), (False, HISTORY), (True, HISTORY)):
+            a = Assistant(
+                settings=settings,
+                store=store_dir,
+                embedder=embedder,
+                answerer="llm",
+                openai_base_url=url,
+                llm_timeout=TIMEOUT,
+                llm_max_retries=0 if fault in ("timeout", "stall") else 1,
+                llm_fallback=fallback,
+                top_k=2,
+            )
+            seen.append(repr(a.settings))
+            try:
+                answer = a.ask(BRIDGE_Q, history=history)
+            except LLMError as exc:
+                assert not fallback
+                for e in _exception_chain(exc):
+                    seen += [str(e), repr(e), *map(str, e.args)]
+            else:
+                assert fallback and answer.mode == MODE_FALLBACK
+                seen += [answer.text, json.dumps(answer.to_json_dict())]
+    # The key was really in use: the server got it, and only the server.
+    assert server.chat_requests[0].headers["Authorization"] == f"Bearer {SECRET}"
+    records = caplog.records
+    assert any(r.name.startswith(("openai", "httpx", "httpcore")) for r in records)
+    seen += [r.getMessage() for r in records] + [caplog.text]
+    leaks = [s for s in seen if SECRET in s]
+    assert not leaks, leaks[:3]

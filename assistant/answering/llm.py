@@ -131,6 +131,7 @@ class OpenAIChat:
         while True:
             resp: Any = self._create(messages, stream=True, max_retries=retries_left)
             got_text = False
+            broken: Exception | None = None
             try:
                 finished = False
                 for event in resp:
@@ -147,12 +148,15 @@ class OpenAIChat:
             except Exception as exc:
                 if not isinstance(exc, (*_BROKEN_REPLY, openai.APIError)):
                     raise
-                if got_text or retries_left == 0:
-                    raise self._error(exc, partial=got_text) from None
-                self._backoff(exc, self.max_retries - retries_left)
-                retries_left -= 1
+                broken = exc
             finally:
                 resp.close()
+            # Raised outside the except block so the LLMError has no __context__: the SDK's
+            # exception holds the request (its Authorization header) and the server's words.
+            if got_text or retries_left == 0:
+                raise self._error(broken, partial=got_text)
+            self._backoff(broken, self.max_retries - retries_left)
+            retries_left -= 1
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The whole reply at once (for text nobody watches arrive, like a condensed question)."""
@@ -162,10 +166,11 @@ class OpenAIChat:
                 resp: Any = self._create(messages, stream=False, max_retries=retries_left)
                 return str(resp.choices[0].message.content or "")
             except _BROKEN_REPLY as exc:
-                if retries_left == 0:
-                    raise self._error(exc, partial=False) from None
-                self._backoff(exc, self.max_retries - retries_left)
-                retries_left -= 1
+                broken = exc
+            if retries_left == 0:
+                raise self._error(broken, partial=False)  # outside `except`: no __context__
+            self._backoff(broken, self.max_retries - retries_left)
+            retries_left -= 1
 
     def _create(self, messages: list[dict[str, str]], *, stream: bool, max_retries: int) -> Any:
         """One request; the SDK retries 429, 5xx, timeouts and refused or cut connections."""
@@ -179,7 +184,8 @@ class OpenAIChat:
                 stream=stream,
             )
         except openai.APIError as exc:
-            raise self._error(exc, partial=False) from None
+            error = self._error(exc, partial=False)
+        raise error  # outside `except`, so it carries no __context__ with the request in it
 
     def _backoff(self, exc: BaseException, retry: int) -> None:
         delay = min(self.retry_base_seconds * 2**retry, self.retry_max_seconds)
