@@ -266,16 +266,25 @@ class OpenAIChat:
         return text.replace(self._key, "***") if self._key else text
 
 
+def _inert(text: str, *, quote: bool) -> str:
+    """Source text the model reads as data only.
+
+    Escaping keeps an article from closing the fence (or an attribute) and writing outside
+    it; "[7]" becomes "(7)" so an article cannot plant the markers the model cites with.
+    """
+    return MARKER.sub(r"(\1)", html.escape(text, quote=quote))
+
+
 def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
     blocks = []
     for i, rc in enumerate(chunks, 1):
         a = rc.article
         date = a.published.isoformat() if a.published else "unknown"
-        # Escaping keeps an article from closing the fence and writing outside it.
-        body = html.escape(rc.chunk.text, quote=False)
+        body = _inert(rc.chunk.text, quote=False)
         blocks.append(
-            f'<source id="{i}" title="{html.escape(a.title)}" '
-            f'outlet="{html.escape(a.source or "unknown")}" published="{date}">\n{body}\n</source>'
+            f'<source id="{i}" title="{_inert(a.title, quote=True)}" '
+            f'outlet="{_inert(a.source or "unknown", quote=True)}" published="{date}">\n'
+            f"{body}\n</source>"
         )
     return "\n\n".join(blocks)
 
