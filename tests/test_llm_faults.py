@@ -471,3 +471,11 @@ def test_api_key_never_leaks(  # type: ignore[no-untyped-def]
     seen += [r.getMessage() for r in records] + [caplog.text]
     leaks = [s for s in seen if SECRET in s]
     assert not leaks, leaks[:3]
+
+
+def test_fallback_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import Settings
+
+    assert Settings().llm_fallback is False
+    monkeypatch.setenv("ASSISTANT_LLM_FALLBACK", "1")
+    assert Settings().llm_fallback is True
