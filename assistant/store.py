@@ -11,6 +11,12 @@ leftovers of an interrupted ingest, invisible to retrieval and removed by the ne
 
 The BM25 index is derived data, persisted under the local store folder with a stamp of the
 article set it was built from, and rebuilt only when an ingest changed that set.
+
+An embedded Chroma client loads the vector index once and never sees another process's
+writes (its queries even return ids of chunks deleted since, without their records). So every
+write also records a generation token in the store folder; a process that finds a token
+written by another process reloads the store before reading (`Store._sync`). With a
+`chroma run` server all clients share the server's view and none of this is needed.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import json
 import logging
 import os
 import shutil
+import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +62,13 @@ _EPOCH = dt.date(1970, 1, 1)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_GENERATION = ".generation"
+# Per embedded store path (Chroma's cache key), in this process: the generation its Chroma
+# System was loaded at, and how many times it was reloaded (Stores compare it to their own).
+_loaded_at: dict[str, str] = {}
+_reloads: dict[str, int] = {}
+_sync_lock = threading.Lock()
 
 
 def date_to_ts(d: dt.date | None) -> int:
@@ -118,7 +133,8 @@ def _is_transport_error(exc: BaseException) -> bool:
 
 
 def _guarded(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
-    """Turn "server gone" errors of a store call into a `StoreError` that says so.
+    """Catch up with other processes' writes, then make the call; turn "server gone" errors
+    into a `StoreError` that says so.
 
     Without it a stopped `chroma run` surfaces as a bare httpx traceback from whichever call
     happened first. Other errors pass unchanged: they are bugs or callers' mistakes.
@@ -127,6 +143,7 @@ def _guarded(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate
     @functools.wraps(method)
     def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
+            self._sync()
             return method(self, *args, **kwargs)
         except AssistantError:
             raise
@@ -184,29 +201,27 @@ class Store:
             self.local_dir = Path(settings.store)
             self.location = str(self.local_dir.resolve())
             self.local_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                self._client = chromadb.PersistentClient(
-                    path=str(self.local_dir / "chroma"), settings=chroma_settings
-                )
-            except Exception as exc:
-                raise StoreError(f"cannot open the Chroma store in {self.location}: {exc}") from exc
+            self._chroma_path = str(self.local_dir / "chroma")
+            # Read before loading: recording an older generation than what gets loaded only
+            # costs a needless reload later; a newer one would hide a change.
+            generation = self._read_generation()
+            with _sync_lock:
+                try:
+                    self._client = chromadb.PersistentClient(
+                        path=self._chroma_path, settings=chroma_settings
+                    )
+                except Exception as exc:
+                    raise StoreError(
+                        f"cannot open the Chroma store in {self.location}: {exc}"
+                    ) from exc
+                # Another Store of this process may have loaded it earlier: keep its record.
+                _loaded_at.setdefault(self._chroma_path, generation)
+                self._reloads = _reloads.setdefault(self._chroma_path, 0)
+        self._chroma_settings = chroma_settings
+        self._seen_generation: str | None = None
+        self._meta = {"embedder": embedder_name, "dimension": dimension}
         self.local_dir.mkdir(parents=True, exist_ok=True)
-        meta = {"embedder": embedder_name, "dimension": dimension}
-        try:
-            self._chunks = self._client.get_or_create_collection(
-                f"{settings.collection}_chunks",
-                metadata=meta,
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self._articles = self._client.get_or_create_collection(
-                f"{settings.collection}_articles",
-                metadata=meta,
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-        except Exception as exc:
-            raise StoreError(f"cannot open collection {settings.collection!r}: {exc}") from exc
+        self._open_collections()
         found = self._chunks.metadata or {}
         if found.get("embedder") != embedder_name or int(found.get("dimension", 0)) != dimension:
             raise EmbedderMismatchError(
@@ -215,6 +230,81 @@ class Store:
                 f"uses {embedder_name!r} (dimension {dimension}). Its vectors are not comparable: "
                 "use the same ASSISTANT_EMBEDDER, or point --store to a new folder and re-ingest."
             )
+
+    def _open_collections(self) -> None:
+        name = self.settings.collection
+        try:
+            self._chunks = self._client.get_or_create_collection(
+                f"{name}_chunks",
+                metadata=self._meta,  # type: ignore[arg-type]
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            self._articles = self._client.get_or_create_collection(
+                f"{name}_articles",
+                metadata=self._meta,  # type: ignore[arg-type]
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {name!r}: {exc}") from exc
+
+    # ----------------------------------------------------------------- other processes
+    def _read_generation(self) -> str:
+        try:
+            return (self.local_dir / _GENERATION).read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def _bump_generation(self) -> None:
+        """Tell other processes the store changed (after a write; see the module docstring)."""
+        if self.is_server:
+            return
+        token = f"{os.getpid()}-{uuid.uuid4().hex}"
+        path = self.local_dir / _GENERATION
+        tmp = path.with_name(f"{_GENERATION}.{token}.tmp")
+        try:
+            tmp.write_text(token, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:  # readers elsewhere stay stale; the data itself is written
+            logger.warning("could not record the store generation in %s: %s", path, exc)
+        self._seen_generation = token
+
+    def _sync(self) -> None:
+        """Reload the embedded store if another process wrote to it since it was loaded."""
+        if self.is_server:
+            return
+        generation = self._read_generation()
+        key = self._chroma_path
+        if generation == self._seen_generation and self._reloads == _reloads.get(key):
+            return
+        with _sync_lock:
+            own = generation.startswith(f"{os.getpid()}-")  # written through our own System
+            if generation != _loaded_at.get(key) and not own:
+                self._evict_system(key)
+                _loaded_at[key] = generation
+                _reloads[key] = _reloads.get(key, 0) + 1
+                logger.info("the store at %s changed in another process; reloading", key)
+            if self._reloads != _reloads.get(key, 0):
+                import chromadb
+
+                self._client = chromadb.PersistentClient(path=key, settings=self._chroma_settings)
+                self._open_collections()
+                self._reloads = _reloads.get(key, 0)
+            self._seen_generation = generation
+
+    @staticmethod
+    def _evict_system(key: str) -> None:
+        """Drop Chroma's cached System for `key`, so the next client loads the store again.
+
+        Chroma caches one System per path for the whole process and offers no reload. The old
+        System is not stopped: another Store of this process may be mid-call on it; it is
+        freed once nothing uses it (each Store reloads on its next call).
+        """
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
     # ----------------------------------------------------------------- locking
     @contextlib.contextmanager
@@ -391,17 +481,23 @@ class Store:
                 documents=docs[i : i + 4000],
                 metadatas=metas[i : i + 4000],  # type: ignore[arg-type]
             )
-        self._articles.upsert(
-            ids=[_article_id(d) for d in doc_ids],
-            embeddings=art_vecs,
-            documents=[a.text for a, _, _ in items],
-            metadatas=art_metas,  # type: ignore[arg-type]
-        )
+        try:
+            self._articles.upsert(
+                ids=[_article_id(d) for d in doc_ids],
+                embeddings=art_vecs,
+                documents=[a.text for a, _, _ in items],
+                metadatas=art_metas,  # type: ignore[arg-type]
+            )
+        finally:  # even a failed commit changed the store (the un-commit and the chunks)
+            self._bump_generation()
 
     @_guarded
     def delete_article(self, doc_id: str) -> None:
-        self._articles.delete(ids=[_article_id(doc_id)])
-        self._chunks.delete(where={"doc_id": doc_id})
+        try:
+            self._articles.delete(ids=[_article_id(doc_id)])
+            self._chunks.delete(where={"doc_id": doc_id})
+        finally:
+            self._bump_generation()
 
     @_guarded
     def repair(self) -> int:
@@ -415,12 +511,14 @@ class Store:
         ]
         for i in range(0, len(orphans), 5000):
             self._chunks.delete(ids=orphans[i : i + 5000])
+            self._bump_generation()
         if orphans:
             logger.warning("removed %d chunks left by an interrupted ingest", len(orphans))
         return len(orphans)
 
     # ----------------------------------------------------------------- reading
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        self._sync()
         pages = self._paged(self._chunks, include=["documents", "metadatas"])
         while True:
             try:  # only the store call is guarded, not the consumer's work between pages
@@ -436,6 +534,7 @@ class Store:
             ids, docs, metas, _e = page
             yield from zip(ids, docs, metas, strict=True)
 
+    @_guarded
     def dense_query(
         self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[ChunkHit]:
@@ -455,6 +554,8 @@ class Store:
         metas = (res["metadatas"] or [[]])[0]
         dists = (res["distances"] or [[]])[0]
         for cid, doc, meta, d in zip(res["ids"][0], docs, metas, dists, strict=True):
+            if meta is None:
+                continue  # deleted after this process loaded the index (see _sync)
             m: dict[str, Any] = dict(meta)
             hits.append(
                 ChunkHit(
@@ -469,6 +570,7 @@ class Store:
             )
         return hits
 
+    @_guarded
     def dense_articles(
         self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[str]:
@@ -484,7 +586,7 @@ class Store:
             if self.is_server and _is_transport_error(exc):
                 raise self.unreachable(exc) from exc
             raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
-        return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0]]
+        return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0] if m is not None]
 
     @_guarded
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkHit]:

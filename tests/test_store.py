@@ -74,6 +74,12 @@ def _write_corpus(root: Path) -> Path:
     return root
 
 
+CHOIR_TEXT = (
+    "Tollan choir wins national title\n\n"
+    "The Tollan community choir won the national amateur title on Saturday with a programme of "
+    "folk songs arranged by its conductor, a retired ferry captain.\n"
+)
+
 ALL_IDS = sorted([r["id"] for r in RECORDS] + list(UNDATED))
 
 
@@ -388,6 +394,80 @@ def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, writ
     # The reader's in-memory index is stale: it must notice and pick up the change.
     res = reader.retrieve("granite quarry blasting cracked windows", mode="bm25")
     assert res.article_order[0] == "quarry.txt"
+
+
+class HashEmbedder:
+    """Deterministic stand-in vectors: the same text always gets the same unit vector."""
+
+    name = "test/hash"
+    dimension = 16
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int(hashlib.sha256(t.encode()).hexdigest()[:8], 16)
+            v = np.random.default_rng(seed).random(self.dimension).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+# Another process's writes: a Python of its own, so its Chroma client is not this one's.
+OTHER_PROCESS = """
+import sys
+sys.path.insert(0, sys.argv[4])
+from test_store import HashEmbedder
+from assistant import Assistant
+
+a = Assistant(store=sys.argv[1], embedder=HashEmbedder())
+a.delete([sys.argv[2]])
+assert a.ingest([sys.argv[3]]).added == 1
+"""
+
+
+def test_writes_of_another_process_are_seen(tmp_path: Path, write_files) -> None:  # type: ignore[no-untyped-def]
+    # An open embedded Chroma client does not see another process's writes by itself: it
+    # kept answering from the index it loaded, and chunks deleted elsewhere came back
+    # without their records (a TypeError on every question). The store reloads instead.
+    import subprocess
+    import sys
+
+    quarry = (
+        "Quarry blasting paused in Holloway\n\n"
+        "Blasting at the Holloway granite quarry was paused after residents reported "
+        "cracked windows, the council said on Wednesday.\n"
+    )
+    folder = write_files({"obs.txt": UNDATED["observatory.txt"], "choir.txt": CHOIR_TEXT})
+    more = write_files({"quarry.txt": quarry}, folder="more")
+    emb = HashEmbedder()
+    a = Assistant(store=tmp_path / "store", embedder=emb, answerer="extractive")
+    twin = Assistant(store=tmp_path / "store", embedder=emb)  # a second Store in this process
+    assert a.ingest(folder).added == 2
+    obs_chunks = {t: cid for cid, t, m in a.store.iter_chunks() if m["doc_id"] == "obs.txt"}
+    (obs_text,) = obs_chunks
+    assert a.store.dense_query(emb.embed([obs_text])[0], 5)[0].doc_id == "obs.txt"
+
+    subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, str(tmp_path / "store"), "obs.txt", str(more),
+         str(Path(__file__).parent)],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+
+    for who in (a, twin):
+        assert [i.doc_id for i in who.articles()] == ["choir.txt", "quarry.txt"]
+        hits = who.store.dense_query(emb.embed([obs_text])[0], 5)
+        assert "obs.txt" not in {h.doc_id for h in hits}
+        for mode in ("dense", "bm25", "hybrid"):
+            res = who.retrieve("Ardent Ridge observatory telescope", mode=mode)
+            assert "obs.txt" not in res.article_order, mode
+        (quarry_text,) = [t for _c, t, m in who.store.iter_chunks() if m["doc_id"] == "quarry.txt"]
+        hits = who.store.dense_query(emb.embed([quarry_text])[0], 5)
+        assert hits[0].doc_id == "quarry.txt"  # found by vector search, not only by BM25
+    assert a.retrieve("granite quarry blasting", mode="bm25").article_order[0] == "quarry.txt"
+    # This process writes again: the other Store of this process sees it too.
+    assert a.ingest(folder).added == 1
+    assert "obs.txt" in {i.doc_id for i in twin.articles()}
+    assert twin.store.dense_query(emb.embed([obs_text])[0], 5)[0].doc_id == "obs.txt"
 
 
 def test_delete_removes_article_everywhere(make_assistant, corpus) -> None:  # type: ignore[no-untyped-def]
