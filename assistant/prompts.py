@@ -15,6 +15,9 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "system": frozenset(),
     "answer": frozenset({"today", "sources", "question"}),
     "condense": frozenset({"history", "question"}),
+    # The eval judge's (assistant/evals/judge.py).
+    "judge_faithfulness": frozenset({"question", "answer", "passages"}),
+    "judge_correctness": frozenset({"question", "answer", "expected"}),
 }
 
 

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from assistant.evals.judge import Judge, JudgeScores, LLMJudge
     from assistant.evals.metrics import QuestionResult, aggregate, by_type, score_question
     from assistant.evals.report import Comparison, ConfigResult, Report, compare
     from assistant.evals.runner import run_suite, write_reports
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 # Imported on first use: `assistant --help` must not pay for llama-index's evaluation stack.
 _WHERE = {
+    "Judge": "judge",
+    "JudgeScores": "judge",
+    "LLMJudge": "judge",
     "QuestionResult": "metrics",
     "aggregate": "metrics",
     "by_type": "metrics",
@@ -45,6 +49,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Comparison",
     "ConfigResult",
+    "Judge",
+    "JudgeScores",
+    "LLMJudge",
     "Question",
     "QuestionResult",
     "Report",

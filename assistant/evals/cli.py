@@ -33,6 +33,19 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="run only this config of the suite (repeatable)",
     )
     sp.add_argument(
+        "--judge-runs",
+        type=_runs,
+        default=0,
+        metavar="N",
+        help="judge each answer N times with the LLM (OPENAI_BASE_URL/OPENAI_API_KEY) for "
+        "judged faithfulness and correctness, mean ± spread over the runs (default 0: off)",
+    )
+    sp.add_argument(
+        "--judge-model",
+        metavar="MODEL",
+        help="the judge's model (default: ASSISTANT_LLM_MODEL, the answerer's)",
+    )
+    sp.add_argument(
         "--corpus",
         default=str(_RTQA / "corpus_small.jsonl"),
         help="rtqa: corpus JSONL (default: ../shared/bench/rtqa/corpus_small.jsonl)",
@@ -44,6 +57,16 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=cmd_eval)
     return sp
+
+
+def _runs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of runs (0 = off), not {text!r}")
+    return n
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -61,7 +84,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         configs = configs or ["hybrid"]
     with console.status("running the suite…"):
         report = run_suite(
-            suite, store=args.store, out=args.out, configs=configs, compare=args.compare
+            suite,
+            store=args.store,
+            out=args.out,
+            configs=configs,
+            compare=args.compare,
+            judge_runs=getattr(args, "judge_runs", 0),
+            judge_model=getattr(args, "judge_model", None),
         )
     print_report(report, console)
     if report.comparison is not None:
@@ -78,7 +107,7 @@ def print_report(report: Any, console: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from assistant.evals.report import SHORT_NAMES, SUMMARY, fmt
+    from assistant.evals.report import SHORT_NAMES, SUMMARY, cell, fmt, judged
 
     modes = ", ".join(sorted({c.answer_mode for c in report.configs.values()}))
 
@@ -109,6 +138,40 @@ def print_report(report: Any, console: Any) -> None:
         "precision/recall, quote: valid quotes, absP/R: abstention precision/recall",
         style="dim",
     )
+    if judged(report):
+        # A table of its own: two "0.75±0.35" columns more would not fit 100 columns.
+        jt = tight("judged by the LLM: mean ± standard deviation across runs")
+        for col in ("config", "type", "n", "faithfulness", "correctness", "runs", "missing"):
+            jt.add_column(col, justify="left" if col in ("config", "type") else "right")
+        for name, c in report.configs.items():
+            scopes = [("all", c.metrics), *c.by_type.items()]
+            for scope, ms in scopes:
+                jt.add_row(
+                    name if scope == "all" else "",
+                    scope,
+                    str(int(ms.get("n") or 0)),
+                    cell("judged_faithfulness", ms),
+                    cell("judged_correctness", ms),
+                    str(int(ms.get("judge_runs") or 0)),
+                    str(int(ms.get("judge_missing") or 0)),
+                )
+        console.print(jt)
+        console.print(
+            "faithfulness: claims supported by the cited passages; correctness: matches the "
+            "expected answer (abstain questions: abstained). missing: unreadable verdicts, "
+            "left out of the means.",
+            style="dim",
+        )
+        gaps = [
+            f"{name} {q.id} {m}"
+            for name, c in report.configs.items()
+            for q in c.questions
+            for m in (q.judged.missing if q.judged else ())
+        ]
+        for gap in gaps[:10]:  # all of them are in report.md and report.html
+            console.print(f"[yellow]missing verdict:[/yellow] {escape(gap)}")
+        if len(gaps) > 10:
+            console.print(f"[yellow]… and {len(gaps) - 10} more missing verdicts[/yellow]")
     for ch in report.checks:
         mark = "[green]pass[/green]" if ch.passed else "[red]FAIL[/red]"
         console.print(
@@ -120,7 +183,7 @@ def print_report(report: Any, console: Any) -> None:
 def print_comparison(cmp: Any, console: Any) -> None:
     from rich.table import Table
 
-    from assistant.evals.report import fmt, fmt_delta
+    from assistant.evals.report import fmt_delta, fmt_old_new
 
     t = Table(title=f"change since {cmp.old_label}")
     for col in ("config", "scope", "metric", "old", "new", "delta"):
@@ -133,8 +196,7 @@ def print_comparison(cmp: Any, console: Any) -> None:
             d.config,
             d.scope,
             d.metric,
-            fmt(d.metric, d.old),
-            fmt(d.metric, d.new),
+            *fmt_old_new(d),
             f"[{style}]{fmt_delta(d)}[/{style}]",
         )
     console.print(t)

@@ -9,7 +9,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from assistant.evals.report import SUMMARY, Report, fmt, fmt_delta
+from assistant.evals.metrics import JUDGED, QuestionResult
+from assistant.evals.report import (
+    Report,
+    cell,
+    columns,
+    fmt,
+    fmt_delta,
+    fmt_old_new,
+    judge_note,
+    judged,
+)
 
 __all__ = ["charts", "to_html", "write_html"]
 
@@ -26,7 +36,7 @@ details summary{cursor:pointer}
 """
 
 # Metrics drawn per question type and per config: the ones that matter most at a glance.
-_CHART_METRICS = ("hit@5", "mrr@10", "acc_short", "acc_text", "cite_recall", "accuracy")
+_CHART_METRICS = ("hit@5", "mrr@10", "acc_short", "acc_text", "cite_recall", "accuracy", *JUDGED)
 
 
 def _png(fig: Any) -> str:
@@ -71,7 +81,10 @@ def charts(report: Report) -> dict[str, str]:
     names = list(report.configs)
     if len(names) > 1:
         fig, ax = plt.subplots(figsize=(8, 3.5))
-        metrics = [m for m in _CHART_METRICS if m != "accuracy"] + ["abstain_recall"]
+        metrics = [m for m in _CHART_METRICS if m != "accuracy" and m not in JUDGED]
+        metrics.append("abstain_recall")
+        if judged(report):
+            metrics += JUDGED
         series = {n: [report.configs[n].metrics.get(m) or 0.0 for m in metrics] for n in names}
         _bars(ax, metrics, series)
         ax.set_title("Configuration comparison")
@@ -98,8 +111,25 @@ def _table(header: list[str], rows: list[list[str]], classes: list[str] | None =
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _judged_cells(q: QuestionResult) -> list[str]:
+    """The judged scores of one answer (mean over runs, and each run), and the judge's notes."""
+    rec = q.judged
+    if rec is None:
+        return ["–", "–", ""]
+    out = []
+    for metric, runs in zip(JUDGED, (rec.faithfulness, rec.correctness), strict=True):
+        each = " ".join(fmt(metric, v) for v in runs)
+        out.append(f"{fmt(metric, q.scores.get(metric))}<div class=quote>runs: {each}</div>")
+    notes = "".join(f"<div class=bad>missing: {escape(m)}</div>" for m in rec.missing)
+    if rec.notes:
+        items = "<br>".join(escape(n) for n in rec.notes)
+        notes += f"<details><summary>judge's notes</summary>{items}</details>"
+    return [*out, notes]
+
+
 def _questions_table(report: Report, name: str) -> str:
     c = report.configs[name]
+    with_judge = any(q.judged is not None for q in c.questions)
     rows, classes = [], []
     for q in c.questions:
         cites = "<br>".join(
@@ -133,11 +163,15 @@ def _questions_table(report: Report, name: str) -> str:
                 f"{q.latency_ms:.0f}",
                 "✓" if q.correct else "✗",
                 "<br>".join(escape(w) for w in q.why),
+                *(_judged_cells(q) if with_judge else []),
             ]
         )
         classes.append("right" if q.correct else "wrong")
     header = ["id", "type", "question", "expected", "answer", "citations", "top 5 retrieved"]
-    return _table([*header, "ms", "ok", "why wrong"], rows, classes)
+    header += ["ms", "ok", "why wrong"]
+    if with_judge:
+        header += ["faith (judged)", "corr (judged)", "judge"]
+    return _table(header, rows, classes)
 
 
 def to_html(report: Report) -> str:
@@ -150,11 +184,14 @@ def to_html(report: Report) -> str:
     ]
     if report.skipped:
         parts.append(f"<p>Skipped: {escape(str(report.skipped))}</p>")
+    cols = columns(report)
     rows = [
-        [escape(n), escape(c.answer_mode), *(fmt(m, c.metrics.get(m)) for m in SUMMARY)]
+        [escape(n), escape(c.answer_mode), *(cell(m, c.metrics) for m in cols)]
         for n, c in report.configs.items()
     ]
-    parts += ["<h2>Configurations</h2>", _table(["config", "answerer", *SUMMARY], rows)]
+    parts += ["<h2>Configurations</h2>", _table(["config", "answerer", *cols], rows)]
+    if judged(report):
+        parts.append(f"<p>{escape(judge_note(report))}</p>")
     if report.checks:
         rows = [
             [
@@ -174,8 +211,7 @@ def to_html(report: Report) -> str:
                 escape(d.config),
                 escape(d.scope),
                 escape(d.metric),
-                fmt(d.metric, d.old),
-                fmt(d.metric, d.new),
+                *fmt_old_new(d),
                 f"<span class={'pass' if d.improved else 'fail'}>{fmt_delta(d)}</span>",
             ]
             for d in moved
@@ -196,12 +232,12 @@ def to_html(report: Report) -> str:
         )
     for name, c in report.configs.items():
         rows = [
-            [escape(t), fmt("n", ms.get("n")).split(".")[0], *(fmt(m, ms.get(m)) for m in SUMMARY)]
+            [escape(t), fmt("n", ms.get("n")).split(".")[0], *(cell(m, ms) for m in cols)]
             for t, ms in c.by_type.items()
         ]
         parts += [
             f"<h2>By question type: {escape(name)}</h2>",
-            _table(["type", "n", *SUMMARY], rows),
+            _table(["type", "n", *cols], rows),
         ]
         parts += [f"<h2>Questions: {escape(name)}</h2>", _questions_table(report, name)]
     parts.append("</body></html>")

@@ -1,8 +1,13 @@
-"""Per-question scores and their aggregates. No judge model: string matching and ids only."""
+"""Per-question scores and their aggregates.
+
+String matching and ids only, except the optional `judged_*` metrics, which an LLM judge
+(assistant/evals/judge.py) gives and which are aggregated here like the others.
+"""
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -13,14 +18,17 @@ from assistant.evals.suite import QTYPES, Question, contains
 from assistant.types import Answer, Article
 
 __all__ = [
+    "JUDGED",
     "METRICS",
     "CitationRecord",
+    "JudgedRecord",
     "QuestionResult",
     "aggregate",
     "answer_correct",
     "by_type",
     "citation_scores",
     "higher_is_better",
+    "judged_aggregate",
     "percentile",
     "quote_validity",
     "retrieval_scores",
@@ -46,7 +54,13 @@ METRICS: tuple[str, ...] = (
     "abstain_rate",
     "latency_p50_ms",
     "latency_p95_ms",
+    "judged_faithfulness",
+    "judged_correctness",
 )
+
+# The metrics an LLM judge gives (run_suite(judge_runs=N)). Each comes with `<name>_sd`, the
+# standard deviation of the run means across the N runs, since judged scores vary.
+JUDGED: tuple[str, ...] = ("judged_faithfulness", "judged_correctness")
 
 
 def higher_is_better(metric: str) -> bool:
@@ -65,6 +79,21 @@ class CitationRecord(_Frozen):
     end: int
     valid: bool
     expected: bool
+
+
+class JudgedRecord(_Frozen):
+    """The judge's verdicts on one answer: one score per run (0..1, None: not judged/missing)."""
+
+    faithfulness: tuple[float | None, ...] = ()
+    correctness: tuple[float | None, ...] = ()
+    # Verdicts asked for that could not be read or did not come ("run 2 correctness: ...").
+    missing: tuple[str, ...] = ()
+    # The judge's reasons, and what was scored without asking it.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def runs(self) -> int:
+        return max(len(self.faithfulness), len(self.correctness))
 
 
 class QuestionResult(_Frozen):
@@ -89,6 +118,15 @@ class QuestionResult(_Frozen):
     scores: dict[str, float | None]
     correct: bool
     why: tuple[str, ...] = ()
+    # Set when the run was judged (judge_runs > 0); absent from older report.json files.
+    judged: JudgedRecord | None = None
+
+    def with_judged(self, record: JudgedRecord) -> QuestionResult:
+        """This result with the judge's verdicts, and their means over runs in `scores`."""
+        scores = dict(self.scores)
+        scores["judged_faithfulness"] = _mean(record.faithfulness)
+        scores["judged_correctness"] = _mean(record.correctness)
+        return self.model_copy(update={"judged": record, "scores": scores})
 
 
 # ---------------------------------------------------------------- single-question pieces
@@ -271,6 +309,37 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     out["latency_p95_ms"] = percentile(lat, 95) if lat else None
     out["accuracy"] = sum(r.correct for r in results) / len(results) if results else None
     out["n"] = float(len(results))
+    out.update(judged_aggregate(results))
+    return out
+
+
+def judged_aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    """Judged metrics over the questions: the mean over runs of each run's mean, and `_sd`.
+
+    Per run k, the mean of the questions' run-k scores (missing ones left out); then the
+    mean and the sample standard deviation of those run means, so `_sd` is how much the
+    metric itself moves between judgings (None with one run). `judge_missing` counts the
+    verdicts that could not be read. Nothing (not even None) when the run was not judged,
+    so unjudged reports stay as they were.
+    """
+    records = [r.judged for r in results if r.judged is not None]
+    if not records:
+        return {}
+    runs = max(rec.runs for rec in records)
+    out: dict[str, float | None] = {
+        "judge_runs": float(runs),
+        "judge_missing": float(sum(len(rec.missing) for rec in records)),
+    }
+    for metric, field in zip(JUDGED, ("faithfulness", "correctness"), strict=True):
+        run_means = []
+        for k in range(runs):
+            values = [
+                v[k] for rec in records if k < len(v := getattr(rec, field)) and v[k] is not None
+            ]
+            if values:
+                run_means.append(sum(values) / len(values))
+        out[metric] = statistics.fmean(run_means) if run_means else None
+        out[f"{metric}_sd"] = statistics.stdev(run_means) if len(run_means) > 1 else None
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import ConfigError
-from assistant.evals.metrics import METRICS, QuestionResult, higher_is_better
+from assistant.evals.metrics import JUDGED, METRICS, QuestionResult, higher_is_better
 
 __all__ = [
     "Comparison",
@@ -21,9 +21,14 @@ __all__ = [
     "Delta",
     "Report",
     "ThresholdCheck",
+    "cell",
     "check_thresholds",
+    "columns",
     "compare",
     "fmt",
+    "fmt_old_new",
+    "judge_note",
+    "judged",
     "parse_gate",
     "to_markdown",
 ]
@@ -61,7 +66,42 @@ SHORT_NAMES: dict[str, str] = {
     "abstain_recall": "absR",
     "latency_p50_ms": "p50ms",
     "latency_p95_ms": "p95ms",
+    "judged_faithfulness": "faith",
+    "judged_correctness": "corr",
 }
+
+
+def judged(report: Report) -> bool:
+    """Whether any config of the report was judged by an LLM."""
+    return any("judge_runs" in c.metrics for c in report.configs.values())
+
+
+def columns(report: Report) -> tuple[str, ...]:
+    """The summary columns: the judged ones only when the run was judged."""
+    return (*SUMMARY, *JUDGED) if judged(report) else SUMMARY
+
+
+def cell(metric: str, metrics: Mapping[str, float | None]) -> str:
+    """A metric's value for a table: judged ones as "mean±sd" (sd across judge runs)."""
+    text = fmt(metric, metrics.get(metric))
+    sd = metrics.get(f"{metric}_sd")
+    if metric in JUDGED and sd is not None and text != "–":
+        text += f"±{sd:.2f}"
+    return text
+
+
+def judge_note(report: Report) -> str:
+    """One line on how the judged metrics were made, and how many verdicts are missing."""
+    parts = []
+    for name, c in report.configs.items():
+        if "judge_runs" in c.metrics:
+            runs = int(c.metrics.get("judge_runs") or 0)
+            missing = int(c.metrics.get("judge_missing") or 0)
+            parts.append(f"{name}: {runs} run{'s' * (runs != 1)}, {missing} missing")
+    return (
+        "judged_faithfulness / judged_correctness: LLM judge, mean ± standard deviation "
+        "across runs; unreadable verdicts are missing, not 0 (" + "; ".join(parts) + ")"
+    )
 
 
 class _Frozen(BaseModel):
@@ -97,6 +137,9 @@ class Delta(_Frozen):
     new: float | None
     delta: float | None
     improved: bool | None
+    # Judged metrics: the standard deviation across judge runs, in each report.
+    old_spread: float | None = None
+    new_spread: float | None = None
 
 
 class Comparison(_Frozen):
@@ -186,20 +229,42 @@ def check_thresholds(result: ConfigResult, gates: Mapping[str, float]) -> list[T
 # ---------------------------------------------------------------- comparison
 
 
-def _delta(config: str, scope: str, metric: str, old: Any, new: Any) -> Delta:
-    o = None if old is None or _nan(old) else float(old)
-    n = None if new is None or _nan(new) else float(new)
+def _num(x: Any) -> float | None:
+    return None if x is None or _nan(x) else float(x)
+
+
+def _delta(
+    config: str,
+    scope: str,
+    metric: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+) -> Delta:
+    o, n = _num(old.get(metric)), _num(new.get(metric))
     d = None if o is None or n is None else n - o
+    old_sd, new_sd = _num(old.get(f"{metric}_sd")), _num(new.get(f"{metric}_sd"))
     # Latency jitters from run to run: only a change over 25% and 20 ms counts.
     if d is None or d == 0:
         improved = None
     elif not higher_is_better(metric):
         noise = abs(d) <= max(0.25 * abs(o or 0.0), 20.0)
         improved = None if noise else d < 0
+    elif metric in JUDGED:
+        # A judged score moves between judgings of the same answers: a change within the
+        # larger spread of the two reports is not counted as better or worse.
+        improved = None if abs(d) <= max(old_sd or 0.0, new_sd or 0.0) else d > 0
     else:
         improved = d > 0
     return Delta(
-        config=config, scope=scope, metric=metric, old=o, new=n, delta=d, improved=improved
+        config=config,
+        scope=scope,
+        metric=metric,
+        old=o,
+        new=n,
+        delta=d,
+        improved=improved,
+        old_spread=old_sd if metric in JUDGED else None,
+        new_spread=new_sd if metric in JUDGED else None,
     )
 
 
@@ -223,12 +288,12 @@ def compare(
         if oc is None:
             continue
         for m in METRICS:
-            deltas.append(_delta(name, "overall", m, oc.metrics.get(m), nc.metrics.get(m)))
+            deltas.append(_delta(name, "overall", m, oc.metrics, nc.metrics))
         for t, ms in nc.by_type.items():
             om = oc.by_type.get(t, {})
             for m in METRICS:
                 if higher_is_better(m):  # per-type latency has too few samples to compare
-                    deltas.append(_delta(name, t, m, om.get(m), ms.get(m)))
+                    deltas.append(_delta(name, t, m, om, ms))
         before = {q.id: q.correct for q in oc.questions}
         newly_wrong[name] = tuple(q.id for q in nc.questions if before.get(q.id) and not q.correct)
         newly_right[name] = tuple(
@@ -250,6 +315,13 @@ def fmt(metric: str, value: float | None) -> str:
     if value is None or _nan(value):
         return "–"
     return f"{value:.0f}" if metric.startswith("latency") else f"{value:.2f}"
+
+
+def fmt_old_new(d: Delta) -> tuple[str, str]:
+    """The old and new values of a delta, judged ones with their spread."""
+    old = {d.metric: d.old, f"{d.metric}_sd": d.old_spread}
+    new = {d.metric: d.new, f"{d.metric}_sd": d.new_spread}
+    return cell(d.metric, old), cell(d.metric, new)
 
 
 def fmt_delta(d: Delta) -> str:
@@ -274,19 +346,22 @@ def to_markdown(report: Report) -> str:
     )
     if report.skipped:
         lines.append(f"Skipped: {', '.join(f'{k} {v}' for k, v in report.skipped.items())}")
+    cols = columns(report)
     lines += ["", "## Configurations", ""]
     rows = [
-        [name, c.answer_mode, *(fmt(m, c.metrics.get(m)) for m in SUMMARY)]
+        [name, c.answer_mode, *(cell(m, c.metrics) for m in cols)]
         for name, c in report.configs.items()
     ]
-    lines += _md_table(["config", "answerer", *SUMMARY], rows)
+    lines += _md_table(["config", "answerer", *cols], rows)
+    if judged(report):
+        lines += ["", judge_note(report)]
     for name, c in report.configs.items():
         lines += ["", f"## By question type: {name}", ""]
         rows = [
-            [t, fmt("n", ms.get("n")).split(".")[0], *(fmt(m, ms.get(m)) for m in SUMMARY)]
+            [t, fmt("n", ms.get("n")).split(".")[0], *(cell(m, ms) for m in cols)]
             for t, ms in c.by_type.items()
         ]
-        lines += _md_table(["type", "n", *SUMMARY], rows)
+        lines += _md_table(["type", "n", *cols], rows)
     if report.checks:
         lines += ["", "## Thresholds", ""]
         rows = [
@@ -314,16 +389,18 @@ def to_markdown(report: Report) -> str:
             ["id", "type", "question", "short answer", "why"],
             [[*r[:4], "; ".join(r[4:])] for r in rows],
         )
+    for name, c in report.configs.items():
+        gaps = [(q.id, m) for q in c.questions if q.judged for m in q.judged.missing]
+        if gaps:
+            lines += ["", f"## Missing judge verdicts: {name} ({len(gaps)})", ""]
+            lines += _md_table(["id", "verdict"], [[i, m] for i, m in gaps])
     return "\n".join(lines) + "\n"
 
 
 def comparison_markdown(cmp: Comparison) -> list[str]:
     moved = [d for d in cmp.deltas if d.improved is not None]
     lines = [f"Old report: {cmp.old_label}. Changed metrics: {len(moved)}.", ""]
-    rows = [
-        [d.config, d.scope, d.metric, fmt(d.metric, d.old), fmt(d.metric, d.new), fmt_delta(d)]
-        for d in moved
-    ]
+    rows = [[d.config, d.scope, d.metric, *fmt_old_new(d), fmt_delta(d)] for d in moved]
     lines += _md_table(["config", "scope", "metric", "old", "new", "delta"], rows)
     for name, ids in cmp.newly_wrong.items():
         if ids:

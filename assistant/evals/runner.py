@@ -14,6 +14,7 @@ from assistant.core import Assistant
 from assistant.embeddings import Embedder
 from assistant.errors import AssistantError, ConfigError
 from assistant.evals.html_report import write_html
+from assistant.evals.judge import AnswerJudging, Judge, LLMJudge, Passage, judge_settings
 from assistant.evals.metrics import QuestionResult, aggregate, by_type, score_question
 from assistant.evals.report import (
     ConfigResult,
@@ -39,8 +40,9 @@ _STORE_KEYS = frozenset(
 _EMBEDDER_KEYS = frozenset({"embedder", "openai_embedding_model", "embed_precision"})
 
 
-def ask_question(a: Assistant, q: Question) -> QuestionResult:
-    """Ask `q` (its history turns first, as a user would) and score the final answer."""
+def ask_question(a: Assistant, q: Question, judging: AnswerJudging | None = None) -> QuestionResult:
+    """Ask `q` (its history turns first, as a user would), score the final answer and, with
+    `judging`, have it judged."""
     history: list[tuple[str, str]] = []
     error = ""
     try:
@@ -65,7 +67,28 @@ def ask_question(a: Assistant, q: Question) -> QuestionResult:
     )
     if error:
         result = result.model_copy(update={"correct": False, "why": (error, *result.why)})
+    if judging is not None:
+        passages = () if error else cited_passages(a, answer)
+        result = result.with_judged(judging(q, answer, passages, failed=bool(error)))
     return result
+
+
+def cited_passages(a: Assistant, answer: Answer) -> tuple[Passage, ...]:
+    """The passages an answer cites, numbered as its [n] markers are.
+
+    The whole chunk, not the citation's one-sentence quote: the answerer read (and cited)
+    the chunk, and a claim can rest on a sentence next to the quoted one.
+    """
+    chunks = a.store.get_chunks([c.chunk_id for c in answer.citations])
+    return tuple(
+        Passage(
+            number=c.number,
+            text=chunks[c.chunk_id].text if c.chunk_id in chunks else c.quote,
+            title=c.title,
+            published=c.published.isoformat() if c.published else None,
+        )
+        for c in answer.citations
+    )
 
 
 def _config_overrides(suite: Suite, name: str) -> dict[str, Any]:
@@ -82,6 +105,9 @@ def run_suite(
     configs: Sequence[str] | None = None,
     compare: str | Path | Report | None = None,
     embedder: Embedder | None = None,
+    judge_runs: int = 0,
+    judge: Judge | None = None,
+    judge_model: str | None = None,
     **assistant_kwargs: Any,
 ) -> Report:
     """Run a suite under each of its configs (or the `configs` named) and return the `Report`.
@@ -90,6 +116,11 @@ def run_suite(
     out: a folder to write report.json, report.md and report.html into.
     compare: an older report.json; its deltas land in `Report.comparison`.
     embedder: an already loaded embedder (tests pass theirs, to load MiniLM once).
+    judge_runs: judge each answer this many times for judged_faithfulness and
+        judged_correctness (mean and spread over runs); 0 (default) judges nothing.
+    judge: the `Judge` to use (default: `LLMJudge` on the configured OpenAI-compatible server:
+        the environment's settings, then the suite's shared ones, then these keyword arguments).
+    judge_model: the judge's model, when it should not be the answerer's `llm_model`.
     assistant_kwargs: passed to every `Assistant` (e.g. chat_backend=... for a fake LLM).
     """
     s = load_suite(suite_path_or_obj)
@@ -103,6 +134,7 @@ def run_suite(
     missing = [str(p) for p in s.corpus if not p.exists()]
     if missing:
         raise ConfigError(f"corpus not found: {', '.join(missing)}")
+    judging = _judging(s, judge_runs, judge, judge_model, assistant_kwargs)
     results: dict[str, ConfigResult] = {}
     checks = []
     with contextlib.ExitStack() as stack:
@@ -145,7 +177,7 @@ def run_suite(
             t = time.perf_counter()
             qres = []
             for i, q in enumerate(s.questions, 1):
-                r = ask_question(a, q)
+                r = ask_question(a, q, judging)
                 logger.debug("%s %d/%d %s %s", name, i, len(s.questions), q.id, r.correct)
                 qres.append(r)
             logger.info("%s: %d questions in %.1fs", name, len(qres), time.perf_counter() - t)
@@ -178,6 +210,30 @@ def run_suite(
 
 
 _compare = compare  # `compare` is also run_suite's parameter name
+
+
+def _judging(
+    s: Suite,
+    runs: int,
+    judge: Judge | None,
+    model: str | None,
+    assistant_kwargs: dict[str, Any],
+) -> AnswerJudging | None:
+    """The judging of answers, checked before any minute goes into ingesting and asking."""
+    if runs < 0:
+        raise ConfigError(f"judge_runs must be 0 (off) or more, not {runs}")
+    if runs == 0:
+        return None
+    if judge is None:
+        settings = judge_settings(s.settings, assistant_kwargs, model)
+        if not settings.llm_configured:
+            raise ConfigError(
+                "judged metrics (judge runs > 0) need an LLM: set OPENAI_API_KEY or "
+                "OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama), or run "
+                "without --judge-runs"
+            )
+        judge = LLMJudge.from_settings(settings)
+    return AnswerJudging(judge, runs)
 
 
 def write_reports(report: Report, out: Path) -> dict[str, Path]:
