@@ -1,0 +1,299 @@
+"""Questions answered while an ingest writes to the same store; two ingests at once.
+
+The question is the seeds' border-guard one ("January 1, 2025"), asked over and over from
+one thread while another thread, or another process, ingests other articles into the same
+embedded store. A second ingest started meanwhile is refused with `StoreLockedError`, from
+this process and from the CLI in a third process, and its articles never get mixed in.
+Articles generated here are invented.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import assistant.indexing
+from assistant import Assistant
+from assistant.errors import StoreLockedError
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "When do the Russian border guards leave the Armenia-Iran border?"
+EXPECTED = "January 1, 2025"
+BORDER_DOC = "000_9cb0a2a812b9da7a.txt"
+
+TOWNS = ["Saltmere", "Brackwater", "Ormsby", "Tollan", "Greywick", "Dunmore", "Kessel", "Velmar"]
+THINGS = ["swimming baths", "museum", "town hall", "railway station", "market hall", "library"]
+MONTHS = ["March", "April", "May", "June", "July", "September"]
+
+
+def _story(i: int, tag: str) -> tuple[str, str]:
+    town, thing = TOWNS[i % len(TOWNS)], THINGS[i % len(THINGS)]
+    date = f"{MONTHS[i % len(MONTHS)]} {i + 3}, 2026"
+    text = (
+        f"{town} {thing} to reopen after repairs ({tag} {i})\n\n"
+        f"The {thing} in {town} will reopen on {date} after repairs to its roof, the council "
+        f"said on Monday. Work on the building began last winter after a storm.\n\n"
+        f"Residents of {town} had asked for the {thing} to reopen before the summer, and "
+        f"the council said the cost of the repairs stayed within its budget.\n"
+    )
+    return text, date
+
+
+def _corpus(root: Path, tag: str, n: int) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (root / f"{tag}-{i:02d}.txt").write_text(_story(i, tag)[0], encoding="utf-8")
+    return root
+
+
+def _consistent(a: Assistant) -> None:
+    infos = a.store.article_infos()
+    n = 0
+    for _cid, _text, meta in a.store.iter_chunks():
+        n += 1
+        assert meta["article_hash"] == infos[meta["doc_id"]].content_hash
+    assert n == sum(i.n_chunks for i in infos.values())
+
+
+class Asker:
+    """Asks QUESTION in a loop on its own thread, recording every answer and error."""
+
+    def __init__(self, a: Assistant) -> None:
+        self.a = a
+        self.answers: list[tuple[float, str]] = []
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                answer = self.a.ask(QUESTION)
+                self.answers.append((time.monotonic(), answer.text))
+            except BaseException as exc:  # recorded, and the test fails on it
+                self.errors.append(exc)
+
+    def __enter__(self) -> Asker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+    def between(self, t0: float, t1: float) -> list[str]:
+        return [text for t, text in self.answers if t0 <= t <= t1]
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, embedder, seeds_dir: Path) -> Assistant:  # type: ignore[no-untyped-def]
+    a = Assistant(store=tmp_path / "store", embedder=embedder, answerer="extractive")
+    assert a.ingest([seeds_dir]).added == 5
+    assert EXPECTED in a.ask(QUESTION).text
+    return a
+
+
+def test_questions_answered_while_another_thread_ingests(  # type: ignore[no-untyped-def]
+    seeded: Assistant, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = _corpus(tmp_path / "news", "thread", 24)
+    monkeypatch.setattr(assistant.indexing, "GROUP_SIZE", 4)  # six commits, not one
+    writer = Assistant(store=seeded.settings.store, embedder=embedder)
+    writes: list[float] = []
+    real = writer.store.write_articles
+
+    def timed_write(items: Any) -> None:
+        writes.append(time.monotonic())
+        real(items)
+        time.sleep(0.3)  # room for questions between commits, as on a slower disk
+
+    monkeypatch.setattr(writer.store, "write_articles", timed_write)
+    result: dict[str, Any] = {}
+
+    def ingest() -> None:
+        try:
+            result["report"] = writer.ingest([corpus])
+        except BaseException as exc:
+            result["error"] = exc
+
+    with Asker(seeded) as asker:
+        while not asker.answers:  # the asker is warm before the ingest starts
+            time.sleep(0.05)
+        worker = threading.Thread(target=ingest)
+        worker.start()
+        worker.join(timeout=300)
+        done = time.monotonic()
+    assert not worker.is_alive()
+    assert "error" not in result, result.get("error")
+    assert result["report"].added == 24 and result["report"].ok
+    assert asker.errors == []
+    during = asker.between(writes[0], done)
+    assert len(during) >= 3, f"only {len(during)} answers while the ingest wrote"
+    assert all(EXPECTED in text for _t, text in asker.answers)
+    print(f"\nthread: {len(during)} answers while 6 groups were written, all correct")
+
+    # The asker's Assistant sees the new articles too.
+    date = _story(7, "thread")[1]
+    answer = seeded.ask("When will the Velmar museum reopen?")
+    assert date in answer.text, answer.text
+    assert answer.citations[0].doc_id == "thread-07.txt"
+    _consistent(seeded)
+
+
+# The first ingest: the real CLI, paused inside its second commit (so it holds the lock
+# with one group committed) until the test creates the release file. Test-only.
+PAUSING_INGEST = r"""
+import os, sys, time
+from pathlib import Path
+
+import assistant.indexing
+assistant.indexing.GROUP_SIZE = 4
+from assistant.store import Store
+
+real, calls = Store.write_articles, [0]
+
+def write_articles(self, items):
+    calls[0] += 1
+    if calls[0] == 2:
+        Path(os.environ["PAUSED"]).touch()
+        deadline = time.monotonic() + 240
+        while not Path(os.environ["RELEASE"]).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    real(self, items)
+    time.sleep(0.3)  # room for questions between commits
+
+Store.write_articles = write_articles
+from assistant.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env.update(extra)
+    return env
+
+
+def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refused(  # type: ignore[no-untyped-def]
+    seeded: Assistant, embedder, tmp_path: Path
+) -> None:
+    store = Path(seeded.settings.store)
+    first = _corpus(tmp_path / "first", "first", 24)
+    second = _corpus(tmp_path / "second", "second", 4)
+    paused, release = tmp_path / "paused", tmp_path / "release"
+    driver = tmp_path / "pausing_ingest.py"
+    driver.write_text(PAUSING_INGEST, encoding="utf-8")
+
+    with Asker(seeded) as asker:
+        p1 = subprocess.Popen(
+            [sys.executable, str(driver), "ingest", str(first), "--store", str(store)],
+            env=_env(PAUSED=str(paused), RELEASE=str(release)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 240
+            while not paused.exists():
+                assert p1.poll() is None, p1.communicate()
+                assert time.monotonic() < deadline, "the first ingest never reached its commit"
+                time.sleep(0.05)
+            t_paused = time.monotonic()
+
+            # A second ingest, from this process: refused at once, with a clear message.
+            other = Assistant(store=store, embedder=embedder)
+            with pytest.raises(StoreLockedError) as info:
+                other.ingest([second])
+            msg = str(info.value)
+            assert f"another ingest is writing to {Path(store).resolve()}" in msg
+            assert "wait for it to finish and run this one again" in msg
+            # ... and from the CLI in a third process: exit status 2, the same message.
+            t = time.monotonic()
+            p2 = subprocess.run(
+                [sys.executable, "-m", "assistant.cli", "ingest", str(second), "--store",
+                 str(store)],
+                env=_env(),
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )  # fmt: skip
+            p2_seconds = time.monotonic() - t
+            assert p2.returncode == 2, p2.stderr
+            assert "error: another ingest is writing to" in p2.stderr
+            assert "Traceback" not in p2.stderr
+
+            # While the first holds the lock with one group committed, this process sees it.
+            seen = {i.doc_id for i in seeded.articles()}
+            assert {f"first-{i:02d}.txt" for i in range(4)} <= seen
+            release.touch()
+            t_released = time.monotonic()
+            out, err = p1.communicate(timeout=240)
+            t_done = time.monotonic()
+        finally:
+            if p1.poll() is None:
+                p1.kill()
+                p1.wait()
+    assert p1.returncode == 0, err[-3000:]
+    assert "24 added" in out
+
+    assert asker.errors == []
+    assert all(EXPECTED in text for _t, text in asker.answers)
+    paused_answers = asker.between(t_paused, t_released)
+    writing_answers = asker.between(t_released, t_done)
+    assert len(paused_answers) >= 1 and len(writing_answers) >= 3, (
+        len(paused_answers),
+        len(writing_answers),
+    )
+    print(
+        f"\nprocess: {len(paused_answers)} answers while the other process held the lock, "
+        f"{len(writing_answers)} while it wrote 5 more groups; second CLI ingest refused in "
+        f"{p2_seconds:.1f}s"
+    )
+
+    # Never interleaved: all of the first ingest, none of the second.
+    ids = {i.doc_id for i in seeded.articles()}
+    assert {f"first-{i:02d}.txt" for i in range(24)} <= ids
+    assert not any(d.startswith("second-") for d in ids)
+    assert len(ids) == 5 + 24
+    _consistent(seeded)
+    # The other process's articles are found by this one (vectors included) and answered.
+    date = _story(7, "first")[1]
+    answer = seeded.ask("When will the Velmar museum reopen?")
+    assert date in answer.text, answer.text
+    assert answer.citations[0].doc_id == "first-07.txt"
+    res = seeded.retrieve("Velmar museum reopen repairs roof", mode="dense")
+    assert "first-07.txt" in res.article_order
+    # The lock is free again: the refused ingest now goes through.
+    assert Assistant(store=store, embedder=embedder).ingest([second]).added == 4
+    assert BORDER_DOC in {i.doc_id for i in seeded.articles()}
+
+
+def test_lock_holder_is_a_process_not_a_file(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    # A killed ingest leaves the lock file behind, but the kernel lock dies with the process:
+    # the next ingest must not be refused by a stale file.
+    a = Assistant(store=tmp_path / "store", embedder=embedder)
+    (a.store.local_dir / ".ingest.lock").write_text("12345\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", HOLD_AND_DIE, str(a.store.local_dir / ".ingest.lock")],
+        timeout=60,
+    )
+    assert proc.returncode == -9
+    with a.store.ingest_lock():  # taken at once
+        assert (a.store.local_dir / ".ingest.lock").exists()
+
+
+HOLD_AND_DIE = """
+import fcntl, os, signal, sys
+fh = open(sys.argv[1], "a+")
+fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
