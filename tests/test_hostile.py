@@ -107,22 +107,9 @@ def test_extractive_cites_only_retrieved_chunks_verbatim(offline: Assistant, que
         ("Who is the head librarian in Saltmere?", "Ingrid Moravec"),
         ("Who won the regional chess final in Dunmore?", None),
         ("What happened to the Kelmsby reservoir?", ""),
-        pytest.param(
-            "How many books were damaged at the Saltmere library?",
-            "300",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the number finder in answering/qtypes.py reads the article's fake "
-                "marker '[5]' as a number, so the short answer is '5'",
-            ),
-        ),
-        pytest.param(
-            "How much did the Saltmere library roof repair cost?",
-            "96,000",
-            marks=pytest.mark.xfail(
-                strict=True, reason="same: '[5]' in the injected sentence becomes the answer"
-            ),
-        ),
+        # The injected sentence carries a fake marker "[5]": it must not become the number.
+        ("How many books were damaged at the Saltmere library?", "300"),
+        ("How much did the Saltmere library roof repair cost?", "96,000"),
     ],
 )
 def test_injection_does_not_become_the_short_answer(

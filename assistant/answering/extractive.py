@@ -158,8 +158,10 @@ class ExtractiveAnswerer:
             return "", -1
         if qtype in ("date", "number"):
             # A date or number only answers if its sentence is about the same named things.
+            # The headline counts: a sentence of a story headlined with the name is about it
+            # even when it does not repeat the name ("... said about 300 books were damaged").
             names = proper_nouns(question)
-            top = [s for s in top if covers(s.text, names)]
+            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.text}", names)]
         q_words = set(content_words(question))
         votes: dict[str, float] = defaultdict(float)
         first: dict[str, tuple[Span, int]] = {}

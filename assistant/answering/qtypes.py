@@ -45,6 +45,7 @@ _NUMBER_RE = re.compile(
     r"(?:[ -](?!of\b|in\b|and\b|the\b|to\b|a\b)[a-z][a-z-]+)?",
     re.IGNORECASE,
 )
+_MARKER_RE = re.compile(r"\[\d{1,3}\]")
 _CAP = r"(?<![\w'’])(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
 _NAME_RE = re.compile(
     rf"{_CAP}(?:\s+(?:(?:of|the|de|del|da|la|le|von|van|al|bin|and|for|on)\s+)?{_CAP})*"
@@ -230,8 +231,12 @@ def candidate_spans(sentence: str, qtype: QType, question_stems: set[str]) -> li
             if novel(m.group(0)):
                 spans.append(Span(m.group(0), m.start(), m.end(), "date"))
     if qtype == "number":
+        # "[5]" in an article is a footnote or a planted citation marker, never a quantity.
+        markers = [(mk.start(), mk.end()) for mk in _MARKER_RE.finditer(sentence)]
         for m in _NUMBER_RE.finditer(sentence):
             txt = m.group(0).strip()
+            if any(a <= m.start() < b for a, b in markers):
+                continue
             if novel(txt) and not re.fullmatch(_YEAR, txt):
                 spans.append(Span(txt, m.start(), m.start() + len(txt), "number"))
     for m in _QUOTED_RE.finditer(sentence):
