@@ -63,6 +63,11 @@ _EPOCH = dt.date(1970, 1, 1)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# How long a call may wait for a Chroma server's answer (connecting: 5 s). chromadb's own
+# HTTP client waits forever, so a frozen server would hang every question.
+SERVER_TIMEOUT_S = 60.0
+CONNECT_TIMEOUT_S = 5.0
+
 _GENERATION = ".generation"
 # Per embedded store path (Chroma's cache key), in this process: the generation its Chroma
 # System was loaded at, and how many times it was reloaded (Stores compare it to their own).
@@ -190,6 +195,7 @@ class Store:
                     ssl=url.scheme == "https",
                     settings=chroma_settings,
                 )
+                self._set_server_timeout()
                 self._client.heartbeat()
             except Exception as exc:
                 raise StoreError(
@@ -230,6 +236,16 @@ class Store:
                 f"uses {embedder_name!r} (dimension {dimension}). Its vectors are not comparable: "
                 "use the same ASSISTANT_EMBEDDER, or point --store to a new folder and re-ingest."
             )
+
+    def _set_server_timeout(self) -> None:
+        import httpx
+
+        # Not a public setting of chromadb: reach its httpx session if it is where 1.x has it.
+        session = getattr(getattr(self._client, "_server", None), "_session", None)
+        if isinstance(session, httpx.Client):
+            session.timeout = httpx.Timeout(SERVER_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+        else:
+            logger.warning("cannot set a timeout on the Chroma client; a frozen server may hang")
 
     def _open_collections(self) -> None:
         name = self.settings.collection
@@ -343,10 +359,18 @@ class Store:
             fh.close()
 
     def unreachable(self, exc: BaseException) -> StoreError:
+        import httpx
+
+        if isinstance(exc, httpx.ConnectTimeout):
+            what = f"did not accept a connection within {CONNECT_TIMEOUT_S:g} s"
+        elif isinstance(exc, httpx.TimeoutException | TimeoutError):
+            what = f"did not answer within {SERVER_TIMEOUT_S:g} s (it may be frozen or overloaded)"
+        else:
+            what = f"is unreachable ({type(exc).__name__}: {exc})"
         return StoreError(
-            f"the Chroma server at {self.location} is unreachable ({type(exc).__name__}: "
-            f"{exc}). Check that `chroma run` is still running there, or start it again with "
-            "the same --path and --port; this assistant reconnects on the next call."
+            f"the Chroma server at {self.location} {what}. Check that `chroma run` is still "
+            "running there, or start it again with the same --path and --port; this assistant "
+            "reconnects on the next call."
         )
 
     # ----------------------------------------------------------------- articles

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -49,38 +50,49 @@ def _heartbeat(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _start_server(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`chroma run` on 127.0.0.1:port over `data`, once it answers its heartbeat."""
     exe = shutil.which("chroma", path=os.path.dirname(sys.executable))
     if exe is None:
         pytest.fail("the `chroma` executable is not installed next to this Python")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [exe, "run", "--path", str(data), "--port", str(port), "--host", "127.0.0.1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    deadline = time.monotonic() + 30
+    while not _heartbeat(port):
+        if proc.poll() is not None:
+            pytest.fail(f"chroma run exited with {proc.returncode}; see {log}")
+        if time.monotonic() > deadline:
+            _stop_server(proc)
+            pytest.fail(f"chroma run did not answer its heartbeat in 30 s; see {log}")
+        time.sleep(0.2)
+    return proc
+
+
+def _stop_server(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("chroma-server-data")
     port = _free_port()
-    log = (data.parent / "chroma-server.log").open("wb")
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(data), "--port", str(port), "--host", "127.0.0.1"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    proc = _start_server(data, port, data.parent / "chroma-server.log")
     try:
-        deadline = time.monotonic() + 30
-        while not _heartbeat(port):
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}; see {log.name}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer its heartbeat in 30 s; see {log.name}")
-            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        _stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +217,74 @@ def test_closed_port_is_a_store_error(tmp_path: Path, embedder) -> None:  # type
 def test_malformed_url_is_a_config_error(tmp_path: Path, embedder, url: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="not a URL"):
         Assistant(store=tmp_path, chroma_url=url, embedder=embedder)
+
+
+# ---------------------------------------------------------------------------- server faults
+
+
+def test_server_stopped_and_restarted_mid_session(tmp_path: Path, embedder, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """One Assistant object outlives two server outages (a clean stop, then a crash)."""
+    data, log, port = tmp_path / "data", tmp_path / "server.log", _free_port()
+    url = f"http://127.0.0.1:{port}"
+    question = "How many seal pups did the wardens count on Marrow Sands?"
+    proc = _start_server(data, port, log)
+    try:
+        a = Assistant(store=tmp_path / "cache", chroma_url=url, embedder=embedder)
+        assert a.ingest([folder]).added == len(ARTICLES)
+        assert "214" in a.ask(question).text
+
+        for stop in (signal.SIGTERM, signal.SIGKILL):
+            _stop_server(proc, stop)
+            assert not _heartbeat(port)
+            # Every kind of call says the same, naming the server, instead of an httpx error.
+            calls = {
+                "ask": lambda: a.ask(question),
+                "stats": a.stats,
+                "articles": a.articles,
+                "ingest": lambda: a.ingest([folder]),
+            }
+            for name, call in calls.items():
+                with pytest.raises(StoreError) as info:
+                    call()
+                msg = str(info.value)
+                assert f"the Chroma server at {url} is unreachable" in msg, (name, msg)
+                assert "chroma run" in msg and "--port" in msg, name
+
+            # Same port, same data: the same Assistant object answers again, no new process.
+            proc = _start_server(data, port, log)
+            answer = a.ask(question)
+            assert "214" in answer.text and answer.citations[0].doc_id == "seals.txt"
+            report = a.ingest([folder])  # the failed ingest above released its lock
+            assert report.unchanged == len(ARTICLES) and report.chunks_written == 0
+            assert a.stats()["documents"] == len(ARTICLES)
+    finally:
+        _stop_server(proc)
+
+
+def test_frozen_server_times_out(  # type: ignore[no-untyped-def]
+    tmp_path: Path, embedder, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that accepts connections but never answers (SIGSTOP) must not hang a question."""
+    import assistant.store
+
+    monkeypatch.setattr(assistant.store, "SERVER_TIMEOUT_S", 2.0)
+    data, log, port = tmp_path / "data", tmp_path / "server.log", _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _start_server(data, port, log)
+    try:
+        a = Assistant(
+            store=tmp_path / "cache", chroma_url=url, embedder=embedder, collection="frozen"
+        )
+        assert a.ingest([folder]).added == len(ARTICLES)
+        proc.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        with pytest.raises(StoreError) as info:
+            a.ask("How many seal pups did the wardens count on Marrow Sands?")
+        assert time.monotonic() - t0 < 30
+        assert f"the Chroma server at {url} did not answer within 2 s" in str(info.value)
+        proc.send_signal(signal.SIGCONT)
+        assert "214" in a.ask("How many seal pups did the wardens count on Marrow Sands?").text
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
+        _stop_server(proc)
