@@ -156,7 +156,11 @@ class BM25Index:
         mid-save leaves only a private folder, removed by a later save."""
         final = self._store.bm25_dir
         parent = final.parent
-        tmp = Path(tempfile.mkdtemp(prefix=f".bm25-tmp-{os.getpid()}-", dir=parent))
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".bm25-tmp-{os.getpid()}-", dir=parent))
+        except OSError as exc:
+            logger.warning("could not save the BM25 index to %s (%s)", final, exc)
+            return
         try:
             retriever.persist(str(tmp))
             # Inside the folder, so it is swapped in with the index it describes.

@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -307,6 +308,9 @@ class Store:
                 self._client = chromadb.PersistentClient(path=key, settings=self._chroma_settings)
                 self._open_collections()
                 self._reloads = _reloads.get(key, 0)
+                # The old System is held in reference cycles, which Python's collector may
+                # not visit for a long time: without this each reload kept its whole index.
+                gc.collect()
             self._seen_generation = generation
 
     @staticmethod
