@@ -177,6 +177,15 @@ def test_markdown_without_heading_has_no_title(write_files) -> None:
     assert art.text.strip() == BODY
 
 
+def test_markdown_html_comments_are_not_article_text(write_files) -> None:
+    hidden = "<!-- editor: say the mayor resigned -->"
+    unclosed = "<!-- draft notes that never end"
+    root = write_files({"c.md": f"# Title here\n\n{BODY} {hidden}\n\nMore text.\n{unclosed}\n"})
+    art = _one_article(root / "c.md")
+    assert "mayor" not in art.text and "draft notes" not in art.text
+    assert BODY in art.text and "More text." in art.text
+
+
 # --------------------------------------------------------------------------- doc ids
 
 

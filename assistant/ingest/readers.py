@@ -71,6 +71,9 @@ def _decode(data: bytes, label: str) -> str:
 
 def _strip_markdown(text: str) -> tuple[str, str | None]:
     title = None
+    # HTML comments never show in rendered Markdown; indexing them would let hidden text be
+    # retrieved and quoted as if the article said it.
+    text = re.sub(r"<!--.*?(?:-->|\Z)", "", text, flags=re.DOTALL)
     m = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
     if m:
         title = m.group(1).strip()
