@@ -44,6 +44,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/ingest.py --articles 800 --out reports/bench/ingest.json
 	$(PY) benchmarks/questions.py --store reports/bench/store --out reports/bench/questions.json
 	$(PY) benchmarks/scaling.py --out reports/bench
+	$(PY) benchmarks/chunk_size.py --out reports/bench/chunks
 
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports
