@@ -18,6 +18,7 @@ import tempfile
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +37,10 @@ Mode = Literal["hybrid", "dense", "bm25"]
 
 # Article score = best chunk + this x second-best chunk (measured on rtqa dev, see README).
 SECOND_CHUNK_WEIGHT = 0.5
+
+
+# How many more dense hits to fetch unfiltered before filtering them here (see _dense).
+OVERFETCH = 4
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def accepts(self, meta: dict[str, Any]) -> bool:
+    def accepts(self, meta: Mapping[str, Any]) -> bool:
         ts = int(meta.get("published_ts", -1))
         if self.as_of is not None and not (0 <= ts <= date_to_ts(self.as_of)):
             return False
@@ -104,6 +109,7 @@ class BM25Index:
         # thread never pairs a new retriever with the old metadata.
         self._state: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._stamp: str | None = None
+        self._generation: str | None = None  # the store generation `_stamp` was checked at
         # Re-entrant: ensure_fresh rebuilds while holding it, and ingest calls rebuild itself.
         self._lock = threading.RLock()
 
@@ -196,8 +202,15 @@ class BM25Index:
     def ensure_fresh(self, stamp: str | None = None) -> None:
         """Load the persisted index, rebuilding it if the store changed since it was built."""
         with self._lock:
+            # Computing the stamp reads every article record (150 ms at 800 articles); an
+            # embedded store's generation token changes with every write, so while it stays
+            # the same the index in memory is known to be fresh.
+            generation = self._store.generation()
+            if stamp is None and generation is not None and generation == self._generation:
+                return
             stamp = stamp or self._store.stamp()
             if self._stamp == stamp:
+                self._generation = generation
                 return
             path = self._store.bm25_dir
             with self._store.bm25_lock(shared=True):
@@ -214,10 +227,12 @@ class BM25Index:
                         self._install(
                             BM25Retriever.from_persist_dir(str(path), show_progress=False), stamp
                         )
+                        self._generation = generation
                         return
                     except Exception as exc:  # a damaged cache is rebuilt, never trusted
                         logger.warning("BM25 cache at %s unreadable (%s); rebuilding", path, exc)
             self.rebuild()
+            self._generation = generation
 
     def retrieve(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         from llama_index.core.schema import QueryBundle
@@ -255,7 +270,24 @@ class HybridRetriever:
         self.bm25 = bm25
 
     def _dense(self, query_vec: np.ndarray, k: int, filters: Filters) -> list[ChunkHit]:
+        if filters.empty:
+            return self.store.dense_query(query_vec, k)
+        # Chroma's filtered search is an order of magnitude slower than its plain HNSW search
+        # (75 vs 4 ms on 800 articles). Most filters (an "as of" day) drop few chunks, so
+        # over-fetch unfiltered and filter here: when k hits survive they are exactly the
+        # filtered top k. Otherwise fall back to Chroma's own filtered search.
+        hits = self.store.dense_query(query_vec, OVERFETCH * k, accept=filters.accepts)
+        if len(hits) >= k:
+            return hits[:k]
         return self.store.dense_query(query_vec, k, filters.chroma_where())
+
+    def _dense_articles(self, query_vec: np.ndarray, k: int, filters: Filters) -> list[str]:
+        if filters.empty:
+            return self.store.dense_articles(query_vec, k)
+        docs = self.store.dense_articles(query_vec, OVERFETCH * k, accept=filters.accepts)
+        if len(docs) >= k:
+            return docs[:k]
+        return self.store.dense_articles(query_vec, k, filters.chroma_where())
 
     def retrieve(
         self,
@@ -337,8 +369,7 @@ class HybridRetriever:
         if query_vec is not None and self.article_weight > 0:
             # Whole-article similarity (mean chunk vector), fused like one more ranked list:
             # it favours articles *about* the question over ones that mention it in passing.
-            where = filters.chroma_where()
-            for rank, d in enumerate(self.store.dense_articles(query_vec, top_k * 2, where)):
+            for rank, d in enumerate(self._dense_articles(query_vec, top_k * 2, filters)):
                 if d in doc_scores:
                     doc_scores[d] += self.article_weight / (60.0 + rank)
         order = sorted(doc_scores, key=lambda d: -doc_scores[d])[: top_k * 2]

@@ -287,6 +287,11 @@ class Store:
             logger.warning("could not record the store generation in %s: %s", path, exc)
         self._seen_generation = token
 
+    def generation(self) -> str | None:
+        """A token that changes with every write to an embedded store (None for a server,
+        whose other clients write without telling us)."""
+        return None if self.is_server else self._read_generation()
+
     def _sync(self) -> None:
         """Reload the embedded store if another process wrote to it since it was loaded."""
         if self.is_server:
@@ -564,8 +569,13 @@ class Store:
 
     @_guarded
     def dense_query(
-        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+        self,
+        embedding: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        accept: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> list[ChunkHit]:
+        """The `k` nearest chunks matching `where`; `accept` drops hits by their metadata."""
         try:
             res = self._chunks.query(
                 query_embeddings=[embedding.tolist()],
@@ -584,6 +594,8 @@ class Store:
         for cid, doc, meta, d in zip(res["ids"][0], docs, metas, dists, strict=True):
             if meta is None:
                 continue  # deleted after this process loaded the index (see _sync)
+            if accept is not None and not accept(meta):
+                continue
             m: dict[str, Any] = dict(meta)
             hits.append(
                 ChunkHit(
@@ -600,7 +612,11 @@ class Store:
 
     @_guarded
     def dense_articles(
-        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+        self,
+        embedding: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        accept: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> list[str]:
         """Doc ids of the articles whose mean chunk vector is nearest to `embedding`."""
         try:
@@ -614,7 +630,11 @@ class Store:
             if self.is_server and _is_transport_error(exc):
                 raise self.unreachable(exc) from exc
             raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
-        return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0] if m is not None]
+        return [
+            str(m["doc_id"])
+            for m in (res["metadatas"] or [[]])[0]
+            if m is not None and (accept is None or accept(m))
+        ]
 
     @_guarded
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkHit]:

@@ -564,3 +564,50 @@ def test_source_and_doc_id_filters(shared: Assistant, mode: str) -> None:
 
     res = shared.retrieve(q, mode=mode, sources=["Velmar Gazette"], as_of="2024-03-01", top_k=10)
     assert res.article_order == ["ferry-strike-begins"]
+
+
+def test_dense_filtered_here_matches_chromas_filtered_search(shared: Assistant) -> None:
+    # Retrieval filters over-fetched unfiltered hits itself (much faster than Chroma's
+    # filtered search); when k hits survive they must be exactly Chroma's filtered top k.
+    from assistant.retrieval import OVERFETCH, Filters
+
+    vec = shared.embedder.embed(["ferry strike crews pay talks"])[0]
+    for filters in (Filters(as_of=dt.date(2024, 4, 20)), Filters(doc_ids=("ferry-strike-ends",))):
+        exact = shared.store.dense_query(vec, 3, filters.chroma_where())
+        ours = shared.store.dense_query(vec, OVERFETCH * 3, accept=filters.accepts)
+        if len(ours) >= 3:
+            assert [h.chunk_id for h in ours[:3]] == [h.chunk_id for h in exact]
+        assert {h.chunk_id for h in exact} <= {h.chunk_id for h in ours} or len(ours) < 3
+        exact_docs = shared.store.dense_articles(vec, 2, filters.chroma_where())
+        ours_docs = shared.store.dense_articles(vec, OVERFETCH * 2, accept=filters.accepts)
+        assert ours_docs[: len(exact_docs)] == exact_docs
+
+
+def test_bm25_freshness_check_skips_the_stamp_while_nothing_was_written(
+    tmp_path: Path, embedder, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    a = Assistant(store=tmp_path / "store", embedder=embedder, answerer="extractive")
+    a.ingest([corpus])
+    a.retrieve("ferry strike")
+    calls = 0
+    real = a.store.stamp
+
+    def counting() -> str:
+        nonlocal calls
+        calls += 1
+        return real()
+
+    monkeypatch.setattr(a.store, "stamp", counting)
+    for _ in range(3):
+        a.retrieve("ferry strike")
+    assert calls == 0  # nothing written: the generation token says the index is fresh
+    (corpus.parent / "extra").mkdir(exist_ok=True)
+    extra = corpus.parent / "extra" / "lighthouse.txt"
+    extra.write_text(
+        "Lighthouse keepers return to Port Velmar\n\nThe old lighthouse at Port Velmar will "
+        "be staffed again from June, the harbour board said on Tuesday.\n",
+        encoding="utf-8",
+    )
+    a.ingest([extra])
+    res = a.retrieve("lighthouse keepers Port Velmar", mode="bm25")
+    assert calls >= 1 and res.article_order[0] == "lighthouse.txt"
