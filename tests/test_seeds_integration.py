@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import Answer, Assistant
@@ -87,3 +89,25 @@ def test_json_dict_of_a_seed_answer(seeds_assistant: Assistant) -> None:
     assert d["citations"][0]["doc_id"] == BORDER_DOC
     assert d["citations"][0]["source"] == "World Defense"
     assert d["abstained"] is False
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When do the Russian border guards leave the Armenia-Iran border?",
+        "On what date was the 2020 Armenia-Azerbaijan ceasefire agreement reached?",
+        "Who will take over control of the Armenia-Iran checkpoint?",
+    ],
+)
+def test_short_answer_marker_cites_the_sentence_it_came_from(
+    seeds_assistant: Assistant, question: str
+) -> None:
+    answer = seeds_assistant.ask(question)
+    assert answer.short and not answer.abstained
+    first = answer.text.splitlines()[0]
+    if first.startswith("The articles disagree"):
+        return  # each value carries its own marker on its own line
+    marker = re.search(r"\[(\d+)\]", first)
+    assert marker, first
+    cited = answer.citations[int(marker.group(1)) - 1]
+    assert answer.short in cited.quote

@@ -153,9 +153,12 @@ class ExtractiveAnswerer:
         return out
 
     # ------------------------------------------------------------------ short answer
-    def _short(self, question: str, qtype: QType, top: Sequence[ScoredSentence]) -> tuple[str, int]:
+    def _short(
+        self, question: str, qtype: QType, top: Sequence[ScoredSentence]
+    ) -> tuple[str, ScoredSentence | None]:
+        """The short answer and the sentence it was taken from (which its marker cites)."""
         if qtype == "explain" or not top:
-            return "", -1
+            return "", None
         if qtype in ("date", "number"):
             # A date or number only answers if its sentence is about the same named things.
             # The headline counts: a sentence of a story headlined with the name is about it
@@ -197,9 +200,11 @@ class ExtractiveAnswerer:
                 if key not in first:
                     first[key] = (sp, i)
         if not votes:
-            return "", -1
+            return "", None
         best = max(votes, key=lambda k: votes[k])
-        return first[best][0].text.strip(" ,.;:"), first[best][1]
+        span, i = first[best]
+        # `top` may have been narrowed above: return the sentence, not an index into it.
+        return span.text.strip(" ,.;:"), top[i]
 
     # ------------------------------------------------------------------ answer
     def answer(
@@ -212,7 +217,7 @@ class ExtractiveAnswerer:
         qtype = question_type(question)
         best = scored[0].score
         top = [s for s in scored[:6] if s.score >= 0.85 * best]
-        short, idx = self._short(question, qtype, top)
+        short, source = self._short(question, qtype, top)
         if qtype in ("date", "number") and not short:
             # A "when" question whose best evidence states no date is not answered by it,
             # however close the topic (e.g. the right border, but no withdrawal date).
@@ -220,8 +225,8 @@ class ExtractiveAnswerer:
 
         # The sentences to quote: the one holding the short answer first, then the best others.
         quotes: list[ScoredSentence] = []
-        if idx >= 0:
-            quotes.append(top[idx])
+        if source is not None:
+            quotes.append(source)
         for s in scored:
             if len(quotes) >= self.max_quotes:
                 break
@@ -265,8 +270,8 @@ class ExtractiveAnswerer:
                 art = s.rc.article
                 when = art.published.isoformat() if art.published else "undated"
                 lines.append(f"- {value} {mark(s)} ({art.source or art.title}, {when})")
-        elif short:
-            lines.append(f"{short} {mark(top[idx])}")
+        elif short and source is not None:
+            lines.append(f"{short} {mark(source)}")
         lines.append("")
         lines.append("Supporting passages:" if short or conflict else "From the articles:")
         for s in quotes:
