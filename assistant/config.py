@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     )
     # 16 was fastest on 2 cores in bf16 with length-sorted batches (see README).
     embed_batch_size: int = Field(default=16, ge=1, le=512)
+    embed_runtime: Literal["auto", "torch", "onnx"] = Field(
+        default="auto",
+        description="auto: onnxruntime for questions and answers (fast start), "
+        "sentence-transformers for ingest batches.",
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Where the ONNX export of the embedding model is kept "
+        "(default: $XDG_CACHE_HOME/news-assistant).",
+    )
     openai_embedding_model: str = "text-embedding-3-small"
 
     # --- chunking (MiniLM word pieces; the model reads at most 256) ---

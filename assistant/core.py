@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +84,17 @@ class Assistant:
         s = self.settings
         self.embedder = embedder or make_embedder(s)
         self.store = Store(s, embedder_name=self.embedder.name, dimension=self.embedder.dimension)
-        self.chunker = Chunker(s.chunk_size, s.chunk_overlap)
         self.bm25 = BM25Index(self.store)
         self.retriever = HybridRetriever(self.store, self.embedder, self.bm25)
         self.extractive = ExtractiveAnswerer(self.embedder, threshold=s.abstain_threshold)
         self._chat = chat_backend
         self._llm: LLMAnswerer | None = None
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        # Built on first ingest: its splitter imports llama-index's node parsers (~1 s), which
+        # `assistant ask` never needs.
+        return Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
 
     # ------------------------------------------------------------------ ingest
     def ingest(
@@ -100,7 +106,7 @@ class Assistant:
         """Index files/folders of articles; re-running it re-embeds nothing unchanged."""
         if isinstance(paths, str | Path):
             paths = [paths]
-        return ingest_paths(
+        report = ingest_paths(
             list(paths),
             store=self.store,
             embedder=self.embedder,
@@ -110,6 +116,12 @@ class Assistant:
             max_file_mb=self.settings.max_file_mb,
             progress=progress,
         )
+        # Ingest has the torch model loaded already: export the ONNX graph questions use now
+        # (once per machine), so the first `assistant ask` does not pay for it.
+        prepare = getattr(self.embedder, "prepare_onnx", None)
+        if prepare is not None:
+            prepare()
+        return report
 
     def articles(self) -> list[ArticleInfo]:
         return sorted(self.store.article_infos().values(), key=lambda i: i.doc_id)

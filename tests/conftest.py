@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# The ONNX export of the embedder is cached per user; tests (and the CLI processes they start)
+# keep theirs in a private folder instead of the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="assistant-tests-cache-")
 # No user configuration may leak into tests (an exported key would switch answerers).
 for _var in list(os.environ):
     if _var.startswith("ASSISTANT_") or _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):

@@ -1,0 +1,116 @@
+"""The bundled MiniLM through both runtimes: same vectors, export once, safe fallbacks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from assistant.config import Settings
+from assistant.embeddings import MiniLMEmbedder
+from assistant.errors import ConfigError
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    "When do the Russian border guards leave the Armenia-Iran border?",
+    "Armenian border guards took over the Agarak checkpoint on January 1, 2025.",
+    "A",
+    "Ереван — Yerevan, 12 ноября: «переговоры» продолжаются 🇦🇲",
+    # Far over the model's 256 word pieces: both runtimes must truncate the same way.
+    " ".join(["The ceasefire was signed in Moscow by the leaders of three countries."] * 60),
+]
+
+
+@pytest.fixture(scope="module")
+def torch_vecs() -> np.ndarray:
+    return MiniLMEmbedder(runtime="torch").embed(TEXTS)
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    MiniLMEmbedder(runtime="onnx", cache_dir=cache).embed(["warm up"])
+    return cache
+
+
+def test_onnx_runtime_gives_the_sentence_transformers_vectors(
+    onnx_cache: Path, torch_vecs: np.ndarray
+) -> None:
+    emb = MiniLMEmbedder(runtime="onnx", cache_dir=onnx_cache)
+    vecs = emb.embed(TEXTS)
+    assert vecs.shape == (len(TEXTS), 384) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    cosine = np.sum(vecs * torch_vecs, axis=1)
+    assert cosine.min() > 0.9999, cosine
+    # Batching and ordering must not change a text's vector.
+    one_by_one = np.stack([emb.embed([t])[0] for t in reversed(TEXTS)])[::-1]
+    np.testing.assert_allclose(one_by_one, vecs, atol=1e-5)
+    assert emb.onnx_path.parent == onnx_cache and emb.onnx_path.stat().st_size > 10_000_000
+
+
+def test_the_export_is_reused_not_redone(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_export(self: MiniLMEmbedder, path: Path) -> None:
+        raise AssertionError("exported again although the cached graph exists")
+
+    monkeypatch.setattr(MiniLMEmbedder, "_export_onnx", no_export)
+    emb = MiniLMEmbedder(runtime="onnx", cache_dir=onnx_cache)
+    assert emb.prepare_onnx()
+    assert emb.embed(TEXTS[:2]).shape == (2, 384)
+
+
+def test_a_damaged_cached_graph_is_exported_again(
+    tmp_path: Path, torch_vecs: np.ndarray, caplog: pytest.LogCaptureFixture
+) -> None:
+    emb = MiniLMEmbedder(runtime="onnx", cache_dir=tmp_path)
+    emb.onnx_path.parent.mkdir(parents=True, exist_ok=True)
+    emb.onnx_path.write_bytes(b"not an onnx graph")
+    with caplog.at_level(logging.WARNING, logger="assistant.embeddings"):
+        vecs = emb.embed(TEXTS)
+    assert "re-exporting" in caplog.text and str(emb.onnx_path) in caplog.text
+    assert emb.onnx_path.stat().st_size > 10_000_000
+    assert np.sum(vecs * torch_vecs, axis=1).min() > 0.9999
+
+
+def test_an_unwritable_cache_falls_back_to_torch(
+    tmp_path: Path, torch_vecs: np.ndarray, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    emb = MiniLMEmbedder(runtime="auto", cache_dir=blocker)
+    with caplog.at_level(logging.WARNING, logger="assistant.embeddings"):
+        vecs = emb.embed(TEXTS)
+    assert "onnxruntime path unavailable" in caplog.text
+    np.testing.assert_allclose(vecs, torch_vecs, atol=1e-6)
+    assert not emb.prepare_onnx()  # decided once, not retried on every question
+
+
+def test_runtime_is_validated() -> None:
+    with pytest.raises(ValidationError):
+        Settings(embed_runtime="gpu")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="auto, torch or onnx"):
+        MiniLMEmbedder(runtime="gpu")
+
+
+def test_asking_never_loads_torch(seeds_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The fast start of `assistant ask`: questions go through onnxruntime only."""
+    code = (
+        "import sys\n"
+        "from assistant import Assistant\n"
+        f"a = Assistant(store={str(seeds_assistant.settings.store)!r}, answerer='extractive')\n"
+        "ans = a.ask('When do the Russian border guards leave the Armenia-Iran border?')\n"
+        "print(ans.short)\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True
+    ).stdout.splitlines()
+    assert "2025" in out[0]
+    assert out[-1] == "[]"
