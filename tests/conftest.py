@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +18,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 # The ONNX export of the embedder is cached per user; tests (and the CLI processes they start)
 # keep theirs in a private folder instead of the user's ~/.cache.
-os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="assistant-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE = tempfile.mkdtemp(prefix="assistant-tests-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 # No user configuration may leak into tests (an exported key would switch answerers).
 for _var in list(os.environ):
     if _var.startswith("ASSISTANT_") or _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
