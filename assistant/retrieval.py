@@ -18,15 +18,15 @@ import tempfile
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 
 from assistant.embeddings import Embedder
-from assistant.store import ChunkHit, Store, date_to_ts, stamp_of, write_json_atomic
+from assistant.store import Store, date_to_ts, stamp_of, write_json_atomic
 from assistant.types import Chunk, RetrievedChunk
 
 __all__ = ["BM25Index", "Filters", "HybridRetriever", "RetrievalResult"]
@@ -38,8 +38,6 @@ Mode = Literal["hybrid", "dense", "bm25"]
 # Article score = best chunk + this x second-best chunk (measured on rtqa dev, see README).
 SECOND_CHUNK_WEIGHT = 0.5
 
-
-T = TypeVar("T")
 
 # How many more dense hits to fetch unfiltered before filtering them here (see _dense).
 OVERFETCH = 4
@@ -93,19 +91,31 @@ class Filters:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The filterable metadata of indexed chunks as columns, so a filter is a few array ops
-    instead of a Python call per chunk (9,000 chunks: 0.1 ms against 15 ms)."""
+    """The filterable metadata of the indexed (committed) chunks as columns, so a filter is a
+    few array ops instead of a Python call per chunk (9,000 chunks: 0.1 ms against 15 ms),
+    and dense hits can be filtered without asking Chroma for their metadata."""
 
+    ids: tuple[str, ...]
     ts: np.ndarray
     sources: np.ndarray
     doc_ids: np.ndarray
+    row: Mapping[str, int]  # chunk id -> row
+    article_row: Mapping[str, int]  # Store.article_key(doc id) -> a row of that article
 
     @classmethod
-    def of(cls, metas: list[dict[str, Any]]) -> Catalog:
+    def of(cls, metas: list[dict[str, Any]], ids: list[str] | None = None) -> Catalog:
+        ids = ids if ids is not None else [str(i) for i in range(len(metas))]
+        docs = [str(m.get("doc_id", "")) for m in metas]
+        article_row: dict[str, int] = {}
+        for r, d in enumerate(docs):
+            article_row.setdefault(Store.article_key(d), r)
         return cls(
+            ids=tuple(ids),
             ts=np.array([int(m.get("published_ts", -1)) for m in metas], dtype=np.int64),
             sources=np.array([str(m.get("source", "")) for m in metas], dtype=object),
-            doc_ids=np.array([str(m.get("doc_id", "")) for m in metas], dtype=object),
+            doc_ids=np.array(docs, dtype=object),
+            row={cid: r for r, cid in enumerate(ids)},
+            article_row=article_row,
         )
 
 
@@ -220,8 +230,14 @@ class BM25Index:
             json.loads(c["_node_content"])["metadata"] if "_node_content" in c else c
             for c in retriever.corpus
         ]
-        self._state = (retriever, Catalog.of(metas))
+        ids = [str(c["node_id"]) for c in retriever.corpus]
+        self._state = (retriever, Catalog.of(metas, ids))
         self._stamp = stamp
+
+    @property
+    def catalog(self) -> Catalog:
+        """Metadata columns of the indexed chunks (see `ensure_fresh`)."""
+        return self._state[1]
 
     def chunk_ids(self) -> set[str]:
         """Ids of the chunks in the index (to check it against the store)."""
@@ -300,27 +316,43 @@ class HybridRetriever:
         self.embedder = embedder
         self.bm25 = bm25
 
-    @staticmethod
-    def _filtered_top(
-        search: Callable[..., list[T]], vec: np.ndarray, k: int, f: Filters
-    ) -> list[T]:
-        """The top `k` of `search` (a Store dense query) that pass the filters.
+    def nearest(
+        self,
+        query_vec: np.ndarray,
+        k: int,
+        filters: Filters = Filters(),
+        *,
+        articles: bool = False,
+    ) -> list[tuple[str, float]]:
+        """The `k` nearest indexed chunk ids (or article doc ids) passing `filters`, best first.
 
         Chroma's filtered search is an order of magnitude slower than its plain HNSW search
-        (75 vs 4 ms on 800 articles). Most filters (an "as of" day) drop few items, so
-        over-fetch unfiltered and filter here: when k hits survive they are exactly the
-        filtered top k. Otherwise fall back to Chroma's own filtered search.
+        (75 vs 4 ms on 800 articles), and returning metadata costs as much again. So fetch
+        `OVERFETCH * k` bare ids and filter them with the BM25 index's catalog (it holds
+        exactly the committed chunks): when k survive they are exactly the filtered top k.
+        Otherwise fall back to Chroma's own filtered search.
         """
-        if f.empty:
-            return search(vec, k)
-        hits = search(vec, OVERFETCH * k, accept=f.accepts)
-        return hits[:k] if len(hits) >= k else search(vec, k, f.chroma_where())
-
-    def _dense(self, query_vec: np.ndarray, k: int, filters: Filters) -> list[ChunkHit]:
-        return self._filtered_top(self.store.dense_query, query_vec, k, filters)
-
-    def _dense_articles(self, query_vec: np.ndarray, k: int, filters: Filters) -> list[str]:
-        return self._filtered_top(self.store.dense_articles, query_vec, k, filters)
+        self.bm25.ensure_fresh()
+        catalog = self.bm25.catalog
+        keep = filters.mask(catalog)
+        rows = catalog.article_row if articles else catalog.row
+        asked = OVERFETCH * k
+        hits = self.store.nearest(query_vec, asked, articles=articles)
+        out: list[tuple[str, float]] = []
+        for key, score in hits:
+            r = rows.get(key)
+            if r is not None and keep[r]:
+                out.append((str(catalog.doc_ids[r]) if articles else key, score))
+        if len(out) >= k or len(hits) < asked:  # fewer than asked: the whole set was seen
+            return out[:k]
+        where = filters.chroma_where()
+        if articles:
+            # Chroma's filtered search gives the order but not the scores; only the order
+            # is used for articles.
+            docs = self.store.dense_articles(query_vec, k, where)
+            return [(d, 0.0) for d in docs if Store.article_key(d) in rows]
+        hits_f = self.store.dense_query(query_vec, k, where)
+        return [(h.chunk_id, h.score) for h in hits_f if h.chunk_id in rows]
 
     def retrieve(
         self,
@@ -341,16 +373,13 @@ class HybridRetriever:
 
         timings: dict[str, float] = {}
         lists: list[list[tuple[str, float]]] = []
-        dense_hits: dict[str, ChunkHit] = {}
         if mode in ("hybrid", "dense"):
             t = time.perf_counter()
             if query_vec is None:
                 query_vec = self.embedder.embed([query])[0]
             timings["embed_query"] = time.perf_counter() - t
             t = time.perf_counter()
-            hits = self._dense(query_vec, candidate_k, filters)
-            dense_hits = {h.chunk_id: h for h in hits}
-            lists.append([(h.chunk_id, h.score) for h in hits])
+            lists.append(self.nearest(query_vec, candidate_k, filters))
             timings["dense"] = time.perf_counter() - t
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
@@ -387,14 +416,13 @@ class HybridRetriever:
             fused = lists[0] if lists else []
 
         # Article level: an article's score is its best chunk plus half its second best.
+        # The catalog names each chunk's article, so texts are read only for chunks kept.
+        catalog = self.bm25.catalog
         by_doc: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        missing = [cid for cid, _ in fused if cid not in dense_hits]
-        chunk_meta = dict(dense_hits)
-        chunk_meta.update(self.store.get_chunks(missing))
         for cid, score in fused:
-            hit = chunk_meta.get(cid)
-            if hit is not None:
-                by_doc[hit.doc_id].append((cid, score))
+            r = catalog.row.get(cid)
+            if r is not None:
+                by_doc[str(catalog.doc_ids[r])].append((cid, score))
         doc_scores = {
             d: s[0][1] + (SECOND_CHUNK_WEIGHT * s[1][1] if len(s) > 1 else 0.0)
             for d, s in by_doc.items()
@@ -402,11 +430,15 @@ class HybridRetriever:
         if query_vec is not None and self.article_weight > 0:
             # Whole-article similarity (mean chunk vector), fused like one more ranked list:
             # it favours articles *about* the question over ones that mention it in passing.
-            for rank, d in enumerate(self._dense_articles(query_vec, top_k * 2, filters)):
+            near = self.nearest(query_vec, top_k * 2, filters, articles=True)
+            for rank, (d, _score) in enumerate(near):
                 if d in doc_scores:
                     doc_scores[d] += self.article_weight / (60.0 + rank)
         order = sorted(doc_scores, key=lambda d: -doc_scores[d])[: top_k * 2]
         articles = self.store.get_articles(order)
+        texts = self.store.get_chunks(
+            [cid for d in order for cid, _ in by_doc[d][:chunks_per_article]]
+        )
         out: list[RetrievedChunk] = []
         article_order: list[str] = []
         for d in order:
@@ -415,9 +447,9 @@ class HybridRetriever:
                 continue  # chunks of an article whose ingest did not finish
             article_order.append(d)
             for cid, score in by_doc[d][:chunks_per_article]:
-                h = chunk_meta[cid]
-                if art.text[h.start : h.end] != h.text:
-                    continue  # stale chunk of an older version of the article
+                h = texts.get(cid)
+                if h is None or art.text[h.start : h.end] != h.text:
+                    continue  # deleted meanwhile, or a stale chunk of an older version
                 out.append(
                     RetrievedChunk(
                         chunk=Chunk(

@@ -611,6 +611,31 @@ class Store:
         return hits
 
     @_guarded
+    def nearest(
+        self, embedding: np.ndarray, k: int, *, articles: bool = False
+    ) -> list[tuple[str, float]]:
+        """Ids and cosine scores of the `k` nearest chunks (or articles: `article_key`s), with
+        no filter and nothing else read. Chroma reads documents and metadata row by row, so a
+        query returning them costs ~9x more (120 hits: 14 ms against 1.6 ms); callers filter
+        with metadata they already hold and fetch texts only for what they keep."""
+        col = self._articles if articles else self._chunks
+        try:
+            res = col.query(
+                query_embeddings=[embedding.tolist()], n_results=k, include=["distances"]
+            )
+        except Exception as exc:
+            if self.is_server and _is_transport_error(exc):
+                raise self.unreachable(exc) from exc
+            raise StoreError(f"query failed on the store at {self.location}: {exc}") from exc
+        dists = (res["distances"] or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], dists, strict=True)]
+
+    @staticmethod
+    def article_key(doc_id: str) -> str:
+        """The id of an article's record (and mean vector) in Chroma."""
+        return _article_id(doc_id)
+
+    @_guarded
     def dense_articles(
         self,
         embedding: np.ndarray,

@@ -583,6 +583,37 @@ def test_dense_filtered_here_matches_chromas_filtered_search(shared: Assistant) 
         assert ours_docs[: len(exact_docs)] == exact_docs
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"as_of": dt.date(2024, 4, 20)},
+        {"doc_ids": ("ferry-strike-ends",)},  # few survive: Chroma's filtered search decides
+        {"sources": ("No Such Paper",)},
+    ],
+)
+@pytest.mark.parametrize("overfetch", [1, 4])  # 1: few survive, so the fallback runs too
+def test_nearest_equals_chromas_filtered_search(
+    shared: Assistant,
+    filters: dict,  # type: ignore[type-arg]
+    overfetch: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import assistant.retrieval
+    from assistant.retrieval import Filters
+
+    monkeypatch.setattr(assistant.retrieval, "OVERFETCH", overfetch)
+    f = Filters(**filters)
+    vec = shared.embedder.embed(["ferry strike crews pay talks"])[0]
+    for k in (1, 3, 8):
+        exact = shared.store.dense_query(vec, k, f.chroma_where())
+        ours = shared.retriever.nearest(vec, k, f)
+        assert [cid for cid, _ in ours] == [h.chunk_id for h in exact]
+        assert [round(s, 5) for _, s in ours] == [round(h.score, 5) for h in exact]
+        exact_docs = shared.store.dense_articles(vec, k, f.chroma_where())
+        assert [d for d, _ in shared.retriever.nearest(vec, k, f, articles=True)] == exact_docs
+
+
 def test_bm25_freshness_check_skips_the_stamp_while_nothing_was_written(
     tmp_path: Path, embedder, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
