@@ -118,6 +118,13 @@ def test_chat_markdown_links_known_citations_only_and_escapes() -> None:
     assert escape_markdown("# h\n1. a\n- b") == "\\# h\n1\\. a\n\\- b"
 
 
+def test_an_articles_own_brackets_inside_a_quote_are_not_linked() -> None:
+    text = "by 2025 [1]\n\nSupporting passages:\n[2] “Talks resumed, the paper said [1].”"
+    md = chat_markdown(text, [1, 2])
+    assert md.count("(#citation-1)") == 1  # the short answer's marker only
+    assert "(#citation-2)" in md and "said \\[1\\]." in md
+
+
 def test_answer_markdown_lists_numbered_references() -> None:
     cite = _citation(url="https://example.org/a", source="World Defense", quote="the quote")
     answer = Answer(question="Q?", standalone_question="Q?", text="A [1]", citations=(cite,))

@@ -44,6 +44,8 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]~|$])")
 _MD_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+[.)])", re.MULTILINE)
 
 _CITE_MARK = re.compile(r"\\\[(\d{1,3})\\\]")
+# A quoted passage (“…”): its own "[3]" is the article's text, not one of our citations.
+_QUOTED = re.compile(r"“[^”]*”")
 
 
 def escape_html(text: str | None) -> str:
@@ -72,9 +74,11 @@ def chat_markdown(text: str, numbers: Iterable[int] = ()) -> str:
     known = set(numbers)
     escaped = escape_markdown(text)
 
+    quoted = [m.span() for m in _QUOTED.finditer(escaped)]
+
     def link(m: re.Match[str]) -> str:
         n = int(m.group(1))
-        if n not in known:
+        if n not in known or any(a < m.start() < b for a, b in quoted):
             return m.group(0)
         return f"[\\[{n}\\]](#citation-{n})"
 
