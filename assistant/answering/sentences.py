@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 __all__ = ["STOPWORDS", "Sentence", "content_words", "split_sentences"]
 
@@ -16,22 +15,28 @@ class Sentence:
     end: int
 
 
-@lru_cache(maxsize=1)
-def _punkt() -> object:
-    # llama-index ships the punkt data; the untrained tokenizer needs none anyway.
-    from nltk.tokenize import PunktSentenceTokenizer
-
-    return PunktSentenceTokenizer()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def split_sentences(text: str, base: int = 0) -> list[Sentence]:
-    """Sentences of `text` (paragraph by paragraph); offsets are `base` + position."""
-    tok = _punkt()
+    """Sentences of `text` (paragraph by paragraph); offsets are `base` + position.
+
+    Bling Fire's sentence breaker, not nltk's Punkt: importing nltk costs ~2 s per process
+    (scipy, scikit-learn), which was 40% of `assistant ask`'s cold start, against 0.2 s.
+    On rtqa dev it kept every metric within 0.005 and raised text accuracy 0.55 -> 0.58
+    (fewer false breaks after "Gov.", "Rep.", "U.S.").
+    """
+    import blingfire
+
     out: list[Sentence] = []
     pos = 0
     for para in text.split("\n"):
         if para.strip():
-            for s, e in tok.span_tokenize(para):  # type: ignore[attr-defined]
+            # Lone surrogates (from JSON "\ud800" escapes) cannot be UTF-8 encoded for the
+            # breaker; one replacement character each keeps every offset where it was.
+            safe = _SURROGATE.sub("\ufffd", para)
+            _s, offs = blingfire.text_to_sentences_and_offsets(safe)
+            for s, e in offs:
                 seg = para[s:e]
                 lead = len(seg) - len(seg.lstrip())
                 seg = seg.strip()
