@@ -118,9 +118,9 @@ class Assistant:
         )
         # Ingest has the torch model loaded already: export the ONNX graph questions use now
         # (once per machine), so the first `assistant ask` does not pay for it.
-        prepare = getattr(self.embedder, "prepare_onnx", None)
-        if prepare is not None:
-            prepare()
+        export = getattr(self.embedder, "ensure_onnx_export", None)
+        if export is not None:
+            export()
         return report
 
     def articles(self) -> list[ArticleInfo]:

@@ -175,6 +175,18 @@ class MiniLMEmbedder:
                     )
         return self._onnx is not None
 
+    def ensure_onnx_export(self) -> None:
+        """Make the ONNX export if this machine has none yet, without keeping it loaded.
+
+        Called after an ingest (torch is loaded then), so the next `assistant ask` starts
+        fast; an ingest process has no use for a second runtime in memory.
+        """
+        if self.runtime == "torch" or self._onnx is not None or self.onnx_path.exists():
+            return
+        if self.prepare_onnx() and self._model is not None:
+            with self._lock:
+                self._onnx = None  # exported and checked; this process keeps using torch
+
     def _open_onnx(self) -> _OnnxMiniLM:
         path = self.onnx_path
         fresh = not path.exists()
@@ -250,8 +262,13 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        # auto: onnxruntime for small calls only while torch is not loaded in this process;
+        # once a bulk call has loaded torch, a second runtime would only add memory.
         want_onnx = self.runtime == "onnx" or (
-            self.runtime == "auto" and len(texts) <= self.small_call
+            self.runtime == "auto"
+            and self._onnx_failed is False
+            and (self._onnx is not None or self._model is None)
+            and len(texts) <= self.small_call
         )
         if want_onnx and self.prepare_onnx():
             return np.asarray(self._onnx.embed(texts), dtype=np.float32)

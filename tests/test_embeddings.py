@@ -114,3 +114,27 @@ def test_asking_never_loads_torch(seeds_assistant) -> None:  # type: ignore[no-u
     ).stdout.splitlines()
     assert "2025" in out[0]
     assert out[-1] == "[]"
+
+
+def test_auto_keeps_one_runtime_once_torch_is_loaded(
+    tmp_path: Path, torch_vecs: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.embeddings as embeddings
+
+    opened: list[Path] = []
+    real = embeddings._OnnxMiniLM
+
+    def spy(path: Path, *args: object) -> object:
+        opened.append(path)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embeddings, "_OnnxMiniLM", spy)
+    emb = MiniLMEmbedder(runtime="auto", cache_dir=tmp_path, small_call=2)
+    np.testing.assert_allclose(emb.embed(TEXTS), torch_vecs, atol=1e-6)  # bulk: torch
+    emb.embed(TEXTS[:1])  # small, but torch is loaded: no second runtime
+    assert opened == []
+    emb.ensure_onnx_export()  # what ingest does: export (checked once), then let it go
+    assert emb.onnx_path.exists() and len(opened) == 1
+    emb.embed(TEXTS[:1])
+    emb.ensure_onnx_export()  # already there: nothing to do
+    assert len(opened) == 1
