@@ -51,14 +51,17 @@ from assistant.errors import (
 )
 from assistant.types import Article, Chunk
 
-__all__ = ["ArticleInfo", "ChunkHit", "Store", "date_to_ts", "stamp_of"]
+__all__ = ["ArticleInfo", "ChunkHit", "Store", "date_to_ts", "release_free_memory", "stamp_of"]
 
 logger = logging.getLogger(__name__)
 
 # Chroma reads this at import: no usage reports leave the machine.
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-_PAGE = 2000
+# Records per Chroma `get` when reading a whole collection. Each call's working memory in
+# Chroma grows with the page (at 3,697 articles a page of 2,000 article records peaked at
+# +84 MB, 500 at +35 MB), and the time of a full read barely changes.
+_PAGE = 500
 _EPOCH = dt.date(1970, 1, 1)
 
 P = ParamSpec("P")
@@ -75,6 +78,30 @@ _GENERATION = ".generation"
 _loaded_at: dict[str, str] = {}
 _reloads: dict[str, int] = {}
 _sync_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # the C library loaded
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        return None
+    return trim
+
+
+def release_free_memory() -> None:
+    """Return freed heap memory to the OS (glibc; a no-op elsewhere).
+
+    Chroma's calls run on its own threads, and glibc keeps what a thread frees in that
+    thread's arena for its later use, so one phase's freed memory is not reused by the next
+    (embedding, writing, building BM25) and their peaks stack. At 3,697 articles, reading the
+    article records left ~145 MB of it resident and reading every chunk ~115 MB.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def date_to_ts(d: dt.date | None) -> int:
@@ -700,6 +727,7 @@ class Store:
         offset = 0
         while True:
             res = collection.get(limit=_PAGE, offset=offset, include=include)
+            release_free_memory()  # Chroma's working memory for the page (see the function)
             ids = res["ids"]
             if not ids:
                 return

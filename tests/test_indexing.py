@@ -99,6 +99,46 @@ def test_first_ingest_then_reingest_is_a_no_op(make_assistant, write_files) -> N
     assert a.stats()["chunks"] == first.chunks_written
 
 
+def test_articles_are_written_while_later_ones_are_still_being_read(  # type: ignore[no-untyped-def]
+    make_assistant, write_files, monkeypatch
+) -> None:
+    # Ingest must not hold every article until all are read (memory grew with the corpus).
+    import assistant.indexing as indexing
+
+    monkeypatch.setattr(indexing, "GROUP_SIZE", 2)
+    events: list[str] = []
+    real_read = indexing.read_paths
+
+    def read_paths(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for item in real_read(*args, **kwargs):
+            events.append(f"read {item.doc_id}")
+            yield item
+
+    monkeypatch.setattr(indexing, "read_paths", read_paths)
+    a = make_assistant()
+    real_write = a.store.write_articles
+    monkeypatch.setattr(
+        a.store,
+        "write_articles",
+        lambda items: (events.append(f"write {len(items)}"), real_write(items))[1],
+    )
+    files = {
+        "a.txt": HARBOUR,
+        "b.txt": MARATHON,
+        "c.md": BEES,
+        "d.txt": CHOIR,
+        "e.txt": _baths(P3_OLD),
+    }
+    report = a.ingest(write_files(files))
+    assert report.added == 5 and report.ok
+    assert events == [
+        "read a.txt", "read b.txt", "write 2",
+        "read c.md", "read d.txt", "write 2",
+        "read e.txt", "write 1",
+    ]  # fmt: skip
+    _consistent(a)
+
+
 def test_identical_text_elsewhere_reuses_vectors(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
     a = make_assistant()
     a.ingest(write_files({"choir.txt": CHOIR}, folder="one"))

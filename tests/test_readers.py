@@ -413,6 +413,24 @@ def test_utf16_jsonl(write_files) -> None:
 # --------------------------------------------------------------------------- JSONL details
 
 
+def test_jsonl_read_line_by_line_decodes_as_whole(write_files) -> None:
+    # Valid UTF-8 for the first 1.5 MB, then one Windows-1252 line: the file is read as
+    # Windows-1252 throughout, as when it was decoded whole before being split into lines.
+    filler = [json.dumps({"id": f"f-{i}", "text": f"Filler story {i}. " * 60}) for i in range(1500)]
+    late = json.dumps({"id": "late", "text": "Señora Ibáñez spoke."}, ensure_ascii=False)
+    good = json.dumps({"id": "utf8", "text": ACCENTED}, ensure_ascii=False)
+    root = write_files({"feed.jsonl": "\n".join(filler).encode() + b"\n" + late.encode("cp1252")})
+    arts = {a.doc_id: a for a in _split(_read(root))[0]}
+    assert len(arts) == 1501
+    assert arts["late"].text == "Señora Ibáñez spoke."
+    assert arts["late"].path.endswith("feed.jsonl:1501")
+
+    root = write_files({"feed.jsonl": b"\xef\xbb\xbf" + good.encode() + b"\n\n" + late.encode()})
+    arts = {a.doc_id: a for a in _split(_read(root))[0]}
+    assert arts["utf8"].text == ACCENTED
+    assert arts["late"].path.endswith("feed.jsonl:3")
+
+
 def test_jsonl_edge_cases(write_files) -> None:
     lines = [
         json.dumps({"id": 42, "text": BODY, "title": ""}),  # int id; empty title -> None

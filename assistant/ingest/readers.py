@@ -7,6 +7,7 @@ it cannot parse), so no HTML is parsed by hand here.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import logging
@@ -25,6 +26,11 @@ __all__ = ["SUPPORTED_SUFFIXES", "RawArticle", "read_paths"]
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+
+# `_decode` looks for NULs (UTF-16 or binary) in this many leading bytes.
+_HEAD_BYTES = 8192
+# Bytes per step when checking that a JSONL file is UTF-8.
+_CHECK_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ def _decode(data: bytes, label: str) -> str:
     """Decode text, refusing binaries. UTF-8 first, then UTF-16 (BOM), then Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    head = data[:8192]
+    head = data[:_HEAD_BYTES]
     if b"\x00" in head:
         # UTF-16 without BOM shows NULs on every other byte; a binary shows them anywhere.
         for enc in ("utf-16-le", "utf-16-be"):
@@ -160,8 +166,85 @@ def _iter_files(root: Path) -> Iterator[Path | IngestFailure]:
         )
 
 
-def _read_jsonl(path: Path, origin: str, text: str) -> Iterator[RawArticle | IngestFailure]:
-    for lineno, line in enumerate(text.split("\n"), start=1):
+def _split_lines(text: str) -> Iterator[str]:
+    """`text.split("\n")`, one line at a time (a list of every line would double the file)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+def _is_plain_utf8(path: Path) -> bool:
+    """True when `_decode` would read the file as UTF-8 (no UTF-16 BOM, no NULs in its
+    head, valid UTF-8 throughout), checked block by block without keeping the text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+            return False
+        block = head
+        try:
+            while block:
+                decoder.decode(block)
+                block = fh.read(_CHECK_BLOCK)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _utf8_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 file, read as they are used (same lines as decoding it whole and
+    splitting on "\n": a UTF-8 multi-byte character never contains the byte 0x0A)."""
+    last = b""
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            yield raw.decode("utf-8-sig" if lineno == 1 else "utf-8").removesuffix("\n")
+            last = raw
+    if not last or last.endswith(b"\n"):
+        yield ""  # what split() gives after a final newline (or for no bytes at all)
+
+
+def _jsonl_lines(path: Path, label: str) -> Iterator[str | IngestFailure]:
+    """The lines of a JSONL file, streamed when it is UTF-8 (benchmark corpora are tens of
+    MB: held whole, as bytes, text and a list of lines, they were the largest thing in an
+    ingest); other encodings are decoded whole, as `_decode` does for any file."""
+    if _is_plain_utf8(path):
+        yield from _utf8_lines(path)
+        return
+    data = path.read_bytes()
+    try:
+        text = _decode(data, label)
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield IngestFailure(path=label, reason=str(exc))
+        return
+    del data
+    yield from _split_lines(text)
+
+
+def _read_jsonl(path: Path, origin: str) -> Iterator[RawArticle | IngestFailure]:
+    label = str(path)
+    lines = _jsonl_lines(path, label)
+    lineno = 0
+    while True:
+        try:
+            line = next(lines, None)
+        except OSError as exc:  # the file went away or failed to read part-way
+            yield IngestFailure(path=label, reason=f"cannot read: {exc.strerror or exc}")
+            return
+        except UnicodeDecodeError as exc:  # rewritten since it was checked to be UTF-8
+            yield IngestFailure(path=label, reason=f"changed while being read ({exc})")
+            return
+        if line is None:
+            return
+        if isinstance(line, IngestFailure):
+            yield line
+            return
+        lineno += 1
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
@@ -262,17 +345,18 @@ def _read_file_inner(
                 "(raise ASSISTANT_MAX_FILE_MB to allow it)",
             )
             return
-        data = path.read_bytes()
+        # JSONL is read line by line as the articles are used, not whole (_jsonl_lines).
+        data = None if suffix == ".jsonl" else path.read_bytes()
     except OSError as exc:
         yield IngestFailure(path=label, reason=f"cannot read: {exc.strerror or exc}")
+        return
+    if data is None:
+        yield from _read_jsonl(path, origin)
         return
     try:
         text = _decode(data, label)
     except (ValueError, UnicodeDecodeError) as exc:
         yield IngestFailure(path=label, reason=str(exc))
-        return
-    if suffix == ".jsonl":
-        yield from _read_jsonl(path, origin, text)
         return
     if suffix in (".html", ".htm"):
         try:
