@@ -129,27 +129,30 @@ class ExtractiveAnswerer:
                 df[w] += 1
         idf = {w: math.log(1 + n / (1 + df.get(w, 0))) for w in q_words}
         total = sum(idf.values()) or 1.0
+        # Word rarity (above) is counted over every candidate, but only sentences that can
+        # answer are embedded: embedding is nearly all of the answer step's time.
+        pool = list(zip(cands, sent_words, strict=True))
+        if qtype != "explain":
+            # A sentence holding no new value of the wanted kind cannot answer; without this
+            # a follow-up re-answers the previous question (its words were carried over).
+            pool = [(c, ws) for c, ws in pool if candidate_spans(c[1], qtype, q_words)]
+            if not pool:
+                return []
         if q_vec is None:
             q_vec = self.embedder.embed([question])[0]
-        vecs = self._embed_cached([t for _, t, _, _ in cands])
+        vecs = self._embed_cached([t for (_, t, _, _), _ in pool])
         cos = vecs @ q_vec
         out = []
-        for (rc, text, start, end), ws, c in zip(cands, sent_words, cos, strict=True):
+        for ((rc, text, start, end), ws), c in zip(pool, cos, strict=True):
             overlap = sum(idf[w] for w in q_words & ws) / total
-            bonus = 0.0
-            if qtype in ("date", "number") and candidate_spans(text, qtype, q_words):
-                bonus = 0.06
+            # Every date/number sentence left in the pool holds a value of the wanted kind.
+            bonus = 0.06 if qtype in ("date", "number") else 0.0
             prior = 0.03 / rc.rank  # a small preference for the better-ranked articles
             score = 0.5 * float(c) + 0.5 * overlap + bonus + prior
             if not re.search(r"[.!?\"”’)]$", text):
                 score -= 0.05  # captions, headings and menu lines are weaker evidence
             out.append(ScoredSentence(rc, text, start, end, score, float(c), overlap))
         out.sort(key=lambda s: -s.score)
-        if qtype != "explain":
-            # A sentence holding no new value of the wanted kind cannot answer; without this
-            # a follow-up re-answers the previous question (its words were carried over).
-            typed = [s for s in out if candidate_spans(s.text, qtype, q_words)]
-            out = typed or out[:0]
         return out
 
     # ------------------------------------------------------------------ short answer

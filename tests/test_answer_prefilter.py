@@ -1,0 +1,181 @@
+"""What the offline answerer embeds: only sentences that can answer.
+
+Embedding candidate sentences is nearly all of the answer step's time, so the answerer skips
+sentences that hold no value of the wanted kind (they could never be kept). These tests pin
+that down with an embedder that records what it is asked to embed, and check the answers
+against embedding everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from unittest import mock
+
+import numpy as np
+import pytest
+
+import assistant.answering.extractive as extractive
+from assistant.answering.extractive import ExtractiveAnswerer, ScoredSentence
+from assistant.answering.qtypes import Span, candidate_spans, question_type
+from assistant.answering.sentences import content_words, split_sentences
+from assistant.embeddings import Embedder
+from assistant.types import Article, Chunk, RetrievedChunk
+
+# Fictional news: every fact below is invented for these tests. Of the ferry story's
+# sentences only one states a date; the others talk about the same terminal. No sentence
+# names anyone or anything either (a name would make it a candidate for any question).
+FERRY = (
+    "The Kellsmouth ferry terminal has been closed for repairs since the storm. The old "
+    "loading ramps at the ferry terminal were replaced by engineers. The passengers have been "
+    "using buses along the coast road. The council said the terminal work went well. The "
+    "ferry terminal will reopen on April 14, 2027, the council said. The shops near the pier "
+    "hope trade will recover soon. The fishermen moved their boats to the northern harbor. "
+    "The council thanked residents for their patience with the terminal."
+)
+HARBOR = (
+    "The northern harbor is busier than it has been for decades. The fishermen say the water "
+    "is calmer there. A new fish market opened beside the harbor in 2019. The traders sell "
+    "crabs and mussels every morning. The harbor master wants a second breakwater."
+)
+PIER = (
+    "The old pier is a favourite walk for families. Its wooden boards were painted blue by "
+    "volunteers. The café at the end of the pier sells ice cream. The anglers gather there at "
+    "dawn. A plaque remembers the storm that damaged the pier long ago."
+)
+
+
+class CountingEmbedder:
+    """Wraps an embedder and records every text it is asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors: cheap, and similar texts get similar vectors."""
+
+    name = "hash-bow"
+    dimension = 64
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in content_words(t):
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+class EverythingEmbedded(ExtractiveAnswerer):
+    """The answerer as it was before the typed prefilter: every sentence is embedded and
+    scored, then those holding no value of the wanted kind are dropped."""
+
+    def score_sentences(
+        self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
+    ) -> list[ScoredSentence]:
+        qtype = question_type(question)
+        q_words = set(content_words(question))
+        # Every sentence looks typed while scoring (so all are embedded and, for dates and
+        # numbers, get the bonus the typed ones really earn); the real test is applied after.
+        anything = [Span("x", 0, 1, "date")]
+        with mock.patch.object(extractive, "candidate_spans", lambda *_: anything):
+            everything = super().score_sentences(question, chunks, q_vec)
+        if qtype == "explain":
+            return everything
+        return [s for s in everything if candidate_spans(s.text, qtype, q_words)]
+
+
+def _retrieved(doc_id: str, title: str, text: str, rank: int) -> RetrievedChunk:
+    art = Article(doc_id=doc_id, title=title, text=text, content_hash=doc_id)
+    chunk = Chunk(chunk_id=f"{doc_id}:0", doc_id=doc_id, index=0, text=text, start=0, end=len(text))
+    return RetrievedChunk(chunk=chunk, article=art, score=1.0 / rank, rank=rank)
+
+
+CHUNKS = [
+    _retrieved("ferry", "Kellsmouth ferry terminal closed for repairs", FERRY, 1),
+    _retrieved("harbor", "A busy northern harbor", HARBOR, 2),
+    _retrieved("pier", "The old pier", PIER, 3),
+]
+DATE_Q = "When will the Kellsmouth ferry terminal reopen?"
+
+
+def _sentences() -> list[str]:
+    return [s.text for rc in CHUNKS for s in split_sentences(rc.chunk.text)]
+
+
+def _drafts_equal(a: ExtractiveAnswerer, b: ExtractiveAnswerer, question: str) -> None:
+    da, db = a.answer(question, CHUNKS), b.answer(question, CHUNKS)
+    assert (da.text, da.short, da.abstained, da.citations) == (
+        db.text,
+        db.short,
+        db.abstained,
+        db.citations,
+    )
+    # Not bit-for-bit: a sentence's vector can move in its last bits with the other texts
+    # embedded in the same call (padding to the call's longest).
+    assert da.best_score == pytest.approx(db.best_score, abs=1e-6)
+
+
+def test_date_question_embeds_only_sentences_that_state_a_date(embedder) -> None:  # type: ignore[no-untyped-def]
+    counting = CountingEmbedder(embedder)
+    a = ExtractiveAnswerer(counting, threshold=0.42)
+    draft = a.answer(DATE_Q, CHUNKS)
+    assert draft.short == "April 14, 2027"
+
+    q_words = set(content_words(DATE_Q))
+    dated = [t for t in _sentences() if candidate_spans(t, "date", q_words)]
+    assert [t for t in dated if "2027" in t or "2019" in t] == dated  # the fixture's dates
+    assert len(dated) == 2 < len(_sentences()) - 10
+    embedded = [t for t in counting.texts if t != DATE_Q]
+    assert sorted(embedded) == sorted(dated)
+
+
+def test_typed_prefilter_answers_as_embedding_everything(embedder) -> None:  # type: ignore[no-untyped-def]
+    for q in (
+        DATE_Q,
+        "How many boats moved to the northern harbor?",
+        "Who painted the pier?",
+        "Why was the ferry terminal closed?",
+    ):
+        _drafts_equal(
+            ExtractiveAnswerer(embedder),
+            EverythingEmbedded(embedder),
+            q,
+        )
+
+
+def test_typed_prefilter_keeps_the_scores_of_scoring_everything() -> None:
+    # Word rarity (IDF) must still count the sentences that are not embedded: with it
+    # counted over the typed sentences only, these scores would differ.
+    emb = HashEmbedder()
+    got = ExtractiveAnswerer(emb).score_sentences(DATE_Q, CHUNKS)
+    want = EverythingEmbedded(emb).score_sentences(DATE_Q, CHUNKS)
+    assert [(s.text, s.score, s.overlap) for s in got] == [
+        (s.text, s.score, s.overlap) for s in want
+    ]
+    assert got and all(candidate_spans(s.text, "date", set(content_words(DATE_Q))) for s in got)
+
+
+def test_no_typed_sentence_embeds_nothing() -> None:
+    counting = CountingEmbedder(HashEmbedder())
+    a = ExtractiveAnswerer(counting)
+    draft = a.answer("How many crabs do the traders sell?", CHUNKS[2:])  # the pier: no numbers
+    assert draft.abstained
+    assert counting.texts == []
+
+
+def test_sentence_vectors_are_cached_across_questions() -> None:
+    counting = CountingEmbedder(HashEmbedder())
+    a = ExtractiveAnswerer(counting)
+    a.answer("Why was the ferry terminal closed?", CHUNKS)
+    first = len(counting.texts)
+    a.answer("Why did the ferry terminal close?", CHUNKS)
+    assert len(counting.texts) == first + 1  # only the new question
