@@ -1,9 +1,9 @@
-"""What the offline answerer embeds: only sentences that can answer.
+"""What the offline answerer embeds: only sentences that can answer, and at most a shortlist.
 
 Embedding candidate sentences is nearly all of the answer step's time, so the answerer skips
-sentences that hold no value of the wanted kind (they could never be kept). These tests pin
-that down with an embedder that records what it is asked to embed, and check the answers
-against embedding everything.
+sentences that hold no value of the wanted kind (they could never be kept) and embeds only
+the best candidates by the score's cheap part. These tests pin both down with an embedder
+that records what it is asked to embed, and check the answers against embedding everything.
 """
 
 from __future__ import annotations
@@ -105,6 +105,14 @@ CHUNKS = [
     _retrieved("pier", "The old pier", PIER, 3),
 ]
 DATE_Q = "When will the Kellsmouth ferry terminal reopen?"
+# One question of each type: date, number, person, explain, entity.
+QUESTIONS = (
+    DATE_Q,
+    "How many boats moved to the northern harbor?",
+    "Who painted the pier?",
+    "Why was the ferry terminal closed?",
+    "What did the fishermen do at the northern harbor?",
+)
 
 
 def _sentences() -> list[str]:
@@ -126,7 +134,7 @@ def _drafts_equal(a: ExtractiveAnswerer, b: ExtractiveAnswerer, question: str) -
 
 def test_date_question_embeds_only_sentences_that_state_a_date(embedder) -> None:  # type: ignore[no-untyped-def]
     counting = CountingEmbedder(embedder)
-    a = ExtractiveAnswerer(counting, threshold=0.42)
+    a = ExtractiveAnswerer(counting, threshold=0.42, embed_limit=None)
     draft = a.answer(DATE_Q, CHUNKS)
     assert draft.short == "April 14, 2027"
 
@@ -139,15 +147,10 @@ def test_date_question_embeds_only_sentences_that_state_a_date(embedder) -> None
 
 
 def test_typed_prefilter_answers_as_embedding_everything(embedder) -> None:  # type: ignore[no-untyped-def]
-    for q in (
-        DATE_Q,
-        "How many boats moved to the northern harbor?",
-        "Who painted the pier?",
-        "Why was the ferry terminal closed?",
-    ):
+    for q in QUESTIONS:
         _drafts_equal(
-            ExtractiveAnswerer(embedder),
-            EverythingEmbedded(embedder),
+            ExtractiveAnswerer(embedder, embed_limit=None),
+            EverythingEmbedded(embedder, embed_limit=None),
             q,
         )
 
@@ -156,8 +159,8 @@ def test_typed_prefilter_keeps_the_scores_of_scoring_everything() -> None:
     # Word rarity (IDF) must still count the sentences that are not embedded: with it
     # counted over the typed sentences only, these scores would differ.
     emb = HashEmbedder()
-    got = ExtractiveAnswerer(emb).score_sentences(DATE_Q, CHUNKS)
-    want = EverythingEmbedded(emb).score_sentences(DATE_Q, CHUNKS)
+    got = ExtractiveAnswerer(emb, embed_limit=None).score_sentences(DATE_Q, CHUNKS)
+    want = EverythingEmbedded(emb, embed_limit=None).score_sentences(DATE_Q, CHUNKS)
     assert [(s.text, s.score, s.overlap) for s in got] == [
         (s.text, s.score, s.overlap) for s in want
     ]
@@ -172,9 +175,44 @@ def test_no_typed_sentence_embeds_nothing() -> None:
     assert counting.texts == []
 
 
+@pytest.mark.parametrize(("limit", "per_article"), [(3, 0), (3, 1), (5, 2)])
+def test_shortlist_embeds_the_best_by_the_cheap_score(limit: int, per_article: int) -> None:
+    counting = CountingEmbedder(HashEmbedder())
+    q = "What did the fishermen do at the northern harbor?"  # an entity question
+    a = ExtractiveAnswerer(counting, embed_limit=limit, per_article=per_article)
+    scored = a.score_sentences(q, CHUNKS)
+    embedded = {t for t in counting.texts if t != q}
+    assert {s.text for s in scored} == embedded
+
+    # The full pool, and each sentence's cheap score (its score without the cosine term).
+    full = ExtractiveAnswerer(HashEmbedder(), embed_limit=None).score_sentences(q, CHUNKS)
+    assert len(full) > limit + 3 * per_article
+    cheap = {s.text: s.score - 0.5 * s.cosine for s in full}
+    doc = {s.text: s.rc.article.doc_id for s in full}
+    left_out = set(cheap) - embedded
+    assert len(embedded) <= limit + 3 * per_article and left_out
+    # No sentence left out beats the limit-th best (ties may fall either side).
+    cut = sorted(cheap.values(), reverse=True)[limit - 1]
+    assert all(cheap[t] <= cut + 1e-9 for t in left_out)
+    # Every article has its `per_article` best embedded.
+    for d in ("ferry", "harbor", "pier"):
+        mine = sorted((cheap[t] for t in embedded if doc[t] == d), reverse=True)
+        assert len(mine) >= per_article
+        if per_article:
+            assert all(cheap[t] <= mine[per_article - 1] + 1e-9 for t in left_out if doc[t] == d)
+
+
+def test_shortlist_keeps_the_default_answers(embedder) -> None:  # type: ignore[no-untyped-def]
+    # On these small stories the default shortlist holds every sentence that matters.
+    for q in QUESTIONS:
+        _drafts_equal(
+            ExtractiveAnswerer(embedder), EverythingEmbedded(embedder, embed_limit=None), q
+        )
+
+
 def test_sentence_vectors_are_cached_across_questions() -> None:
     counting = CountingEmbedder(HashEmbedder())
-    a = ExtractiveAnswerer(counting)
+    a = ExtractiveAnswerer(counting, embed_limit=None)
     a.answer("Why was the ferry terminal closed?", CHUNKS)
     first = len(counting.texts)
     a.answer("Why did the ferry terminal close?", CHUNKS)
