@@ -18,7 +18,7 @@ import tempfile
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +41,8 @@ SECOND_CHUNK_WEIGHT = 0.5
 
 # How many more dense hits to fetch unfiltered before filtering them here (see _dense).
 OVERFETCH = 4
+# Metadata columns of the BM25 index's chunks, saved in its folder (see `Catalog.load`).
+_CATALOG = "catalog.npz"
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class Catalog:
     article_row: Mapping[str, int]  # Store.article_key(doc id) -> a row of that article
 
     @classmethod
-    def of(cls, metas: list[dict[str, Any]], ids: list[str] | None = None) -> Catalog:
+    def of(cls, metas: Sequence[Mapping[str, Any]], ids: list[str] | None = None) -> Catalog:
         ids = ids if ids is not None else [str(i) for i in range(len(metas))]
         docs = [str(m.get("doc_id", "")) for m in metas]
         article_row: dict[str, int] = {}
@@ -113,6 +115,52 @@ class Catalog:
             ids=tuple(ids),
             ts=np.array([int(m.get("published_ts", -1)) for m in metas], dtype=np.int64),
             sources=np.array([str(m.get("source", "")) for m in metas], dtype=object),
+            doc_ids=np.array(docs, dtype=object),
+            row={cid: r for r, cid in enumerate(ids)},
+            article_row=article_row,
+        )
+
+    @classmethod
+    def of_corpus(cls, corpus: Sequence[Mapping[str, Any]]) -> Catalog:
+        """From a BM25Retriever's corpus (each node's metadata is in its JSON content)."""
+        metas = [
+            json.loads(c["_node_content"])["metadata"] if "_node_content" in c else c
+            for c in corpus
+        ]
+        return cls.of(metas, [str(c["node_id"]) for c in corpus])
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path,
+            ids=np.array(self.ids, dtype=str),
+            ts=self.ts,
+            sources=np.array(self.sources.tolist(), dtype=str),
+            doc_ids=np.array(self.doc_ids.tolist(), dtype=str),
+        )
+
+    @classmethod
+    def load(cls, path: Path, n_rows: int) -> Catalog | None:
+        """The catalog saved beside a BM25 index, or None when it is missing, unreadable or
+        not of `n_rows` rows. Reading it costs a few ms, against parsing every node's JSON
+        (0.14 s at 9,000 chunks, growing with the store) at each process start."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                ids = z["ids"].tolist()
+                ts = z["ts"].astype(np.int64)
+                sources = z["sources"].tolist()
+                docs = z["doc_ids"].tolist()
+        except Exception as exc:  # any unreadable file: a bad zip, a bad array, a missing key
+            logger.info("no usable BM25 catalog at %s (%s); reading the index instead", path, exc)
+            return None
+        if not len(ids) == len(ts) == len(sources) == len(docs) == n_rows:
+            return None
+        article_row: dict[str, int] = {}
+        for r, d in enumerate(docs):
+            article_row.setdefault(Store.article_key(d), r)
+        return cls(
+            ids=tuple(ids),
+            ts=ts,
+            sources=np.array(sources, dtype=object),
             doc_ids=np.array(docs, dtype=object),
             row={cid: r for r, cid in enumerate(ids)},
             article_row=article_row,
@@ -194,10 +242,11 @@ class BM25Index:
                 self._state, self._stamp = (None, Catalog.of([])), stamp
                 return
             retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
-            self._save(retriever, stamp, len(nodes))
-            self._install(retriever, stamp)
+            catalog = Catalog.of_corpus(retriever.corpus)
+            self._save(retriever, catalog, stamp, len(nodes))
+            self._install(retriever, catalog, stamp)
 
-    def _save(self, retriever: Any, stamp: str, n_nodes: int) -> None:
+    def _save(self, retriever: Any, catalog: Catalog, stamp: str, n_nodes: int) -> None:
         """Persist into a private folder, then swap it in: a reader (in this process or
         another) sees the old index or the new one, never a folder being written. A crash
         mid-save leaves only a private folder, removed by a later save."""
@@ -210,6 +259,7 @@ class BM25Index:
             return
         try:
             retriever.persist(str(tmp))
+            catalog.save(tmp / _CATALOG)
             # Inside the folder, so it is swapped in with the index it describes.
             write_json_atomic(tmp / "stamp.json", {"stamp": stamp, "chunks": n_nodes})
             with self._store.bm25_lock():
@@ -225,13 +275,8 @@ class BM25Index:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _install(self, retriever: Any, stamp: str) -> None:
-        metas = [
-            json.loads(c["_node_content"])["metadata"] if "_node_content" in c else c
-            for c in retriever.corpus
-        ]
-        ids = [str(c["node_id"]) for c in retriever.corpus]
-        self._state = (retriever, Catalog.of(metas, ids))
+    def _install(self, retriever: Any, catalog: Catalog, stamp: str) -> None:
+        self._state = (retriever, catalog)
         self._stamp = stamp
 
     @property
@@ -271,9 +316,12 @@ class BM25Index:
                     _quiet_bm25s()
 
                     try:
-                        self._install(
-                            BM25Retriever.from_persist_dir(str(path), show_progress=False), stamp
-                        )
+                        retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
+                        ids = [str(c["node_id"]) for c in retriever.corpus]
+                        catalog = Catalog.load(path / _CATALOG, len(ids))
+                        if catalog is None or list(catalog.ids) != ids:
+                            catalog = Catalog.of_corpus(retriever.corpus)  # saved before it
+                        self._install(retriever, catalog, stamp)
                         self._generation = generation
                         return
                     except Exception as exc:  # a damaged cache is rebuilt, never trusted

@@ -1,8 +1,11 @@
-"""Retrieval filters: the vectorised mask and the per-hit check never disagree."""
+"""Retrieval filters: the vectorised mask and the per-hit check never disagree; the saved
+catalog reads back as it was built."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,3 +42,44 @@ def test_undated_articles_are_outside_every_as_of() -> None:
     cat = Catalog.of([{"published_ts": -1, "source": "AP", "doc_id": "a"}])
     assert not Filters(as_of=dt.date(2030, 1, 1)).mask(cat).any()
     assert Filters().mask(cat).all()
+
+
+text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+)
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "published_ts": st.integers(min_value=-1, max_value=2**40),
+                "source": text,
+                "doc_id": text,
+            }
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_saved_catalog_loads_back_equal(rows: list[dict[str, object]]) -> None:
+    ids = [f"chunk-{i}" for i in range(len(rows))]
+    built = Catalog.of(rows, ids)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "catalog.npz"
+        built.save(path)
+        got = Catalog.load(path, len(rows))
+        assert got is not None
+        assert got.ids == built.ids and got.ts.tolist() == built.ts.tolist()
+        assert got.sources.tolist() == built.sources.tolist()
+        assert got.doc_ids.tolist() == built.doc_ids.tolist()
+        assert dict(got.row) == dict(built.row)
+        assert dict(got.article_row) == dict(built.article_row)
+        assert Catalog.load(path, len(rows) + 1) is None  # not the index it was saved with
+
+
+def test_missing_or_damaged_catalog_loads_as_none(tmp_path: Path) -> None:
+    assert Catalog.load(tmp_path / "missing.npz", 1) is None
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    assert Catalog.load(bad, 1) is None

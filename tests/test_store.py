@@ -13,7 +13,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.errors import ConfigError, EmbedderMismatchError, StoreLockedError
-from assistant.retrieval import BM25Index
+from assistant.retrieval import BM25Index, Catalog
 
 # Fictional news, written for these tests.
 RECORDS = [
@@ -375,6 +375,46 @@ def test_bm25_cache_rebuilt_when_stale_or_damaged(
     assert c.retrieve("Kessel valley frost", mode="bm25").article_order[0] == "orchard-frost"
     assert calls == [1, 1]
     assert stamp_file.is_file()
+
+
+def test_reopened_bm25_index_reads_its_saved_catalog(
+    shared: Assistant, embedder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    catalog_file = Path(shared.settings.store) / "bm25" / "catalog.npz"
+    assert catalog_file.is_file()
+    shared.bm25.ensure_fresh()
+    want = shared.bm25.catalog
+
+    def columns(c: Catalog) -> tuple[object, ...]:
+        return (
+            c.ids,
+            c.ts.tolist(),
+            c.sources.tolist(),
+            c.doc_ids.tolist(),
+            dict(c.row),
+            dict(c.article_row),
+        )
+
+    # Read from the file: parsing the index's node JSON would fail here.
+    monkeypatch.setattr(Catalog, "of_corpus", _fail_of_corpus)
+    b = Assistant(store=shared.settings.store, embedder=embedder)
+    b.bm25.ensure_fresh()
+    assert columns(b.bm25.catalog) == columns(want) and len(want.ids) == shared.stats()["chunks"]
+    monkeypatch.undo()
+
+    # A damaged catalog is not trusted: the columns are read from the index itself.
+    saved = catalog_file.read_bytes()
+    try:
+        catalog_file.write_bytes(b"not a catalog")
+        c = Assistant(store=shared.settings.store, embedder=embedder)
+        c.bm25.ensure_fresh()
+        assert columns(c.bm25.catalog) == columns(want)
+    finally:
+        catalog_file.write_bytes(saved)
+
+
+def _fail_of_corpus(corpus: object) -> Catalog:
+    raise AssertionError("catalog rebuilt from the index although its file was saved")
 
 
 def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, write_files) -> None:  # type: ignore[no-untyped-def]
