@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from assistant import embeddings
 from assistant.config import Settings
 from assistant.embeddings import MiniLMEmbedder
 from assistant.errors import ConfigError
@@ -63,6 +66,52 @@ def test_the_export_is_reused_not_redone(onnx_cache: Path, monkeypatch: pytest.M
     emb = MiniLMEmbedder(runtime="onnx", cache_dir=onnx_cache)
     assert emb.prepare_onnx()
     assert emb.embed(TEXTS[:2]).shape == (2, 384)
+
+
+def _spy_sessions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Record which graph file each onnxruntime session is made from, and whether as
+    already optimised."""
+    opened: list[tuple[str, bool]] = []
+    real = embeddings._OnnxMiniLM.__init__
+
+    def spy(self: Any, path: Path, *args: Any, **kwargs: Any) -> None:
+        opened.append((Path(path).name, bool(kwargs.get("optimized"))))
+        real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(embeddings._OnnxMiniLM, "__init__", spy)
+    return opened
+
+
+def test_onnxruntimes_optimisation_is_saved_and_reused(
+    onnx_cache: Path, torch_vecs: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = list(onnx_cache.glob("*.optimized.onnx"))
+    assert len(saved) == 1 and saved[0].stat().st_size > 10_000_000
+    opened = _spy_sessions(monkeypatch)
+    vecs = MiniLMEmbedder(runtime="onnx", cache_dir=onnx_cache).embed(TEXTS)
+    assert opened == [(saved[0].name, True)]  # one session, nothing re-optimised
+    assert np.sum(vecs * torch_vecs, axis=1).min() > 0.9999
+
+
+def test_a_damaged_optimised_graph_is_replaced(
+    onnx_cache: Path,
+    tmp_path: Path,
+    torch_vecs: np.ndarray,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(onnx_cache, cache)
+    (optimized,) = cache.glob("*.optimized.onnx")
+    optimized.write_bytes(b"not an onnx graph")
+    opened = _spy_sessions(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="assistant.embeddings"):
+        vecs = MiniLMEmbedder(runtime="onnx", cache_dir=cache).embed(TEXTS)
+    assert "unreadable optimised ONNX graph" in caplog.text
+    assert np.sum(vecs * torch_vecs, axis=1).min() > 0.9999
+    assert optimized.stat().st_size > 10_000_000  # optimised again from the export
+    assert [o for _, o in opened] == [True, False, False, True]  # bad; export; save; check
+    assert not list(cache.glob(".*.tmp"))
 
 
 def test_a_damaged_cached_graph_is_exported_again(
