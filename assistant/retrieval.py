@@ -167,6 +167,17 @@ class Catalog:
         )
 
 
+def _save_catalog_beside(catalog: Catalog, folder: Path) -> None:
+    tmp = folder / f".catalog-{uuid.uuid4().hex}.npz"
+    try:
+        catalog.save(tmp)
+        os.replace(tmp, folder / _CATALOG)
+    except OSError as exc:  # a read-only store: only the next start's speed is lost
+        logger.info("could not save the BM25 catalog in %s (%s)", folder, exc)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _remove_dead_tmp_dirs(parent: Path) -> None:
     """Remove private BM25 folders whose writer died (killed mid-save)."""
     for d in parent.glob(".bm25-*-*"):
@@ -320,7 +331,11 @@ class BM25Index:
                         ids = [str(c["node_id"]) for c in retriever.corpus]
                         catalog = Catalog.load(path / _CATALOG, len(ids))
                         if catalog is None or list(catalog.ids) != ids:
-                            catalog = Catalog.of_corpus(retriever.corpus)  # saved before it
+                            # An index saved before catalogs were, or a damaged file: build
+                            # it, and save it for the next start (the shared lock keeps the
+                            # folder from being swapped meanwhile).
+                            catalog = Catalog.of_corpus(retriever.corpus)
+                            _save_catalog_beside(catalog, path)
                         self._install(retriever, catalog, stamp)
                         self._generation = generation
                         return

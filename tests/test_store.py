@@ -402,13 +402,20 @@ def test_reopened_bm25_index_reads_its_saved_catalog(
     assert columns(b.bm25.catalog) == columns(want) and len(want.ids) == shared.stats()["chunks"]
     monkeypatch.undo()
 
-    # A damaged catalog is not trusted: the columns are read from the index itself.
+    # A damaged (or missing) catalog is not trusted: the columns are read from the index
+    # itself, and saved again for the next start.
     saved = catalog_file.read_bytes()
     try:
         catalog_file.write_bytes(b"not a catalog")
         c = Assistant(store=shared.settings.store, embedder=embedder)
         c.bm25.ensure_fresh()
         assert columns(c.bm25.catalog) == columns(want)
+        catalog_file.unlink()
+        d = Assistant(store=shared.settings.store, embedder=embedder)
+        d.bm25.ensure_fresh()
+        assert columns(d.bm25.catalog) == columns(want)
+        again = Catalog.load(catalog_file, len(want.ids))
+        assert again is not None and columns(again) == columns(want)
     finally:
         catalog_file.write_bytes(saved)
 
