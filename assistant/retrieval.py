@@ -106,15 +106,24 @@ class Catalog:
 
     @classmethod
     def of(cls, metas: Sequence[Mapping[str, Any]], ids: list[str] | None = None) -> Catalog:
-        ids = ids if ids is not None else [str(i) for i in range(len(metas))]
-        docs = [str(m.get("doc_id", "")) for m in metas]
+        return cls._of_columns(
+            ids if ids is not None else [str(i) for i in range(len(metas))],
+            np.array([int(m.get("published_ts", -1)) for m in metas], dtype=np.int64),
+            [str(m.get("source", "")) for m in metas],
+            [str(m.get("doc_id", "")) for m in metas],
+        )
+
+    @classmethod
+    def _of_columns(
+        cls, ids: list[str], ts: np.ndarray, sources: list[str], docs: list[str]
+    ) -> Catalog:
         article_row: dict[str, int] = {}
         for r, d in enumerate(docs):
             article_row.setdefault(Store.article_key(d), r)
         return cls(
             ids=tuple(ids),
-            ts=np.array([int(m.get("published_ts", -1)) for m in metas], dtype=np.int64),
-            sources=np.array([str(m.get("source", "")) for m in metas], dtype=object),
+            ts=ts,
+            sources=np.array(sources, dtype=object),
             doc_ids=np.array(docs, dtype=object),
             row={cid: r for r, cid in enumerate(ids)},
             article_row=article_row,
@@ -154,17 +163,7 @@ class Catalog:
             return None
         if not len(ids) == len(ts) == len(sources) == len(docs) == n_rows:
             return None
-        article_row: dict[str, int] = {}
-        for r, d in enumerate(docs):
-            article_row.setdefault(Store.article_key(d), r)
-        return cls(
-            ids=tuple(ids),
-            ts=ts,
-            sources=np.array(sources, dtype=object),
-            doc_ids=np.array(docs, dtype=object),
-            row={cid: r for r, cid in enumerate(ids)},
-            article_row=article_row,
-        )
+        return cls._of_columns(ids, ts, sources, docs)
 
 
 def _save_catalog_beside(catalog: Catalog, folder: Path) -> None:
