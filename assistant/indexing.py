@@ -64,7 +64,8 @@ def _write_group(
 ) -> tuple[list[tuple[Article, int, str]], int, int]:
     """Chunk, embed and commit one group of articles; returns (article, chunks written,
     status) per article and the numbers of chunks embedded and reused."""
-    group = [(a, chunker.split(a)) for a, _ in batch]
+    articles = [a for a, _ in batch]
+    group = list(zip(articles, chunker.split_many(articles), strict=True))
     vectors, n_emb, n_reuse = _embed_group(store, embedder, group)
     store.write_articles(
         [(art, chunks, vecs) for (art, chunks), vecs in zip(group, vectors, strict=True)]

@@ -302,3 +302,38 @@ def test_property_unchanged_paragraphs_keep_ids(
     for j, para in enumerate(paragraphs):
         if j != i:
             assert {c.chunk_id for c in before if c.text in para} <= after_ids
+
+
+# ------------------------------------------------- fast word-piece counting (same chunks)
+
+# Characters MiniLM's tokenizer drops, treats as space, or splits apart (control and format
+# characters, non-breaking and ideographic spaces, CJK, combining marks, symbols): the cheap
+# lower bound on word pieces must hold with all of them.
+_ODD = ["\x00", "\x0b", "\x1c", "\u200b", "\u00a0", "\u3000", "\u0301", "北京", "©", "ﬁ", "😀"]
+_odd_text = st.lists(st.sampled_from([*_CHARS, *_TOKENS, *_ODD]), max_size=1500).map("".join)
+
+
+def _plain(chunk_size: int, overlap: int) -> Chunker:
+    """The reference: every piece the splitter considers is encoded, one at a time."""
+    return Chunker(chunk_size, overlap, tokenizer=minilm_token_counter())
+
+
+@_PROPERTY
+@given(texts=st.lists(st.one_of(_odd_text, _sentences_text()), min_size=1, max_size=4))
+@example(texts=["Kelby " + "ab1" * 3000 + " harbour", "\n\n".join([LONG_TEXT] * 2)])
+@example(texts=["x" + "\u0301 " * 400, "\x1c".join(["a"] * 300)])
+def test_property_split_many_equals_encoding_every_piece(texts: list[str]) -> None:
+    # The examples pin shapes that break a looser bound: runs that lose all their characters
+    # to the tokenizer, and characters Python splits on but MiniLM's tokenizer drops.
+    for size, overlap in ((48, 8), (192, 32)):
+        articles = [_article(t, doc_id=f"a{i}.txt") for i, t in enumerate(texts)]
+        reference = [_plain(size, overlap).split(a) for a in articles]
+        fast = Chunker(size, overlap)
+        assert fast.split_many(articles) == reference
+        assert [fast.split(a) for a in articles] == reference
+
+
+def test_split_many_of_nothing_and_of_repeats(default_chunker: Chunker) -> None:
+    assert default_chunker.split_many([]) == []
+    art = _article(LONG_TEXT)
+    assert default_chunker.split_many([art, art]) == [default_chunker.split(art)] * 2
