@@ -337,6 +337,70 @@ def test_reopened_store_answers_without_reingest(shared: Assistant, embedder, mo
     assert any(c.doc_id == "orchard-frost" for c in answer.citations)
 
 
+def _retrieved(a: Assistant) -> dict[str, list[tuple[str, str, str]]]:
+    """(chunk id, chunk text, article text) of what each mode retrieves for two questions."""
+    out = {}
+    for mode in ("dense", "bm25", "hybrid"):
+        for q in ("apple blossom frost in the orchards", "ferry strike pay rise"):
+            res = a.retrieve(q, mode=mode)
+            out[f"{mode}:{q}"] = [
+                (c.chunk.chunk_id, c.chunk.text, c.article.text) for c in res.chunks
+            ]
+    return out
+
+
+def test_chunk_texts_are_kept_in_metadata_not_chroma_documents(shared: Assistant) -> None:
+    # Chroma full-text indexes documents, which we never search: half the cost of a write.
+    rec = shared.store._chunks.get(include=["documents", "metadatas"])
+    assert rec["ids"] and set(rec["documents"] or []) == {None}
+    articles = shared.store.get_articles(ALL_IDS)
+    for m in rec["metadatas"] or []:
+        text = articles[str(m["doc_id"])].text
+        assert m["text"] == text[int(m["start"]) : int(m["end"])]
+    # Article texts stay documents: reading every article's metadata must not read them.
+    arts = shared.store._articles.get(include=["documents", "metadatas"])
+    assert all(d for d in arts["documents"] or [])
+    assert not any("text" in m for m in arts["metadatas"] or [])
+
+
+def test_store_with_chunk_texts_as_documents_reads_the_same(
+    make_assistant, corpus: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    """Stores written before chunk texts moved into metadata hold them as documents."""
+    a = make_assistant()
+    a.ingest([corpus])
+    before = _retrieved(a)
+    answer = a.ask("What did growers light between the rows of the orchards?")
+    # Rewrite every chunk record in the old layout.
+    col = a.store._chunks
+    rec = col.get(include=["embeddings", "metadatas"])
+    metas = [dict(m) for m in rec["metadatas"] or []]
+    texts = [str(m.pop("text")) for m in metas]
+    col.delete(ids=rec["ids"])
+    col.add(ids=rec["ids"], embeddings=rec["embeddings"], documents=texts, metadatas=metas)  # type: ignore[arg-type]
+    assert not any("text" in m for m in col.get(include=["metadatas"])["metadatas"] or [])
+
+    a.bm25.rebuild()  # reads every chunk's text
+    assert _retrieved(a) == before
+    reopened = Assistant(store=a.settings.store, embedder=embedder, answerer="extractive")
+    assert _retrieved(reopened) == before
+    again = reopened.ask("What did growers light between the rows of the orchards?")
+    assert again.model_copy(update={"timings": {}}) == answer.model_copy(update={"timings": {}})
+    assert answer.citations and not answer.abstained
+    # An ingest over it (one article changed) writes the new layout beside the old one.
+    edited = RECORDS[2]["text"].replace("smudge pots", "braziers")
+    reopened.ingest([_write_single(corpus.parent / "edit", {**RECORDS[2], "text": edited})])
+    res = reopened.retrieve("growers lit braziers between the rows", mode="hybrid")
+    assert res.article_order[0] == "orchard-frost"
+    assert any("braziers" in c.chunk.text for c in res.chunks)
+
+
+def _write_single(folder: Path, record: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "one.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return folder
+
+
 def test_unchanged_reingest_reuses_bm25_cache(
     tmp_path: Path, embedder, corpus, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
