@@ -135,6 +135,8 @@ def test_build_article_from_fixture(ferry: RawArticle) -> None:
         "sidebar_160x600.webp",
         "* * *",
         "|",
+        "* * * * * * * * * * * *",  # longer symbol runs too
+        "— — — — — — — — — —",
         "Support independent reporting in Port Vellan by subscribing to the Herald today.",
         "Support our journalism: we are funded solely by readers like you.",
         "Your email address will not be published. Required fields are marked *",
