@@ -58,6 +58,25 @@ def test_onnx_runtime_gives_the_sentence_transformers_vectors(
     assert emb.onnx_path.parent == onnx_cache and emb.onnx_path.stat().st_size > 10_000_000
 
 
+def test_batch_sizes_default_to_the_fastest_measured_and_never_change_a_vector(
+    onnx_cache: Path, torch_vecs: np.ndarray
+) -> None:
+    assert Settings().embed_batch_size is None
+    assert MiniLMEmbedder(precision="fp32").batch_size == 8
+    assert MiniLMEmbedder(precision="bf16").batch_size == 16
+    assert MiniLMEmbedder(precision="fp32", batch_size=3).batch_size == 3
+    assert MiniLMEmbedder().onnx_batch_size == 4
+    many = TEXTS * 3  # more than one batch of either runtime
+    expected = np.concatenate([torch_vecs] * 3)
+    torch_default = MiniLMEmbedder(runtime="torch", precision="fp32").embed(many)
+    np.testing.assert_allclose(torch_default, expected, atol=1e-5)
+    for size in (1, 4, 16):
+        emb = MiniLMEmbedder(runtime="onnx", cache_dir=onnx_cache, onnx_batch_size=size)
+        vecs = emb.embed(many)
+        assert np.sum(vecs * expected, axis=1).min() > 0.9999, size
+        np.testing.assert_allclose(vecs[: len(TEXTS)], vecs[len(TEXTS) : 2 * len(TEXTS)], atol=1e-5)
+
+
 def test_the_export_is_reused_not_redone(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_export(self: MiniLMEmbedder, path: Path) -> None:
         raise AssertionError("exported again although the cached graph exists")
