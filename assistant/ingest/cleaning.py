@@ -109,6 +109,12 @@ def _is_heading_like(line: str) -> bool:
     return bool(line) and _words(line) <= 25 and not _SENTENCE_END.search(line)
 
 
+def _trim_trailing(lines: list[str]) -> None:
+    """Drop blank and short unpunctuated lines from the end, in place."""
+    while lines and (not lines[-1] or (_words(lines[-1]) <= 8 and _is_heading_like(lines[-1]))):
+        lines.pop()
+
+
 def clean_text(raw: str, *, title: str | None = None) -> CleanedText:
     """Clean scraped article text. `title` is the known title, if the source gave one."""
     lines = normalise_whitespace(raw).split("\n")
@@ -175,8 +181,7 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanedText:
     lines = out
 
     # 4. Trailing furniture: short unpunctuated lines after the last paragraph.
-    while lines and (not lines[-1] or (_words(lines[-1]) <= 8 and _is_heading_like(lines[-1]))):
-        lines.pop()
+    _trim_trailing(lines)
 
     nonempty = [line for line in lines if line]
     found_title = title.strip() if title and title.strip() else None
@@ -195,6 +200,8 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanedText:
             source = cand
             idx = lines.index(cand)
             del lines[idx]
+            # The outlet's line may have been all that followed a short unpunctuated line.
+            _trim_trailing(lines)
 
     text = normalise_whitespace("\n".join(lines))
     return CleanedText(text=text, title=found_title, source=source, published_text=published_text)
