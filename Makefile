@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
 
-.PHONY: install demo test lint eval-seeds eval-rtqa bench clean
+.PHONY: install demo test test-busy lint eval-seeds eval-rtqa bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 
 test: install lint
 	$(VENV)/bin/python -m pytest -q
+
+# The same suite with every core kept busy by other processes (they stop by themselves).
+test-busy: install
+	$(PY) benchmarks/busy.py --seconds 3600 -- $(VENV)/bin/python -m pytest -q
 
 eval-seeds: install
 	$(VENV)/bin/assistant eval evals/seeds.yaml --out reports/seeds

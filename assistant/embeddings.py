@@ -138,7 +138,7 @@ class MiniLMEmbedder:
                 logger.info("loaded %s (torch, %s path)", self.name, self.precision)
         return self._model
 
-    def _embed_torch(self, texts: Sequence[str]) -> np.ndarray:
+    def _embed_torch(self, texts: Sequence[str], precision: str | None = None) -> np.ndarray:
         import torch
 
         model = self._load()
@@ -150,7 +150,7 @@ class MiniLMEmbedder:
             show_progress_bar=False,
         )
         with torch.inference_mode():
-            if self.precision == "bf16":
+            if (precision or self.precision) == "bf16":
                 with torch.autocast("cpu", dtype=torch.bfloat16):
                     vecs = model.encode(list(texts), **kwargs)
             else:
@@ -216,8 +216,9 @@ class MiniLMEmbedder:
             self._export_onnx(path)
             session = _OnnxMiniLM(path, _model_dir(), self.max_tokens, self.onnx_batch_size)
         if fresh:
-            # Checked once, right after export, against the reference implementation.
-            ref = self._embed_torch(_PROBES)  # re-entrant lock
+            # Checked once, right after export, against the reference implementation in
+            # fp32 (the graph is fp32; on the bf16 path, bf16's own error would eat the margin).
+            ref = self._embed_torch(_PROBES, precision="fp32")  # re-entrant lock
             cos = float(np.min(np.sum(session.embed(_PROBES) * ref, axis=1)))
             if cos < _ONNX_MIN_COSINE:
                 path.unlink(missing_ok=True)

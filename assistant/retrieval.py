@@ -268,7 +268,8 @@ class BM25Index:
             logger.warning("could not save the BM25 index to %s (%s)", final, exc)
             return
         try:
-            retriever.persist(str(tmp))
+            # bm25s draws a progress bar while saving unless told not to: noise in a CLI or log.
+            retriever.persist(str(tmp), show_progress=False)
             catalog.save(tmp / _CATALOG)
             # Inside the folder, so it is swapped in with the index it describes.
             write_json_atomic(tmp / "stamp.json", {"stamp": stamp, "chunks": n_nodes})

@@ -63,6 +63,31 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
 
+def _cpu_flags() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            words = set(f.read().split())
+    except OSError:
+        return "unknown"
+    return " ".join(w for w in ("avx2", "avx512_bf16", "amx_bf16") if w in words) or "none"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which embedding path this run exercises, so a CI log says whether bf16 was tested."""
+    from assistant.config import Settings
+    from assistant.embeddings import MiniLMEmbedder
+
+    s = Settings()
+    emb = MiniLMEmbedder(precision=s.embed_precision, runtime=s.embed_runtime)
+    bulk = "onnxruntime fp32" if emb.runtime == "onnx" else f"torch {emb.precision}"
+    small = "torch " + emb.precision if emb.runtime == "torch" else "onnxruntime fp32"
+    return [
+        f"cpu flags: {_cpu_flags()}",
+        f"embedding path (default settings): ingest batches {bulk} "
+        f"(batch {emb.batch_size}), questions {small}",
+    ]
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     if not SEEDS.is_dir():

@@ -63,23 +63,43 @@ def _consistent(a: Assistant) -> None:
     assert n == sum(i.n_chunks for i in infos.values())
 
 
+# Hang guard for every wait below: generous, because each wait ends on an event, not a clock.
+WAIT_S = 300
+
+
 class Asker:
-    """Asks QUESTION in a loop on its own thread, recording every answer and error."""
+    """Asks QUESTION in a loop on its own thread, recording every answer and error.
+
+    Tests synchronise with it through `answer_after`, never through time windows, so they
+    give the same result on a fast idle machine and on a slow busy one."""
 
     def __init__(self, a: Assistant) -> None:
         self.a = a
-        self.answers: list[tuple[float, str]] = []
+        self.answers: list[tuple[float, float, str]] = []  # (asked, answered, text)
         self.errors: list[BaseException] = []
         self._stop = threading.Event()
+        self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            asked = time.monotonic()
             try:
-                answer = self.a.ask(QUESTION)
-                self.answers.append((time.monotonic(), answer.text))
+                text = self.a.ask(QUESTION).text
             except BaseException as exc:  # recorded, and the test fails on it
                 self.errors.append(exc)
+                text = ""
+            with self._changed:
+                self.answers.append((asked, time.monotonic(), text))
+                self._changed.notify_all()
+
+    def answer_after(self, moment: float) -> None:
+        """Block until a question asked at or after `moment` has been answered."""
+        with self._changed:
+            ok = self._changed.wait_for(
+                lambda: any(asked >= moment for asked, _, _ in self.answers), timeout=WAIT_S
+            )
+        assert ok, f"no question was answered within {WAIT_S}s (the asker is stuck)"
 
     def __enter__(self) -> Asker:
         self._thread.start()
@@ -87,10 +107,11 @@ class Asker:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=120)
+        self._thread.join(timeout=WAIT_S)
 
     def between(self, t0: float, t1: float) -> list[str]:
-        return [text for t, text in self.answers if t0 <= t <= t1]
+        """Answers to questions asked after t0 and answered before t1."""
+        return [text for asked, done, text in self.answers if t0 <= asked and done <= t1]
 
 
 @pytest.fixture
@@ -107,15 +128,16 @@ def test_questions_answered_while_another_thread_ingests(  # type: ignore[no-unt
     corpus = _corpus(tmp_path / "news", "thread", 24)
     monkeypatch.setattr(assistant.indexing, "GROUP_SIZE", 4)  # six commits, not one
     writer = Assistant(store=seeded.settings.store, embedder=embedder)
-    writes: list[float] = []
+    commits: list[float] = []
     real = writer.store.write_articles
+    asker = Asker(seeded)
 
-    def timed_write(items: Any) -> None:
-        writes.append(time.monotonic())
+    def write_then_let_a_question_through(items: Any) -> None:
         real(items)
-        time.sleep(0.3)  # room for questions between commits, as on a slower disk
+        commits.append(time.monotonic())
+        asker.answer_after(commits[-1])  # the ingest goes on once a question saw this commit
 
-    monkeypatch.setattr(writer.store, "write_articles", timed_write)
+    monkeypatch.setattr(writer.store, "write_articles", write_then_let_a_question_through)
     result: dict[str, Any] = {}
 
     def ingest() -> None:
@@ -124,21 +146,23 @@ def test_questions_answered_while_another_thread_ingests(  # type: ignore[no-unt
         except BaseException as exc:
             result["error"] = exc
 
-    with Asker(seeded) as asker:
-        while not asker.answers:  # the asker is warm before the ingest starts
-            time.sleep(0.05)
+    with asker:
+        asker.answer_after(0.0)  # the asker is warm before the ingest starts
         worker = threading.Thread(target=ingest)
         worker.start()
-        worker.join(timeout=300)
+        worker.join(timeout=WAIT_S)
         done = time.monotonic()
     assert not worker.is_alive()
     assert "error" not in result, result.get("error")
     assert result["report"].added == 24 and result["report"].ok
     assert asker.errors == []
-    during = asker.between(writes[0], done)
-    assert len(during) >= 3, f"only {len(during)} answers while the ingest wrote"
-    assert all(EXPECTED in text for _t, text in asker.answers)
-    print(f"\nthread: {len(during)} answers while 6 groups were written, all correct")
+    assert len(commits) == 6
+    # Every commit was followed by an answer before the next one (the hook waited for it).
+    for t0, t1 in zip(commits, [*commits[1:], done], strict=True):
+        assert asker.between(t0, t1), "no answer between two commits"
+    assert all(EXPECTED in text for _a, _d, text in asker.answers)
+    during = asker.between(commits[0], done)
+    print(f"\nthread: {len(during)} answers between and after 6 commits, all correct")
 
     # The asker's Assistant sees the new articles too.
     date = _story(7, "thread")[1]
@@ -149,7 +173,8 @@ def test_questions_answered_while_another_thread_ingests(  # type: ignore[no-unt
 
 
 # The first ingest: the real CLI, paused inside its second commit (so it holds the lock
-# with one group committed) until the test creates the release file. Test-only.
+# with one group committed) until the test creates `release`, and after each commit until
+# the test has seen a question answered (`committed-N`, then `go-N`). Test-only.
 PAUSING_INGEST = r"""
 import os, sys, time
 from pathlib import Path
@@ -159,21 +184,41 @@ assistant.indexing.GROUP_SIZE = 4
 from assistant.store import Store
 
 real, calls = Store.write_articles, [0]
+signals = Path(os.environ["SIGNALS"])
+
+
+def wait_for(path):
+    deadline = time.monotonic() + 300
+    while not path.exists():
+        if time.monotonic() > deadline:
+            sys.exit(f"never got {path.name}")
+        time.sleep(0.02)
+
 
 def write_articles(self, items):
     calls[0] += 1
     if calls[0] == 2:
-        Path(os.environ["PAUSED"]).touch()
-        deadline = time.monotonic() + 240
-        while not Path(os.environ["RELEASE"]).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        (signals / "paused").touch()
+        wait_for(signals / "release")
     real(self, items)
-    time.sleep(0.3)  # room for questions between commits
+    (signals / f"committed-{calls[0]}").touch()
+    wait_for(signals / f"go-{calls[0]}")
 
 Store.write_articles = write_articles
 from assistant.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[str]) -> bool:
+    """Wait until the child creates `path` (True) or exits without it (False)."""
+    deadline = time.monotonic() + WAIT_S
+    while not path.exists():
+        if proc.poll() is not None:
+            return path.exists()
+        assert time.monotonic() < deadline, f"the child never wrote {path.name}"
+        time.sleep(0.02)
+    return True
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -189,25 +234,26 @@ def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refu
     store = Path(seeded.settings.store)
     first = _corpus(tmp_path / "first", "first", 24)
     second = _corpus(tmp_path / "second", "second", 4)
-    paused, release = tmp_path / "paused", tmp_path / "release"
+    signals = tmp_path / "signals"
+    signals.mkdir()
     driver = tmp_path / "pausing_ingest.py"
     driver.write_text(PAUSING_INGEST, encoding="utf-8")
 
     with Asker(seeded) as asker:
         p1 = subprocess.Popen(
             [sys.executable, str(driver), "ingest", str(first), "--store", str(store)],
-            env=_env(PAUSED=str(paused), RELEASE=str(release)),
+            env=_env(SIGNALS=str(signals)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         try:
-            deadline = time.monotonic() + 240
-            while not paused.exists():
-                assert p1.poll() is None, p1.communicate()
-                assert time.monotonic() < deadline, "the first ingest never reached its commit"
-                time.sleep(0.05)
+            assert _wait_for(signals / "committed-1", p1), p1.communicate()
+            asker.answer_after(time.monotonic())
+            (signals / "go-1").touch()
+            assert _wait_for(signals / "paused", p1), p1.communicate()
             t_paused = time.monotonic()
+            asker.answer_after(t_paused)  # a question answered while the other holds the lock
 
             # A second ingest, from this process: refused at once, with a clear message.
             other = Assistant(store=store, embedder=embedder)
@@ -234,9 +280,15 @@ def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refu
             # While the first holds the lock with one group committed, this process sees it.
             seen = {i.doc_id for i in seeded.articles()}
             assert {f"first-{i:02d}.txt" for i in range(4)} <= seen
-            release.touch()
             t_released = time.monotonic()
-            out, err = p1.communicate(timeout=240)
+            (signals / "release").touch()
+            # After each further commit, a question is answered before the ingest goes on.
+            n = 2
+            while _wait_for(signals / f"committed-{n}", p1):
+                asker.answer_after(time.monotonic())
+                (signals / f"go-{n}").touch()
+                n += 1
+            out, err = p1.communicate(timeout=WAIT_S)
             t_done = time.monotonic()
         finally:
             if p1.poll() is None:
@@ -246,10 +298,11 @@ def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refu
     assert "24 added" in out
 
     assert asker.errors == []
-    assert all(EXPECTED in text for _t, text in asker.answers)
+    assert all(EXPECTED in text for _a, _d, text in asker.answers)
+    assert n - 1 == 6  # commits, each followed by an answer before the next
     paused_answers = asker.between(t_paused, t_released)
     writing_answers = asker.between(t_released, t_done)
-    assert len(paused_answers) >= 1 and len(writing_answers) >= 3, (
+    assert len(paused_answers) >= 1 and len(writing_answers) >= 5, (
         len(paused_answers),
         len(writing_answers),
     )

@@ -33,7 +33,9 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def torch_vecs() -> np.ndarray:
-    return MiniLMEmbedder(runtime="torch").embed(TEXTS)
+    # The reference is fp32 on every CPU: "auto" means bf16 where the CPU has native bf16,
+    # and bf16 has tests of its own below.
+    return MiniLMEmbedder(runtime="torch", precision="fp32").embed(TEXTS)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +153,7 @@ def test_an_unwritable_cache_falls_back_to_torch(
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
-    emb = MiniLMEmbedder(runtime="auto", cache_dir=blocker)
+    emb = MiniLMEmbedder(runtime="auto", cache_dir=blocker, precision="fp32")
     with caplog.at_level(logging.WARNING, logger="assistant.embeddings"):
         vecs = emb.embed(TEXTS)
     assert "onnxruntime path unavailable" in caplog.text
@@ -197,7 +199,7 @@ def test_auto_keeps_one_runtime_once_torch_is_loaded(
         return real(path, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(embeddings, "_OnnxMiniLM", spy)
-    emb = MiniLMEmbedder(runtime="auto", cache_dir=tmp_path, small_call=2)
+    emb = MiniLMEmbedder(runtime="auto", cache_dir=tmp_path, small_call=2, precision="fp32")
     np.testing.assert_allclose(emb.embed(TEXTS), torch_vecs, atol=1e-6)  # bulk: torch
     emb.embed(TEXTS[:1])  # small, but torch is loaded: no second runtime
     assert opened == []
@@ -206,3 +208,113 @@ def test_auto_keeps_one_runtime_once_torch_is_loaded(
     emb.embed(TEXTS[:1])
     emb.ensure_onnx_export()  # already there: nothing to do
     assert len(opened) == 1
+
+
+# ---------------------------------------------------------------- the bf16 path
+# What users with AVX512-BF16 or AMX get by default for ingest. Autocast also runs (emulated,
+# slowly) on CPUs without native bf16, so these tests run on every machine where torch can.
+
+NEIGHBOUR_DOCS = [
+    "The harbour authority said the ferry to the islands will resume on Monday after repairs.",
+    "Wheat prices rose sharply after drought cut the harvest across the southern plains.",
+    "The central bank raised its main interest rate by half a point to curb inflation.",
+    "A new vaccine for seasonal flu was approved by regulators after trials in three countries.",
+    "The city council voted to close the old coal power station by the end of the decade.",
+    "Striking rail workers reached a pay deal with the operator after six weeks of talks.",
+    "Archaeologists found a Bronze Age boat buried in the peat of a drained lake.",
+    "The football club sacked its manager after a run of eight defeats.",
+    "A magnitude 6.1 earthquake shook the coastal region, damaging hundreds of homes.",
+    "Parliament passed a law requiring social media firms to verify the ages of users.",
+    *TEXTS[2:],  # a one-letter text, Cyrillic with an emoji, a text truncated at 256 pieces
+]
+NEIGHBOUR_QUERIES = [
+    "When does the ferry service restart?",
+    "Why did wheat get more expensive?",
+    "What did the central bank do to interest rates?",
+    "Which flu vaccine was approved?",
+    "When will the coal plant close?",
+    "Did the rail strike end?",
+    "What did archaeologists discover in the lake?",
+    "Why was the football manager fired?",
+    "How strong was the earthquake?",
+    "What does the new social media law require?",
+]
+# Measured on these texts (torch 2.13, AVX512-BF16 + AMX CPU): cosine to fp32 at least
+# 0.999974, query-document similarities within 0.0018 of fp32, the same nearest document for
+# every query (fp32 margins 0.15-0.63). Tolerances leave about 3x room.
+BF16_MIN_COSINE = 0.9999
+BF16_MAX_SCORE_SHIFT = 0.005
+
+
+def _bf16_autocast_unavailable() -> str | None:
+    import torch
+
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = torch.ones(2, 2) @ torch.ones(2, 2)
+        if out.dtype != torch.bfloat16:
+            return f"torch {torch.__version__} autocast does not compute in bf16 on this CPU"
+    except Exception as e:  # any failure means: no bf16 path here
+        return f"torch {torch.__version__} cannot autocast to bf16 on this CPU: {e}"
+    return None
+
+
+needs_bf16 = pytest.mark.skipif(
+    _bf16_autocast_unavailable() is not None, reason=str(_bf16_autocast_unavailable())
+)
+
+
+@pytest.fixture(scope="module")
+def neighbour_vecs() -> dict[str, np.ndarray]:
+    texts = NEIGHBOUR_DOCS + NEIGHBOUR_QUERIES
+    return {p: MiniLMEmbedder(runtime="torch", precision=p).embed(texts) for p in ("fp32", "bf16")}
+
+
+def test_auto_precision_follows_the_cpu() -> None:
+    expected = "bf16" if embeddings.cpu_has_fast_bf16() else "fp32"
+    assert MiniLMEmbedder().precision == expected
+    assert MiniLMEmbedder(precision="fp32").precision == "fp32"
+    assert MiniLMEmbedder(precision="bf16").precision == "bf16"
+
+
+@needs_bf16
+def test_bf16_vectors_are_close_to_fp32(neighbour_vecs: dict[str, np.ndarray]) -> None:
+    fp32, bf16 = neighbour_vecs["fp32"], neighbour_vecs["bf16"]
+    assert bf16.dtype == np.float32 and bf16.shape == fp32.shape
+    np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    cosine = np.sum(bf16 * fp32, axis=1)
+    assert cosine.min() > BF16_MIN_COSINE, cosine
+    assert not np.array_equal(bf16, fp32), "bf16 autocast changed nothing: not the bf16 path"
+
+
+@needs_bf16
+def test_bf16_keeps_every_nearest_neighbour(neighbour_vecs: dict[str, np.ndarray]) -> None:
+    n = len(NEIGHBOUR_DOCS)
+    scores = {p: v[n:] @ v[:n].T for p, v in neighbour_vecs.items()}
+    assert list(scores["fp32"].argmax(axis=1)) == list(range(len(NEIGHBOUR_QUERIES)))
+    assert list(scores["bf16"].argmax(axis=1)) == list(range(len(NEIGHBOUR_QUERIES)))
+    assert np.abs(scores["bf16"] - scores["fp32"]).max() < BF16_MAX_SCORE_SHIFT
+
+
+@needs_bf16
+def test_bf16_batching_does_not_move_a_vector(neighbour_vecs: dict[str, np.ndarray]) -> None:
+    emb = MiniLMEmbedder(runtime="torch", precision="bf16")
+    texts = NEIGHBOUR_DOCS + NEIGHBOUR_QUERIES
+    one_by_one = np.stack([emb.embed([t])[0] for t in texts])
+    # Padding changes the bf16 rounding a little, never more than bf16 differs from fp32.
+    assert np.sum(one_by_one * neighbour_vecs["bf16"], axis=1).min() > BF16_MIN_COSINE
+    assert np.sum(one_by_one * neighbour_vecs["fp32"], axis=1).min() > BF16_MIN_COSINE
+
+
+@needs_bf16
+def test_the_onnx_export_is_checked_against_fp32_on_a_bf16_cpu(
+    tmp_path: Path, torch_vecs: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The export is checked against torch; on the bf16 path that reference must still be fp32,
+    # or bf16's own error (cosine ~0.99997) eats the margin. A bar that fp32 clears easily
+    # (the export agrees to ~1e-7) and bf16 cannot shows which reference was used.
+    monkeypatch.setattr(embeddings, "_ONNX_MIN_COSINE", 0.999995)
+    emb = MiniLMEmbedder(runtime="onnx", precision="bf16", cache_dir=tmp_path)
+    assert emb.prepare_onnx()
+    vecs = emb.embed(TEXTS)
+    assert np.sum(vecs * torch_vecs, axis=1).min() > 0.9999
