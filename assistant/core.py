@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.base import Answerer, Condenser, Draft
 from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
-from assistant.answering.llm import (
-    FALLBACK_HINT,
-    ChatBackend,
-    LLMAnswerer,
-    OpenAIChat,
-    complete,
-)
+from assistant.answering.fallback import FallbackAnswerer
+from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
 from assistant.chunking import Chunker
 from assistant.config import Settings
 from assistant.embeddings import Embedder, make_embedder
-from assistant.errors import ConfigError, LLMError
+from assistant.errors import ConfigError
 from assistant.indexing import ingest_paths
-from assistant.prompts import load_prompt
 from assistant.retrieval import BM25Index, Filters, HybridRetriever, RetrievalResult
-from assistant.store import ArticleInfo, Store
-from assistant.types import Answer, Citation, IngestReport, RetrievedChunk
+from assistant.store import Store
+from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
 
 __all__ = ["Assistant", "ask"]
 
@@ -35,10 +31,8 @@ logger = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]]
 
-# `Answer.mode` and the first words of `Answer.text` when the LLM failed and
-# `llm_fallback` answered with the offline extractive answerer instead.
-MODE_FALLBACK = "extractive-fallback"
-FALLBACK_NOTE = "Offline answer (the LLM failed)"
+# The answer modes a call can ask for (`ask(..., answerer=...)`).
+ANSWER_MODES = ("extractive", "llm")
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -50,11 +44,6 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(f"as_of={value!r} is not a date like 2025-01-31") from None
-
-
-def _reason(exc: LLMError) -> str:
-    """What failed, without the advice to turn on the fallback that is already on."""
-    return str(exc).removesuffix(FALLBACK_HINT)
 
 
 class Assistant:
@@ -72,6 +61,7 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         chat_backend: ChatBackend | None = None,
+        answerer_backend: Answerer | None = None,
         **overrides: Any,
     ) -> None:
         base = settings or Settings()
@@ -86,9 +76,11 @@ class Assistant:
         self.store = Store(s, embedder_name=self.embedder.name, dimension=self.embedder.dimension)
         self.bm25 = BM25Index(self.store)
         self.retriever = HybridRetriever(self.store, self.embedder, self.bm25)
-        self.extractive = ExtractiveAnswerer(self.embedder, threshold=s.abstain_threshold)
         self._chat = chat_backend
-        self._llm: LLMAnswerer | None = None
+        # Built on first use, one per mode, shared by every call (and by the UI's sessions).
+        self._answerers: dict[str, Answerer] = {}
+        self._injected = answerer_backend
+        self._answerers_lock = threading.Lock()
 
     @cached_property
     def chunker(self) -> Chunker:
@@ -126,6 +118,20 @@ class Assistant:
     def articles(self) -> list[ArticleInfo]:
         return sorted(self.store.article_infos().values(), key=lambda i: i.doc_id)
 
+    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
+        """The indexed articles among `doc_ids` (text included), by doc id."""
+        return self.store.get_articles(doc_ids)
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """The indexed chunks among `chunk_ids`, by chunk id."""
+        hits = self.store.get_chunks(chunk_ids)
+        return {
+            cid: Chunk(
+                chunk_id=cid, doc_id=h.doc_id, index=h.index, text=h.text, start=h.start, end=h.end
+            )
+            for cid, h in hits.items()
+        }
+
     def delete(self, doc_ids: Sequence[str]) -> int:
         with self.store.ingest_lock():
             for d in doc_ids:
@@ -148,34 +154,51 @@ class Assistant:
 
     # ------------------------------------------------------------------ asking
     @property
-    def llm(self) -> LLMAnswerer:
-        if self._llm is None:
-            backend = self._chat or OpenAIChat(self.settings)
-            self._llm = LLMAnswerer(self.settings, backend, self.embedder)
-        return self._llm
+    def default_mode(self) -> str:
+        """The answer mode of calls that name none: settings' `answerer`, where "auto" means
+        the LLM when one is configured (a key, a base URL or an injected chat backend)."""
+        mode = self.settings.answerer
+        if mode == "auto":
+            return "llm" if self._chat is not None or self.settings.llm_configured else "extractive"
+        return mode
 
     @property
-    def uses_llm(self) -> bool:
-        mode = self.settings.answerer
-        return mode == "llm" or (
-            mode == "auto" and (self._chat is not None or self.settings.llm_configured)
-        )
+    def answer_modes(self) -> tuple[str, ...]:
+        """The modes this assistant can answer in: the LLM only when one is configured."""
+        if self.default_mode == "llm" or self.settings.llm_configured:
+            return ANSWER_MODES
+        return ("extractive",)
 
-    def condense(self, question: str, history: History | None) -> str:
+    def answerer(self, mode: str | None = None) -> Answerer:
+        """The answerer of `mode` ("extractive" or "llm"; None: the injected or default one)."""
+        if mode is None and self._injected is not None:
+            return self._injected
+        mode = mode or self.default_mode
+        if mode not in ANSWER_MODES:
+            raise ConfigError(f"unknown answer mode {mode!r}: use {' or '.join(ANSWER_MODES)}")
+        with self._answerers_lock:
+            if mode not in self._answerers:
+                self._answerers[mode] = self._build_answerer(mode)
+            return self._answerers[mode]
+
+    def _build_answerer(self, mode: str) -> Answerer:
+        s = self.settings
+        offline = self._answerers.get("extractive")
+        if not isinstance(offline, ExtractiveAnswerer):
+            offline = ExtractiveAnswerer(self.embedder, threshold=s.abstain_threshold)
+            self._answerers["extractive"] = offline
+        if mode == "extractive":
+            return offline
+        llm = LLMAnswerer(s, self._chat or OpenAIChat(s), self.embedder)
+        return FallbackAnswerer(llm, offline) if s.llm_fallback else llm
+
+    def condense(self, question: str, history: History | None, answerer: str | None = None) -> str:
+        """`question` rewritten to stand alone, by the answerer of that mode if it condenses."""
         if not history:
             return question
-        if self.uses_llm:
-            prompt = load_prompt("condense", self.settings.prompts_dir)
-            convo = "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-4:])
-            msgs = [{"role": "user", "content": prompt.format(history=convo, question=question)}]
-            try:
-                text = complete(self.llm.backend, msgs).strip()
-            except LLMError as exc:
-                if not self.settings.llm_fallback:
-                    raise
-                logger.warning("condensing offline, as the LLM failed: %s", _reason(exc))
-                return offline_condense(question, history)
-            return text.splitlines()[0].strip() if text else question
+        chosen = self.answerer(answerer)
+        if isinstance(chosen, Condenser):
+            return chosen.condense(question, history)
         return offline_condense(question, history)
 
     def retrieve(
@@ -206,13 +229,18 @@ class Assistant:
         top_k: int | None = None,
         sources: Sequence[str] = (),
         doc_ids: Sequence[str] = (),
+        answerer: str | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces, then the final `Answer`."""
+        """Yield the answer text in pieces, then the final `Answer`.
+
+        `answerer` picks the mode for this call ("extractive" or "llm"; default: settings)."""
         if not question or not question.strip():
             raise ConfigError("the question is empty")
+        chosen = self.answerer(answerer)
+        mode = answerer or self.default_mode
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        standalone = self.condense(question, history)
+        standalone = self.condense(question, history, answerer)
         timings["condense"] = time.perf_counter() - t0
         t = time.perf_counter()
         day = _as_date(as_of)
@@ -220,69 +248,32 @@ class Assistant:
         timings["retrieve"] = time.perf_counter() - t
         timings.update({f"retrieve.{k}": v for k, v in res.timings.items()})
         t = time.perf_counter()
-        if not res.chunks:
-            text = abstention_text(standalone)
-            yield text
-            timings["answer"] = time.perf_counter() - t
-            timings["total"] = time.perf_counter() - t0
-            yield Answer(
-                question=question,
-                standalone_question=standalone,
-                text=text,
-                abstained=True,
-                mode="llm" if self.uses_llm else "extractive",
-                timings=timings,
-            )
-            return
-        if self.uses_llm:
-            pieces: list[str] = []
-            try:
-                for delta in self.llm.stream_raw(standalone, res.chunks, day):
-                    pieces.append(delta)
-                    yield delta
-            except LLMError as exc:
-                if not self.settings.llm_fallback:
-                    raise
-                # What streamed before the failure is dropped, never finished into an answer:
-                # only a whole reply has its citations checked.
-                logger.warning("answering offline, as the LLM failed: %s", _reason(exc))
-                text, short, abstained, cites = self._fallback(standalone, res.chunks, exc)
-                # The blank line parts it from any text that streamed before the failure.
-                yield ("\n\n" if pieces else "") + text
-                mode = MODE_FALLBACK
-            else:
-                text, short, abstained, cites = self.llm.finish("".join(pieces), res.chunks)
-                mode = "llm"
+        if res.chunks:
+            draft: Draft | None = None
+            for item in chosen.stream(
+                standalone, res.chunks, today=day, question_vec=res.query_vec
+            ):
+                if isinstance(item, Draft):
+                    draft = item
+                else:
+                    yield item
+            if draft is None:
+                raise RuntimeError("the answerer ended without a draft")
         else:
-            draft = self.extractive.answer(standalone, res.chunks)
-            text, short, abstained, cites = (
-                draft.text,
-                draft.short,
-                draft.abstained,
-                draft.citations,
-            )
-            yield text
-            mode = "extractive"
+            draft = Draft(abstention_text(standalone), abstained=True, mode=mode)
+            yield draft.text
         timings["answer"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t0
         yield Answer(
             question=question,
             standalone_question=standalone,
-            text=text,
-            short=short,
-            abstained=abstained,
-            citations=cites,
-            mode=mode,
+            text=draft.text,
+            short=draft.short,
+            abstained=draft.abstained,
+            citations=draft.citations,
+            mode=draft.mode,
             timings=timings,
         )
-
-    def _fallback(
-        self, question: str, chunks: Sequence[RetrievedChunk], exc: LLMError
-    ) -> tuple[str, str, bool, tuple[Citation, ...]]:
-        """The extractive answer, opening with a note that says the LLM failed and why."""
-        draft = self.extractive.answer(question, chunks)
-        text = f"{FALLBACK_NOTE}: {_reason(exc)}\n\n{draft.text}"
-        return text, draft.short, draft.abstained, draft.citations
 
     def ask(
         self,
@@ -293,11 +284,18 @@ class Assistant:
         top_k: int | None = None,
         sources: Sequence[str] = (),
         doc_ids: Sequence[str] = (),
+        answerer: str | None = None,
     ) -> Answer:
         """Answer `question` from the indexed articles, citing the passages used."""
         final: Answer | None = None
         for item in self.stream(
-            question, history=history, as_of=as_of, top_k=top_k, sources=sources, doc_ids=doc_ids
+            question,
+            history=history,
+            as_of=as_of,
+            top_k=top_k,
+            sources=sources,
+            doc_ids=doc_ids,
+            answerer=answerer,
         ):
             if isinstance(item, Answer):
                 final = item

@@ -366,6 +366,8 @@ class RetrievalResult:
     chunks: list[RetrievedChunk]
     article_order: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    # The question's embedding when dense retrieval made one: the answerer reuses it.
+    query_vec: np.ndarray | None = None
 
 
 class HybridRetriever:
@@ -531,4 +533,6 @@ class HybridRetriever:
             if len(article_order) >= top_k:
                 break
         timings["fuse"] = time.perf_counter() - t
-        return RetrievalResult(chunks=out, article_order=article_order, timings=timings)
+        return RetrievalResult(
+            chunks=out, article_order=article_order, timings=timings, query_vec=query_vec
+        )

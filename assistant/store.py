@@ -58,7 +58,7 @@ from assistant.errors import (
     StoreError,
     StoreLockedError,
 )
-from assistant.types import Article, Chunk
+from assistant.types import Article, ArticleInfo, Chunk
 
 __all__ = ["ArticleInfo", "ChunkHit", "Store", "date_to_ts", "release_free_memory", "stamp_of"]
 
@@ -117,20 +117,6 @@ def release_free_memory() -> None:
 def date_to_ts(d: dt.date | None) -> int:
     """Days since 1970 (Chroma filters compare numbers, not dates); -1 when unknown."""
     return (d - _EPOCH).days if d else -1
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    """An article's record without its text (cheap to list)."""
-
-    doc_id: str
-    title: str
-    published: dt.date | None
-    source: str | None
-    url: str | None
-    content_hash: str
-    origin: str
-    n_chunks: int
 
 
 @dataclass(frozen=True)

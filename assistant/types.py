@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "Answer",
     "Article",
+    "ArticleInfo",
     "Chunk",
     "Citation",
     "IngestFailure",
@@ -33,6 +35,20 @@ class Article(_Frozen):
     url: str | None = None
     content_hash: str
     origin: str = Field(default="", description="The folder or file the article was ingested from.")
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An article's record without its text (cheap to list)."""
+
+    doc_id: str
+    title: str
+    published: dt.date | None
+    source: str | None
+    url: str | None
+    content_hash: str
+    origin: str
+    n_chunks: int
 
 
 class Chunk(_Frozen):

@@ -96,7 +96,7 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
+def embedder():
     """The real bundled MiniLM, loaded once per test session."""
     from assistant.config import Settings
     from assistant.embeddings import make_embedder
@@ -105,11 +105,11 @@ def embedder():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_assistant(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+def make_assistant(tmp_path: Path, embedder):
     """Factory for an Assistant on a fresh embedded store under tmp_path."""
     from assistant import Assistant
 
-    def factory(**overrides):  # type: ignore[no-untyped-def]
+    def factory(**overrides):
         overrides.setdefault("store", tmp_path / "store")
         return Assistant(embedder=embedder, **overrides)
 
@@ -117,7 +117,7 @@ def make_assistant(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def seeds_assistant(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir):  # type: ignore[no-untyped-def]
+def seeds_assistant(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir):
     """An Assistant with the five seed articles indexed (shared, read-only use)."""
     from assistant import Assistant
 
@@ -130,7 +130,7 @@ def seeds_assistant(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_di
 
 
 @pytest.fixture
-def write_files(tmp_path: Path):  # type: ignore[no-untyped-def]
+def write_files(tmp_path: Path):
     """Write {relative name: str | bytes} under tmp_path/articles and return that folder."""
 
     def writer(files: dict[str, str | bytes], folder: str = "articles") -> Path:

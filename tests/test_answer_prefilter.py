@@ -8,7 +8,6 @@ that records what it is asked to embed, and check the answers against embedding 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from unittest import mock
 
@@ -20,6 +19,7 @@ from assistant.answering.extractive import ExtractiveAnswerer, ScoredSentence
 from assistant.answering.qtypes import Span, candidate_spans, question_type
 from assistant.answering.sentences import content_words, split_sentences
 from assistant.embeddings import Embedder
+from assistant.testing import HashEmbedder
 from assistant.types import Article, Chunk, RetrievedChunk
 
 # Fictional news: every fact below is invented for these tests. Of the ferry story's
@@ -57,21 +57,6 @@ class CountingEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.texts.extend(texts)
         return self.inner.embed(texts)
-
-
-class HashEmbedder:
-    """Deterministic bag-of-words vectors: cheap, and similar texts get similar vectors."""
-
-    name = "hash-bow"
-    dimension = 64
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in content_words(t):
-                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dimension] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
 
 
 class EverythingEmbedded(ExtractiveAnswerer):
@@ -132,7 +117,7 @@ def _drafts_equal(a: ExtractiveAnswerer, b: ExtractiveAnswerer, question: str) -
     assert da.best_score == pytest.approx(db.best_score, abs=1e-6)
 
 
-def test_date_question_embeds_only_sentences_that_state_a_date(embedder) -> None:  # type: ignore[no-untyped-def]
+def test_date_question_embeds_only_sentences_that_state_a_date(embedder) -> None:
     counting = CountingEmbedder(embedder)
     a = ExtractiveAnswerer(counting, threshold=0.42, embed_limit=None)
     draft = a.answer(DATE_Q, CHUNKS)
@@ -146,7 +131,7 @@ def test_date_question_embeds_only_sentences_that_state_a_date(embedder) -> None
     assert sorted(embedded) == sorted(dated)
 
 
-def test_typed_prefilter_answers_as_embedding_everything(embedder) -> None:  # type: ignore[no-untyped-def]
+def test_typed_prefilter_answers_as_embedding_everything(embedder) -> None:
     for q in QUESTIONS:
         _drafts_equal(
             ExtractiveAnswerer(embedder, embed_limit=None),
@@ -202,7 +187,7 @@ def test_shortlist_embeds_the_best_by_the_cheap_score(limit: int, per_article: i
             assert all(cheap[t] <= mine[per_article - 1] + 1e-9 for t in left_out if doc[t] == d)
 
 
-def test_shortlist_keeps_the_default_answers(embedder) -> None:  # type: ignore[no-untyped-def]
+def test_shortlist_keeps_the_default_answers(embedder) -> None:
     # On these small stories the default shortlist holds every sentence that matters.
     for q in QUESTIONS:
         _drafts_equal(

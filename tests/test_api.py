@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 import assistant
 from assistant import Answer, Citation, Settings
+from assistant.testing import ConstantEmbedder, ScriptedChat
 
 EXPECTED_ALL = [
     "Answer",
@@ -176,7 +177,7 @@ def test_openai_env_names_configure_the_llm(monkeypatch: pytest.MonkeyPatch) -> 
     assert not Settings().llm_configured
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
     s = Settings()
-    assert s.llm_configured and s.use_llm
+    assert s.llm_configured
     assert s.openai_api_key is not None
     assert s.openai_api_key.get_secret_value() == "sk-test-secret"
     assert "sk-test-secret" not in repr(s)
@@ -187,14 +188,43 @@ def test_openai_base_url_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     s = Settings()
     assert s.openai_base_url == "http://127.0.0.1:9/v1"
-    assert s.use_llm  # answerer "auto"
-    assert not Settings(answerer="extractive").use_llm
+    assert s.llm_configured
+
+
+def _assistant(tmp_path: Path, **overrides: object) -> assistant.Assistant:
+    return assistant.Assistant(store=tmp_path / "s", embedder=ConstantEmbedder(), **overrides)
+
+
+def test_auto_answers_with_the_llm_only_when_one_is_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offline = _assistant(tmp_path)
+    assert offline.settings.answerer == "auto"
+    assert offline.default_mode == "extractive" and offline.answer_modes == ("extractive",)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    configured = _assistant(tmp_path)
+    assert configured.default_mode == "llm"
+    assert configured.answer_modes == ("extractive", "llm")
+    pinned = _assistant(tmp_path, answerer="extractive")
+    assert pinned.default_mode == "extractive" and "llm" in pinned.answer_modes
+    scripted = _assistant(tmp_path, chat_backend=ScriptedChat(["Short answer: x"]))
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert scripted.default_mode == "llm"
+
+
+def test_answer_mode_is_per_call_and_answerers_are_built_once(tmp_path: Path) -> None:
+    a = _assistant(tmp_path, chat_backend=ScriptedChat(["Short answer: x"]))
+    assert a.answerer("extractive") is a.answerer("extractive")
+    assert a.answerer("llm") is a.answerer() is a.answerer("llm")
+    assert a.answerer("extractive") is not a.answerer("llm")
+    with pytest.raises(assistant.ConfigError, match="unknown answer mode 'gpt'"):
+        a.answerer("gpt")
 
 
 def test_defaults_are_offline() -> None:
     s = Settings()
     assert s.answerer == "auto"
-    assert not s.use_llm
+    assert not s.llm_configured
     assert s.embedder == "minilm"
 
 
@@ -207,19 +237,19 @@ def test_settings_reject_bad_values(overrides: dict[str, object]) -> None:
         Settings(**overrides)  # type: ignore[arg-type]
 
 
-def test_assistant_rejects_unknown_override(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_assistant_rejects_unknown_override(tmp_path: Path, embedder) -> None:
     with pytest.raises(ValidationError):
         assistant.Assistant(store=tmp_path / "s", embedder=embedder, top_kk=3)
 
 
-def test_assistant_overrides_become_settings(make_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_assistant_overrides_become_settings(make_assistant) -> None:
     a = make_assistant(answerer="extractive", top_k=3)
     assert a.settings.top_k == 3
     assert a.settings.answerer == "extractive"
-    assert not a.uses_llm
+    assert a.default_mode == "extractive"
 
 
-def test_assistant_rejects_bad_as_of_and_empty_question(make_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_assistant_rejects_bad_as_of_and_empty_question(make_assistant) -> None:
     a = make_assistant(answerer="extractive")
     with pytest.raises(assistant.ConfigError, match="as_of"):
         a.ask("When will the bridge reopen?", as_of="next Tuesday")
@@ -229,7 +259,7 @@ def test_assistant_rejects_bad_as_of_and_empty_question(make_assistant) -> None:
 
 def test_module_level_ask_on_empty_store_abstains(
     tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import assistant.core
 
     # Reuse the session's model instead of loading another copy.

@@ -148,7 +148,7 @@ def _write_bad_batch(root: Path) -> None:
 
 
 @pytest.fixture
-def _cli_uses_session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # type: ignore[no-untyped-def]
+def _cli_uses_session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
     monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
     monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
     monkeypatch.setenv("COLUMNS", "400")  # keep rich from wrapping the failure lines
@@ -175,7 +175,7 @@ def test_default_size_limit_is_20_mb() -> None:
     assert Settings().max_file_mb == 20.0
 
 
-def test_bad_batch_reports_every_bad_file_and_loses_nothing(  # type: ignore[no-untyped-def]
+def test_bad_batch_reports_every_bad_file_and_loses_nothing(
     tmp_path: Path, embedder, seeds_dir: Path, capsys, _cli_uses_session_model
 ) -> None:
     store = tmp_path / "store"

@@ -14,11 +14,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant import Assistant
 from assistant.errors import ConfigError, EmbedderMismatchError, StoreError, StoreLockedError
+from assistant.testing import ConstantEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, chroma_url: str, embedder, folder: Path):  # type: ignore[no-untyped-def]
+def served(tmp_path_factory: pytest.TempPathFactory, chroma_url: str, embedder, folder: Path):
     a = Assistant(
         store=tmp_path_factory.mktemp("server-cache"),
         chroma_url=chroma_url,
@@ -139,7 +139,7 @@ def test_ingest_and_answer_through_server(served: Assistant, chroma_url: str) ->
 
 def test_second_client_sees_the_data(
     served: Assistant, chroma_url: str, embedder, tmp_path: Path, folder: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # A different local cache folder: the BM25 index has to be built from the server's data.
     other = Assistant(store=tmp_path / "elsewhere", chroma_url=chroma_url, embedder=embedder)
     assert [i.doc_id for i in other.articles()] == sorted(ARTICLES)
@@ -161,7 +161,7 @@ def test_reingest_embeds_nothing(served: Assistant, folder: Path) -> None:
 
 def test_update_and_prune_through_server(
     chroma_url: str, embedder, tmp_path: Path, write_files
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # Own collection on the shared server, so the other tests' data is untouched.
     a = Assistant(
         store=tmp_path / "cache", chroma_url=chroma_url, embedder=embedder, collection="upd"
@@ -183,28 +183,22 @@ def test_update_and_prune_through_server(
 
 def test_lock_applies_to_server_stores(
     served: Assistant, chroma_url: str, embedder, folder: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     twin = Assistant(store=served.settings.store, chroma_url=chroma_url, embedder=embedder)
     with served.store.ingest_lock(), pytest.raises(StoreLockedError):
         twin.ingest([folder])
 
 
 def test_embedder_mismatch_on_server(served: Assistant, chroma_url: str, tmp_path: Path) -> None:
-    class Other:
-        name = "fake/other"
-        dimension = 384
-
-        def embed(self, texts):  # type: ignore[no-untyped-def]
-            v = np.ones((len(texts), 384), dtype=np.float32)
-            return v / np.linalg.norm(v, axis=1, keepdims=True)
-
     with pytest.raises(EmbedderMismatchError) as info:
-        Assistant(store=tmp_path, chroma_url=chroma_url, embedder=Other())
+        Assistant(
+            store=tmp_path, chroma_url=chroma_url, embedder=ConstantEmbedder("fake/other", 384)
+        )
     assert "fake/other" in str(info.value)
     assert served.embedder.name in str(info.value)
 
 
-def test_closed_port_is_a_store_error(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_closed_port_is_a_store_error(tmp_path: Path, embedder) -> None:
     port = _free_port()  # nothing listens there once the probe socket is closed
     with pytest.raises(StoreError) as info:
         Assistant(store=tmp_path, chroma_url=f"http://127.0.0.1:{port}", embedder=embedder)
@@ -214,7 +208,7 @@ def test_closed_port_is_a_store_error(tmp_path: Path, embedder) -> None:  # type
 
 
 @pytest.mark.parametrize("url", ["127.0.0.1:8000", "ftp://127.0.0.1:8000", "http://"])
-def test_malformed_url_is_a_config_error(tmp_path: Path, embedder, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_url_is_a_config_error(tmp_path: Path, embedder, url: str) -> None:
     with pytest.raises(ConfigError, match="not a URL"):
         Assistant(store=tmp_path, chroma_url=url, embedder=embedder)
 
@@ -222,7 +216,7 @@ def test_malformed_url_is_a_config_error(tmp_path: Path, embedder, url: str) -> 
 # ---------------------------------------------------------------------------- server faults
 
 
-def test_server_stopped_and_restarted_mid_session(tmp_path: Path, embedder, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_server_stopped_and_restarted_mid_session(tmp_path: Path, embedder, folder: Path) -> None:
     """One Assistant object outlives two server outages (a clean stop, then a crash)."""
     data, log, port = tmp_path / "data", tmp_path / "server.log", _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -261,7 +255,7 @@ def test_server_stopped_and_restarted_mid_session(tmp_path: Path, embedder, fold
         _stop_server(proc)
 
 
-def test_frozen_server_times_out(  # type: ignore[no-untyped-def]
+def test_frozen_server_times_out(
     tmp_path: Path, embedder, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server that accepts connections but never answers (SIGSTOP) must not hang a question."""

@@ -64,7 +64,7 @@ def small_chunker() -> Chunker:
 
 
 @pytest.fixture(scope="module")
-def count_pieces():  # type: ignore[no-untyped-def]
+def count_pieces():
     encode = minilm_token_counter()
     return lambda text: len(encode(text))
 

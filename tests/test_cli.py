@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import assistant.core
 import assistant.embeddings
 from assistant import Assistant
 from assistant.cli import main
+from assistant.testing import ConstantEmbedder
 
 # Fictional news, written for these tests.
 ARTICLES = {
@@ -41,7 +41,7 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # type: ignore[no-untyped-def]
+def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
     """The CLI builds its own Assistant: hand it the session's model instead of a new one."""
     monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
     monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
@@ -58,14 +58,14 @@ def cli_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cli_store(tmp_path_factory: pytest.TempPathFactory, embedder, cli_folder: Path) -> Path:  # type: ignore[no-untyped-def]
+def cli_store(tmp_path_factory: pytest.TempPathFactory, embedder, cli_folder: Path) -> Path:
     store = tmp_path_factory.mktemp("cli-store")
     report = Assistant(store=store, embedder=embedder).ingest([cli_folder])
     assert report.added == 3 and report.ok
     return store
 
 
-def test_ingest_prints_counts_and_is_incremental(capsys, tmp_path: Path, cli_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_prints_counts_and_is_incremental(capsys, tmp_path: Path, cli_folder: Path) -> None:
     store = tmp_path / "store"
     assert main(["ingest", str(cli_folder), "--store", str(store)]) == 0
     captured = capsys.readouterr()
@@ -85,7 +85,7 @@ def test_ingest_prints_counts_and_is_incremental(capsys, tmp_path: Path, cli_fol
     assert "museum.md" in out
 
 
-def test_ingest_returns_1_and_names_failed_file(capsys, tmp_path: Path, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_returns_1_and_names_failed_file(capsys, tmp_path: Path, write_files) -> None:
     folder = write_files({"ferry.txt": ARTICLES["ferry.txt"], "scan.txt": PNG})
     store = tmp_path / "store"
     assert main(["ingest", str(folder), "--store", str(store)]) == 1
@@ -95,7 +95,7 @@ def test_ingest_returns_1_and_names_failed_file(capsys, tmp_path: Path, write_fi
     assert "binary" in out
 
 
-def test_ingest_prune(capsys, tmp_path: Path, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_prune(capsys, tmp_path: Path, write_files) -> None:
     folder = write_files(ARTICLES)
     store = str(tmp_path / "store")
     assert main(["ingest", str(folder), "--store", store]) == 0
@@ -108,7 +108,7 @@ def test_ingest_prune(capsys, tmp_path: Path, write_files) -> None:  # type: ign
     assert "documents: 1" in capsys.readouterr().out
 
 
-def test_ask_json(capsys, cli_store: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json(capsys, cli_store: Path, embedder) -> None:
     question = "When will the Orrin river bridge close for repairs?"
     assert main(["ask", question, "--store", str(cli_store), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -135,7 +135,7 @@ def test_ask_json(capsys, cli_store: Path, embedder) -> None:  # type: ignore[no
     assert first["quote"] in article.text
 
 
-def test_ask_json_as_of_before_all_articles_abstains(capsys, cli_store: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_as_of_before_all_articles_abstains(capsys, cli_store: Path) -> None:
     argv = ["ask", "When does the Orrin bridge close?", "--store", str(cli_store), "--json"]
     assert main([*argv, "--as-of", "2020-01-01"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -143,7 +143,7 @@ def test_ask_json_as_of_before_all_articles_abstains(capsys, cli_store: Path) ->
     assert data["citations"] == []
 
 
-def test_ask_plain_prints_answer_and_sources(capsys, cli_store: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ask_plain_prints_answer_and_sources(capsys, cli_store: Path) -> None:
     question = "What did the Brackwater museum buy?"
     assert main(["ask", question, "--store", str(cli_store)]) == 0
     out = _flat(capsys.readouterr().out)
@@ -153,7 +153,7 @@ def test_ask_plain_prints_answer_and_sources(capsys, cli_store: Path) -> None:  
     assert "museum.md" in out
 
 
-def test_stats(capsys, cli_store: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_stats(capsys, cli_store: Path, embedder) -> None:
     assert main(["stats", "--store", str(cli_store)]) == 0
     out = capsys.readouterr().out
     lines = dict(line.split(": ", 1) for line in out.strip().splitlines())
@@ -163,30 +163,24 @@ def test_stats(capsys, cli_store: Path, embedder) -> None:  # type: ignore[no-un
     assert lines["store"] == str(cli_store.resolve())
 
 
-def test_errors_exit_2_with_message(capsys, cli_store: Path) -> None:  # type: ignore[no-untyped-def]
+def test_errors_exit_2_with_message(capsys, cli_store: Path) -> None:
     assert main(["ask", "   ", "--store", str(cli_store)]) == 2
     assert "error:" in capsys.readouterr().err
     assert main(["ask", "ferry?", "--store", str(cli_store), "--as-of", "someday"]) == 2
     assert "not a date" in capsys.readouterr().err
 
 
-def test_embedder_mismatch_exits_2(capsys, tmp_path: Path, write_files, embedder) -> None:  # type: ignore[no-untyped-def]
-    class Other:
-        name = "fake/other"
-        dimension = 8
-
-        def embed(self, texts):  # type: ignore[no-untyped-def]
-            v = np.ones((len(texts), 8), dtype=np.float32)
-            return v / np.linalg.norm(v, axis=1, keepdims=True)
-
+def test_embedder_mismatch_exits_2(capsys, tmp_path: Path, write_files, embedder) -> None:
     store = tmp_path / "store"
-    Assistant(store=store, embedder=Other()).ingest(write_files({"a.txt": ARTICLES["ferry.txt"]}))
+    Assistant(store=store, embedder=ConstantEmbedder("fake/other", 8)).ingest(
+        write_files({"a.txt": ARTICLES["ferry.txt"]})
+    )
     assert main(["stats", "--store", str(store)]) == 2
     err = _flat(capsys.readouterr().err)
     assert "error:" in err and "fake/other" in err and embedder.name in err
 
 
-def test_usage_errors_exit_nonzero(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_nonzero(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main([])
     assert info.value.code == 2

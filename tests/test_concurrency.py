@@ -115,14 +115,14 @@ class Asker:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, embedder, seeds_dir: Path) -> Assistant:  # type: ignore[no-untyped-def]
+def seeded(tmp_path: Path, embedder, seeds_dir: Path) -> Assistant:
     a = Assistant(store=tmp_path / "store", embedder=embedder, answerer="extractive")
     assert a.ingest([seeds_dir]).added == 5
     assert EXPECTED in a.ask(QUESTION).text
     return a
 
 
-def test_questions_answered_while_another_thread_ingests(  # type: ignore[no-untyped-def]
+def test_questions_answered_while_another_thread_ingests(
     seeded: Assistant, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = _corpus(tmp_path / "news", "thread", 24)
@@ -228,7 +228,7 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refused(  # type: ignore[no-untyped-def]
+def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refused(
     seeded: Assistant, embedder, tmp_path: Path
 ) -> None:
     store = Path(seeded.settings.store)
@@ -330,7 +330,7 @@ def test_other_process_ingests_while_questions_are_answered_and_a_second_is_refu
     assert BORDER_DOC in {i.doc_id for i in seeded.articles()}
 
 
-def test_lock_holder_is_a_process_not_a_file(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_lock_holder_is_a_process_not_a_file(tmp_path: Path, embedder) -> None:
     # A killed ingest leaves the lock file behind, but the kernel lock dies with the process:
     # the next ingest must not be refused by a stale file.
     a = Assistant(store=tmp_path / "store", embedder=embedder)

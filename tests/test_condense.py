@@ -58,7 +58,7 @@ def test_standalone_question_is_unchanged(question: str) -> None:
 
 
 @pytest.mark.parametrize("history", [[], None])
-def test_no_history_leaves_question_unchanged(history) -> None:  # type: ignore[no-untyped-def]
+def test_no_history_leaves_question_unchanged(history) -> None:
     assert offline_condense("Who founded it?", history or []) == "Who founded it?"
 
 
@@ -84,13 +84,13 @@ STORM = (
 
 
 @pytest.fixture
-def festival_and_storm(make_assistant, write_files):  # type: ignore[no-untyped-def]
+def festival_and_storm(make_assistant, write_files):
     a = make_assistant(answerer="extractive")
     assert a.ingest([write_files({"festival.txt": FESTIVAL, "storm.txt": STORM})]).added == 2
     return a
 
 
-def test_assistant_ask_with_history_uses_standalone_question(festival_and_storm) -> None:  # type: ignore[no-untyped-def]
+def test_assistant_ask_with_history_uses_standalone_question(festival_and_storm) -> None:
     a = festival_and_storm
     first = a.ask("When was the first Lantern Festival held?")
     assert first.standalone_question == first.question
@@ -112,7 +112,7 @@ def test_assistant_ask_with_history_uses_standalone_question(festival_and_storm)
     assert other.citations and other.citations[0].doc_id == "storm.txt"
 
 
-def test_follow_up_answers_the_new_question_not_the_previous_one(festival_and_storm) -> None:  # type: ignore[no-untyped-def]
+def test_follow_up_answers_the_new_question_not_the_previous_one(festival_and_storm) -> None:
     a = festival_and_storm
     first = a.ask("When was the first Lantern Festival held?")
     follow = a.ask("Who founded it?", history=[(first.question, first.text)])
@@ -121,7 +121,7 @@ def test_follow_up_answers_the_new_question_not_the_previous_one(festival_and_st
     assert "Marta Oyelaran" in follow.citations[0].quote
 
 
-def test_assistant_condense_without_history_is_identity(make_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_assistant_condense_without_history_is_identity(make_assistant) -> None:
     a = make_assistant(answerer="extractive")
     assert a.condense("Who founded it?", None) == "Who founded it?"
     assert a.condense("Who founded it?", []) == "Who founded it?"

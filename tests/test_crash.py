@@ -316,7 +316,7 @@ def _run_timed(point: KillPoint, store: Path, corpus: Path) -> Killed:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def world(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[dict[str, Any]]:
     """Corpora, clean reference stores, and every kill point's killed store."""
     root = tmp_path_factory.mktemp("crash")
     v1 = root / "corpus-v1"
@@ -375,7 +375,7 @@ def _summary(a: Assistant) -> dict[str, tuple[str, int]]:
 @pytest.mark.parametrize("name", [p.name for p in KILL_POINTS])
 def test_killed_ingest_leaves_a_consistent_store(
     world: dict[str, Any], embedder, name: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     k: Killed = world["killed"][name]
     assert k.returncode == -signal.SIGKILL, f"not killed (it finished first?):\n{k.log[-3000:]}"
     ref = world["refs"][k.point.corpus]

@@ -168,7 +168,7 @@ def test_runtime_is_validated() -> None:
         MiniLMEmbedder(runtime="gpu")
 
 
-def test_asking_never_loads_torch(seeds_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_asking_never_loads_torch(seeds_assistant) -> None:
     """The fast start of `assistant ask`: questions go through onnxruntime only."""
     code = (
         "import sys\n"

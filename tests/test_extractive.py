@@ -93,7 +93,7 @@ def _write_jsonl(folder: Path, records: list[dict[str, str]]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     root = tmp_path_factory.mktemp("extractive")
     a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
     report = a.ingest([_write_jsonl(root / "articles", ARTICLES)])
@@ -102,7 +102,7 @@ def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # ty
 
 
 @pytest.fixture(scope="module")
-def trams(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+def trams(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     root = tmp_path_factory.mktemp("trams")
     a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
     report = a.ingest([_write_jsonl(root / "articles", [TRAM_EARLY, TRAM_LATE])])
@@ -231,7 +231,7 @@ def test_stream_yields_text_then_answer(news: Assistant) -> None:
     assert "".join(deltas) == items[-1].text
 
 
-def test_make_assistant_fixture_store(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_make_assistant_fixture_store(make_assistant, write_files) -> None:
     folder = write_files(
         {
             "pier.txt": (

@@ -41,7 +41,7 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     store = tmp_path_factory.mktemp("hostile") / "store"
     a = Assistant(store=store, embedder=embedder, answerer="extractive")
     report = a.ingest([HOSTILE])
@@ -50,7 +50,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # ty
 
 
 @pytest.fixture(scope="module")
-def offline(store_dir: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+def offline(store_dir: Path, embedder) -> Assistant:
     return Assistant(store=store_dir, embedder=embedder, answerer="extractive", top_k=3)
 
 
@@ -153,7 +153,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def llm(store_dir: Path, embedder, server: FakeOpenAI):  # type: ignore[no-untyped-def]
+def llm(store_dir: Path, embedder, server: FakeOpenAI):
     def factory(**overrides: Any) -> Assistant:
         kwargs: dict[str, Any] = {
             "answerer": "llm",
@@ -182,7 +182,7 @@ def _fences(user: str) -> list[tuple[int, int]]:
 
 
 def test_prompt_fences_hostile_sources_and_says_to_ignore_them(
-    llm,  # type: ignore[no-untyped-def]
+    llm,
     server: FakeOpenAI,
 ) -> None:
     server.reply("Short answer:\n\nThe indexed articles don't say.")
@@ -216,7 +216,7 @@ def test_prompt_fences_hostile_sources_and_says_to_ignore_them(
 
 
 def test_hostile_title_and_outlet_cannot_break_the_source_tag(
-    llm,  # type: ignore[no-untyped-def]
+    llm,
     server: FakeOpenAI,
 ) -> None:
     server.reply("Short answer: March 16, 2026\n\nThe road closes from March 16, 2026 [1].")
@@ -233,7 +233,7 @@ def test_hostile_title_and_outlet_cannot_break_the_source_tag(
 
 
 def test_llm_markers_to_sources_that_do_not_exist_are_dropped(
-    llm,  # type: ignore[no-untyped-def]
+    llm,
     server: FakeOpenAI,
 ) -> None:
     server.reply(
@@ -261,7 +261,7 @@ def test_llm_markers_to_sources_that_do_not_exist_are_dropped(
     ],
 )
 def test_llm_reply_obeying_an_injection_is_not_passed_off_as_grounded(
-    llm,  # type: ignore[no-untyped-def]
+    llm,
     server: FakeOpenAI,
     reply: str,
 ) -> None:

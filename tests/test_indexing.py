@@ -55,15 +55,15 @@ def _baths(last: str) -> str:
     return f"Greywick baths to close\n\n{P1}\n\n{P2}\n\n{last}\n"
 
 
-def _chunk_ids(a, doc_id: str) -> set[str]:  # type: ignore[no-untyped-def]
+def _chunk_ids(a, doc_id: str) -> set[str]:
     return set(a.store._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
 
 
-def _doc_ids(a) -> list[str]:  # type: ignore[no-untyped-def]
+def _doc_ids(a) -> list[str]:
     return [i.doc_id for i in a.articles()]
 
 
-def _consistent(a) -> None:  # type: ignore[no-untyped-def]
+def _consistent(a) -> None:
     """Every chunk in the store belongs to a committed article, and the counts agree."""
     infos = a.store.article_infos()
     n = 0
@@ -77,7 +77,7 @@ def _consistent(a) -> None:  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------------- counts, re-ingest
 
 
-def test_first_ingest_then_reingest_is_a_no_op(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_first_ingest_then_reingest_is_a_no_op(make_assistant, write_files) -> None:
     folder = write_files({"harbour.txt": HARBOUR, "sport/marathon.txt": MARATHON, "bees.md": BEES})
     a = make_assistant()
     first = a.ingest(folder)
@@ -99,7 +99,7 @@ def test_first_ingest_then_reingest_is_a_no_op(make_assistant, write_files) -> N
     assert a.stats()["chunks"] == first.chunks_written
 
 
-def test_articles_are_written_while_later_ones_are_still_being_read(  # type: ignore[no-untyped-def]
+def test_articles_are_written_while_later_ones_are_still_being_read(
     make_assistant, write_files, monkeypatch
 ) -> None:
     # Ingest must not hold every article until all are read (memory grew with the corpus).
@@ -109,7 +109,7 @@ def test_articles_are_written_while_later_ones_are_still_being_read(  # type: ig
     events: list[str] = []
     real_read = indexing.read_paths
 
-    def read_paths(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def read_paths(*args, **kwargs):
         for item in real_read(*args, **kwargs):
             events.append(f"read {item.doc_id}")
             yield item
@@ -139,7 +139,7 @@ def test_articles_are_written_while_later_ones_are_still_being_read(  # type: ig
     _consistent(a)
 
 
-def test_identical_text_elsewhere_reuses_vectors(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_identical_text_elsewhere_reuses_vectors(make_assistant, write_files) -> None:
     a = make_assistant()
     a.ingest(write_files({"choir.txt": CHOIR}, folder="one"))
     report = a.ingest(write_files({"choir-copy.txt": CHOIR}, folder="two"))
@@ -148,7 +148,7 @@ def test_identical_text_elsewhere_reuses_vectors(make_assistant, write_files) ->
     assert report.chunks_reused == report.chunks_written >= 1
 
 
-def test_single_file_path_uses_file_name_as_id(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_single_file_path_uses_file_name_as_id(make_assistant, write_files) -> None:
     folder = write_files({"choir.txt": CHOIR})
     a = make_assistant()
     report = a.ingest(folder / "choir.txt")
@@ -156,7 +156,7 @@ def test_single_file_path_uses_file_name_as_id(make_assistant, write_files) -> N
     assert a.store.article_infos()["choir.txt"].origin == str((folder / "choir.txt").resolve())
 
 
-def test_edited_file_replaces_its_chunks_and_reuses_unchanged_ones(  # type: ignore[no-untyped-def]
+def test_edited_file_replaces_its_chunks_and_reuses_unchanged_ones(
     make_assistant, write_files
 ) -> None:
     folder = write_files({"baths.txt": _baths(P3_OLD), "harbour.txt": HARBOUR})
@@ -196,7 +196,7 @@ def test_edited_file_replaces_its_chunks_and_reuses_unchanged_ones(  # type: ign
     assert any("free swimming lessons" in c.chunk.text for c in res.chunks)
 
 
-def test_changed_chunking_reembeds_everything(make_assistant, write_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_changed_chunking_reembeds_everything(make_assistant, write_files, tmp_path) -> None:
     folder = write_files({"baths.txt": _baths(P3_OLD)})
     make_assistant(chunk_size=40, chunk_overlap=0).ingest(folder)
     report = make_assistant(chunk_size=192, chunk_overlap=32).ingest(folder)
@@ -207,7 +207,7 @@ def test_changed_chunking_reembeds_everything(make_assistant, write_files, tmp_p
 # ---------------------------------------------------------------------------- prune
 
 
-def test_deleted_file_removed_only_with_prune(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_deleted_file_removed_only_with_prune(make_assistant, write_files) -> None:
     folder = write_files({"harbour.txt": HARBOUR, "marathon.txt": MARATHON, "choir.txt": CHOIR})
     a = make_assistant()
     a.ingest(folder)
@@ -233,7 +233,7 @@ def test_deleted_file_removed_only_with_prune(make_assistant, write_files) -> No
     _consistent(a)
 
 
-def test_prune_only_touches_the_folders_given(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_prune_only_touches_the_folders_given(make_assistant, write_files) -> None:
     one = write_files({"harbour.txt": HARBOUR, "choir.txt": CHOIR}, folder="one")
     two = write_files({"marathon.txt": MARATHON}, folder="two")
     a = make_assistant()
@@ -245,7 +245,7 @@ def test_prune_only_touches_the_folders_given(make_assistant, write_files) -> No
     assert _doc_ids(a) == ["harbour.txt", "marathon.txt"]
 
 
-def test_prune_removes_lines_dropped_from_jsonl(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_prune_removes_lines_dropped_from_jsonl(make_assistant, write_files) -> None:
     recs = [
         {"id": "n1", "title": "Harbour cranes idle", "text": HARBOUR},
         {"id": "n2", "title": "Choir title", "text": CHOIR},
@@ -262,13 +262,13 @@ def test_prune_removes_lines_dropped_from_jsonl(make_assistant, write_files) -> 
 # ---------------------------------------------------------------------------- failures
 
 
-def _failure(report: IngestReport, suffix: str):  # type: ignore[no-untyped-def]
+def _failure(report: IngestReport, suffix: str):
     found = [f for f in report.failures if f.path.endswith(suffix)]
     assert len(found) == 1, (suffix, report.failures)
     return found[0]
 
 
-def test_bad_files_are_reported_and_good_ones_indexed(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_reported_and_good_ones_indexed(make_assistant, write_files) -> None:
     good_line = {
         "id": "feed-1",
         "title": "Choir wins",
@@ -312,7 +312,7 @@ def test_bad_files_are_reported_and_good_ones_indexed(make_assistant, write_file
     _consistent(a)
 
 
-def test_jsonl_line_problems(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_jsonl_line_problems(make_assistant, write_files) -> None:
     lines = [
         json.dumps({"id": "ok", "text": HARBOUR}),
         json.dumps({"id": "ok", "text": MARATHON}),  # duplicate id
@@ -335,7 +335,7 @@ def test_jsonl_line_problems(make_assistant, write_files) -> None:  # type: igno
     assert "Saltmere" in a.store.get_articles(["ok"])["ok"].text
 
 
-def test_missing_path_is_a_failure_not_an_exception(make_assistant, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_path_is_a_failure_not_an_exception(make_assistant, tmp_path) -> None:
     report = make_assistant().ingest(tmp_path / "no-such-folder")
     assert report.added == 0
     assert report.failed == 1 and "no such file" in report.failures[0].reason
@@ -346,7 +346,7 @@ def test_missing_path_is_a_failure_not_an_exception(make_assistant, tmp_path) ->
     [b"\x00\x01\x02\x03binary\xff\xfe" * 50, b""],
     ids=["binary", "empty"],
 )
-def test_indexed_file_turned_bad_is_kept_by_prune(make_assistant, write_files, bad: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_indexed_file_turned_bad_is_kept_by_prune(make_assistant, write_files, bad: bytes) -> None:
     folder = write_files({"harbour.txt": HARBOUR, "choir.txt": CHOIR})
     a = make_assistant()
     a.ingest(folder)
@@ -361,7 +361,7 @@ def test_indexed_file_turned_bad_is_kept_by_prune(make_assistant, write_files, b
     assert a.retrieve("Tollan choir national title", mode="bm25").article_order[0] == "choir.txt"
 
 
-def test_indexed_text_turned_furniture_is_kept_by_prune(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_indexed_text_turned_furniture_is_kept_by_prune(make_assistant, write_files) -> None:
     folder = write_files({"harbour.txt": HARBOUR, "choir.txt": CHOIR})
     a = make_assistant()
     a.ingest(folder)
@@ -371,7 +371,7 @@ def test_indexed_text_turned_furniture_is_kept_by_prune(make_assistant, write_fi
     assert _doc_ids(a) == ["choir.txt", "harbour.txt"]
 
 
-def test_indexed_jsonl_turned_bad_is_kept_by_prune(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_indexed_jsonl_turned_bad_is_kept_by_prune(make_assistant, write_files) -> None:
     recs = [
         {"id": "n1", "title": "Harbour cranes idle", "text": HARBOUR},
         {"id": "n2", "title": "Choir title", "text": CHOIR},
@@ -388,7 +388,7 @@ def test_indexed_jsonl_turned_bad_is_kept_by_prune(make_assistant, write_files) 
     assert _doc_ids(a) == ["bees.md", "n1", "n2"]
 
 
-def test_indexed_file_turned_broken_symlink_is_kept_by_prune(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_indexed_file_turned_broken_symlink_is_kept_by_prune(make_assistant, write_files) -> None:
     folder = write_files({"harbour.txt": HARBOUR, "choir.txt": CHOIR})
     a = make_assistant()
     a.ingest(folder)
@@ -401,7 +401,7 @@ def test_indexed_file_turned_broken_symlink_is_kept_by_prune(make_assistant, wri
     assert _doc_ids(a) == ["choir.txt", "harbour.txt"]
 
 
-def test_failed_file_recovers_on_next_ingest(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_failed_file_recovers_on_next_ingest(make_assistant, write_files) -> None:
     folder = write_files({"choir.txt": b"\x00\xff" * 100})
     a = make_assistant()
     assert a.ingest(folder).failed == 1
@@ -410,7 +410,7 @@ def test_failed_file_recovers_on_next_ingest(make_assistant, write_files) -> Non
     assert report.ok and report.added == 1
 
 
-def test_prune_skipped_when_a_given_folder_is_gone(make_assistant, write_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_prune_skipped_when_a_given_folder_is_gone(make_assistant, write_files, tmp_path) -> None:
     # An unmounted disk or a folder moved away must not wipe its articles from the index.
     folder = write_files({"harbour.txt": HARBOUR, "choir.txt": CHOIR})
     a = make_assistant()

@@ -72,7 +72,7 @@ SCRIPTED = (
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     root = tmp_path_factory.mktemp("llm")
     folder = root / "articles"
     folder.mkdir()
@@ -92,8 +92,8 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def llm_assistant(store_dir: Path, embedder, server: FakeOpenAI):  # type: ignore[no-untyped-def]
-    def factory(**overrides):  # type: ignore[no-untyped-def]
+def llm_assistant(store_dir: Path, embedder, server: FakeOpenAI):
+    def factory(**overrides):
         kwargs = {
             "answerer": "llm",
             "openai_base_url": server.base_url,
@@ -119,7 +119,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_request_carries_numbered_sources_and_question(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_request_carries_numbered_sources_and_question(llm_assistant, server: FakeOpenAI) -> None:
     server.reply(SCRIPTED)
     a = llm_assistant()
     a.ask(BRIDGE_Q, as_of="2026-12-01")
@@ -147,7 +147,7 @@ def test_request_carries_numbered_sources_and_question(llm_assistant, server: Fa
     assert user.count("</source>") == len(ids)
 
 
-def test_invented_marker_dropped_and_citations_verbatim(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_invented_marker_dropped_and_citations_verbatim(llm_assistant, server: FakeOpenAI) -> None:
     server.reply(SCRIPTED)
     a = llm_assistant()
     answer = a.ask(BRIDGE_Q)
@@ -166,7 +166,7 @@ def test_invented_marker_dropped_and_citations_verbatim(llm_assistant, server: F
     assert _article_text(a, cite.doc_id)[cite.start : cite.end] == cite.quote
 
 
-def test_markers_renumbered_in_order_of_appearance(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_markers_renumbered_in_order_of_appearance(llm_assistant, server: FakeOpenAI) -> None:
     server.reply(
         "Short answer: March 3, 2027\n\n"
         "First claim from the second source [2]. Then the first source [1][1]. Again [2]."
@@ -183,7 +183,7 @@ def test_markers_renumbered_in_order_of_appearance(llm_assistant, server: FakeOp
         assert _article_text(a, c.doc_id)[c.start : c.end] == c.quote
 
 
-def test_article_cannot_close_the_source_fence(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_article_cannot_close_the_source_fence(llm_assistant, server: FakeOpenAI) -> None:
     server.reply("Short answer: every twenty minutes\n\nEvery twenty minutes [1].")
     a = llm_assistant()
     a.ask("How often will the harbor ferry run while the bridge is closed?")
@@ -194,7 +194,7 @@ def test_article_cannot_close_the_source_fence(llm_assistant, server: FakeOpenAI
     assert "&lt;/source&gt;" in user
 
 
-def test_stream_yields_several_deltas_then_answer(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_stream_yields_several_deltas_then_answer(llm_assistant, server: FakeOpenAI) -> None:
     server.reply(SCRIPTED)
     a = llm_assistant()
     items = list(a.stream(BRIDGE_Q))
@@ -208,7 +208,7 @@ def test_stream_yields_several_deltas_then_answer(llm_assistant, server: FakeOpe
     assert [c.number for c in final.citations] == [1]
 
 
-def test_abstention_reply(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_abstention_reply(llm_assistant, server: FakeOpenAI) -> None:
     server.reply("Short answer: \n\nThe indexed articles don't say.")
     answer = llm_assistant().ask("Who won the chess championship in Oslo?")
     assert answer.abstained
@@ -216,7 +216,7 @@ def test_abstention_reply(llm_assistant, server: FakeOpenAI) -> None:  # type: i
     assert "don't say" in answer.text
 
 
-def test_empty_short_answer_line_keeps_the_answer(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_empty_short_answer_line_keeps_the_answer(llm_assistant, server: FakeOpenAI) -> None:
     # system.md: the short answer is left empty for questions that need an explanation.
     server.reply("Short answer:\n\nThe cables of the bridge were replaced [1].")
     answer = llm_assistant().ask("Why was the Harbor Bridge closed?")
@@ -258,7 +258,7 @@ def test_parse_llm_output(raw: str, short: str, body: str) -> None:
 
 def test_reply_without_valid_markers_is_flagged_unverified(
     llm_assistant, server: FakeOpenAI
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     server.reply("Short answer: March 3, 2027\n\nThe bridge reopens on March 3, 2027 [8].")
     answer = llm_assistant().ask(BRIDGE_Q)
     assert answer.citations == ()
@@ -266,7 +266,7 @@ def test_reply_without_valid_markers_is_flagged_unverified(
     assert "unverified" in answer.text
 
 
-def test_server_errors_are_retried(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_server_errors_are_retried(llm_assistant, server: FakeOpenAI) -> None:
     server.fail(500, times=2)
     server.reply(SCRIPTED)
     answer = llm_assistant(llm_max_retries=2).ask(BRIDGE_Q)
@@ -275,7 +275,7 @@ def test_server_errors_are_retried(llm_assistant, server: FakeOpenAI) -> None:  
     assert answer.citations and answer.citations[0].doc_id == "bridge"
 
 
-def test_rate_limit_is_retried(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_is_retried(llm_assistant, server: FakeOpenAI) -> None:
     server.fail(429, times=1)
     server.reply(SCRIPTED)
     answer = llm_assistant().ask(BRIDGE_Q)
@@ -283,7 +283,7 @@ def test_rate_limit_is_retried(llm_assistant, server: FakeOpenAI) -> None:  # ty
     assert answer.short == "March 3, 2027"
 
 
-def test_persistent_server_error_raises_llm_error(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_persistent_server_error_raises_llm_error(llm_assistant, server: FakeOpenAI) -> None:
     server.fail_always(500)
     a = llm_assistant(llm_max_retries=2)
     with pytest.raises(LLMError) as info:
@@ -296,14 +296,14 @@ def test_persistent_server_error_raises_llm_error(llm_assistant, server: FakeOpe
     assert API_KEY not in repr(info.value)
 
 
-def test_persistent_rate_limit_raises_llm_error(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_persistent_rate_limit_raises_llm_error(llm_assistant, server: FakeOpenAI) -> None:
     server.fail_always(429)
     with pytest.raises(LLMError, match="429") as info:
         llm_assistant(llm_max_retries=1).ask(BRIDGE_Q)
     assert API_KEY not in str(info.value)
 
 
-def test_rejected_key_raises_llm_error_without_the_key(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_rejected_key_raises_llm_error_without_the_key(llm_assistant, server: FakeOpenAI) -> None:
     server.fail_always(401)
     with pytest.raises(LLMError) as info:
         llm_assistant().ask(BRIDGE_Q)
@@ -313,7 +313,7 @@ def test_rejected_key_raises_llm_error_without_the_key(llm_assistant, server: Fa
     assert len(server.chat_requests) == 1  # 401 is not retried
 
 
-def test_unreachable_server_raises_llm_error(llm_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_server_raises_llm_error(llm_assistant) -> None:
     port = _free_port()
     a = llm_assistant(openai_base_url=f"http://127.0.0.1:{port}/v1", llm_max_retries=0)
     with pytest.raises(LLMError) as info:
@@ -326,7 +326,7 @@ def test_unreachable_server_raises_llm_error(llm_assistant) -> None:  # type: ig
     assert info.value.__cause__ is None or API_KEY not in str(info.value.__cause__)
 
 
-def test_condense_goes_to_the_llm_first_with_history(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_condense_goes_to_the_llm_first_with_history(llm_assistant, server: FakeOpenAI) -> None:
     standalone = "Who founded the Lantern Festival in Brennick?"
     server.reply(
         standalone + "\n",
@@ -352,14 +352,14 @@ def test_condense_goes_to_the_llm_first_with_history(llm_assistant, server: Fake
     assert "Marta Oyelaran" in cite.quote
 
 
-def test_no_condense_request_without_history(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_no_condense_request_without_history(llm_assistant, server: FakeOpenAI) -> None:
     server.reply(SCRIPTED)
     answer = llm_assistant().ask(BRIDGE_Q)
     assert len(server.chat_requests) == 1
     assert answer.standalone_question == BRIDGE_Q
 
 
-def test_auto_mode_uses_llm_when_base_url_set(llm_assistant, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_auto_mode_uses_llm_when_base_url_set(llm_assistant, server: FakeOpenAI) -> None:
     server.reply(SCRIPTED)
     answer = llm_assistant(answerer="auto").ask(BRIDGE_Q)
     assert answer.mode == "llm"

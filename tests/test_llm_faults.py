@@ -20,8 +20,8 @@ import pytest
 from fake_openai import FakeOpenAI, Fault
 
 from assistant import Answer, Assistant, LLMError
+from assistant.answering.fallback import FALLBACK_NOTE, MODE_FALLBACK
 from assistant.answering.llm import OpenAIChat
-from assistant.core import FALLBACK_NOTE, MODE_FALLBACK
 
 API_KEY = "sk-test-faults-0123456789"
 TIMEOUT = 1.0
@@ -102,7 +102,7 @@ def _id(case: Case) -> str:
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     root = tmp_path_factory.mktemp("faults")
     folder = root / "articles"
     folder.mkdir()
@@ -128,7 +128,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def make(store_dir: Path, embedder, server: FakeOpenAI):  # type: ignore[no-untyped-def]
+def make(store_dir: Path, embedder, server: FakeOpenAI):
     def factory(**overrides: Any) -> Assistant:
         kwargs: dict[str, Any] = {
             "answerer": "llm",
@@ -184,7 +184,7 @@ def _assert_fallback(a: Assistant, answer: Answer, base_url: str, says: str) -> 
 
 
 @pytest.mark.parametrize("case", STREAM_CASES, ids=_id)
-def test_stream_fault_raises_clear_llm_error(make, server: FakeOpenAI, case: Case) -> None:  # type: ignore[no-untyped-def]
+def test_stream_fault_raises_clear_llm_error(make, server: FakeOpenAI, case: Case) -> None:
     server.fail_always(case.fault)
     a = make(llm_max_retries=case.retries)
     streamed: list[str] = []
@@ -199,7 +199,7 @@ def test_stream_fault_raises_clear_llm_error(make, server: FakeOpenAI, case: Cas
 
 
 @pytest.mark.parametrize("case", STREAM_CASES, ids=_id)
-def test_stream_fault_falls_back_to_offline_answer(make, server: FakeOpenAI, case: Case) -> None:  # type: ignore[no-untyped-def]
+def test_stream_fault_falls_back_to_offline_answer(make, server: FakeOpenAI, case: Case) -> None:
     server.fail_always(case.fault)
     a = make(llm_max_retries=case.retries, llm_fallback=True)
     items = list(a.stream(BRIDGE_Q))
@@ -217,7 +217,7 @@ def test_stream_fault_falls_back_to_offline_answer(make, server: FakeOpenAI, cas
 
 
 @pytest.mark.parametrize("fault", ["timeout", 429, 500, "malformed", "reset"], ids=str)
-def test_transient_fault_is_retried_then_answered(make, server: FakeOpenAI, fault: Fault) -> None:  # type: ignore[no-untyped-def]
+def test_transient_fault_is_retried_then_answered(make, server: FakeOpenAI, fault: Fault) -> None:
     server.fail(fault, times=1)
     server.reply(SCRIPTED)
     answer = make(llm_max_retries=1).ask(BRIDGE_Q)
@@ -228,7 +228,7 @@ def test_transient_fault_is_retried_then_answered(make, server: FakeOpenAI, faul
 
 
 @pytest.mark.parametrize("fault", ["malformed", "reset"])
-def test_own_retries_back_off(make, server: FakeOpenAI, fault: Fault) -> None:  # type: ignore[no-untyped-def]
+def test_own_retries_back_off(make, server: FakeOpenAI, fault: Fault) -> None:
     server.fail(fault, times=3)
     server.reply(SCRIPTED)
     answer = make(llm_max_retries=3).ask(BRIDGE_Q)
@@ -241,7 +241,7 @@ def test_own_retries_back_off(make, server: FakeOpenAI, fault: Fault) -> None:  
         assert gap >= 0.75 * 0.05 * 2**i, gaps
 
 
-def test_partial_stream_is_not_retried(make, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_partial_stream_is_not_retried(make, server: FakeOpenAI) -> None:
     # The next reply would succeed, but text already reached the reader: a second reply
     # could differ from the first, so the answer fails rather than splicing two replies.
     server.fail("drop", times=1)
@@ -255,7 +255,7 @@ def test_partial_stream_is_not_retried(make, server: FakeOpenAI) -> None:  # typ
 
 
 @pytest.mark.parametrize("case", COMPLETE_CASES, ids=_id)
-def test_condense_fault_raises_clear_llm_error(make, server: FakeOpenAI, case: Case) -> None:  # type: ignore[no-untyped-def]
+def test_condense_fault_raises_clear_llm_error(make, server: FakeOpenAI, case: Case) -> None:
     server.fail_always(case.fault)
     with pytest.raises(LLMError) as info:
         make(llm_max_retries=case.retries).ask("When does it reopen?", history=HISTORY)
@@ -265,7 +265,7 @@ def test_condense_fault_raises_clear_llm_error(make, server: FakeOpenAI, case: C
 
 
 @pytest.mark.parametrize("case", COMPLETE_CASES, ids=_id)
-def test_condense_fault_falls_back_offline(make, server: FakeOpenAI, case: Case) -> None:  # type: ignore[no-untyped-def]
+def test_condense_fault_falls_back_offline(make, server: FakeOpenAI, case: Case) -> None:
     server.fail_always(case.fault)
     a = make(llm_max_retries=case.retries, llm_fallback=True)
     answer = a.ask("When does it reopen?", history=HISTORY)
@@ -277,7 +277,7 @@ def test_condense_fault_falls_back_offline(make, server: FakeOpenAI, case: Case)
 
 
 @pytest.mark.parametrize("fault", ["malformed", "drop"])
-def test_condense_fault_is_retried_then_answered(make, server: FakeOpenAI, fault: Fault) -> None:  # type: ignore[no-untyped-def]
+def test_condense_fault_is_retried_then_answered(make, server: FakeOpenAI, fault: Fault) -> None:
     server.fail(fault, times=1)
     server.reply(CONDENSED, SCRIPTED)
     answer = make(llm_max_retries=1).ask("When does it reopen?", history=HISTORY)
@@ -289,7 +289,7 @@ def test_condense_fault_is_retried_then_answered(make, server: FakeOpenAI, fault
 # --------------------------------------------------------------------------- no server
 
 
-def test_unreachable_server(make) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_server(make) -> None:
     url = f"http://127.0.0.1:{_free_port()}/v1"
     with pytest.raises(LLMError) as info:
         make(openai_base_url=url, llm_max_retries=1).ask(BRIDGE_Q)
@@ -298,7 +298,7 @@ def test_unreachable_server(make) -> None:  # type: ignore[no-untyped-def]
     _assert_fallback(a, a.ask(BRIDGE_Q), url, "cannot reach the LLM server")
 
 
-def test_base_url_credentials_are_not_shown(make) -> None:  # type: ignore[no-untyped-def]
+def test_base_url_credentials_are_not_shown(make) -> None:
     port = _free_port()
     url = f"http://user:hunter2-pass@127.0.0.1:{port}/v1?api-key=query-secret"
     with pytest.raises(LLMError) as info:
@@ -312,7 +312,7 @@ def test_base_url_credentials_are_not_shown(make) -> None:  # type: ignore[no-un
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, embedder, store_dir: Path):  # type: ignore[no-untyped-def]
+def cli_env(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, embedder, store_dir: Path):
     import assistant.core
 
     # The CLI builds its own Assistant: give it the loaded embedder, not a second copy.
@@ -330,7 +330,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, embedder, store
     return monkeypatch
 
 
-def test_cli_prints_llm_error_and_exits_2(cli_env, server: FakeOpenAI, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_prints_llm_error_and_exits_2(cli_env, server: FakeOpenAI, capsys) -> None:
     from assistant.cli import main
 
     server.fail_always("drop")
@@ -342,7 +342,7 @@ def test_cli_prints_llm_error_and_exits_2(cli_env, server: FakeOpenAI, capsys) -
     assert API_KEY not in out + err
 
 
-def test_cli_fallback_answers_offline(cli_env, server: FakeOpenAI, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_fallback_answers_offline(cli_env, server: FakeOpenAI, capsys) -> None:
     from assistant.cli import main
 
     server.fail_always(500)
@@ -356,7 +356,7 @@ def test_cli_fallback_answers_offline(cli_env, server: FakeOpenAI, capsys) -> No
 
 def test_cli_chat_reports_llm_error_and_goes_on(
     cli_env, server: FakeOpenAI, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from assistant.cli import main
 
     server.fail(500, times=2)  # the first question fails after one retry
@@ -378,7 +378,7 @@ def _ui_chat(a: Assistant, tmp_path: Path, question: str) -> list[tuple[Any, ...
 
 
 @pytest.mark.parametrize("fault", [500, "drop"], ids=str)
-def test_ui_chat_shows_backend_failure_as_error(  # type: ignore[no-untyped-def]
+def test_ui_chat_shows_backend_failure_as_error(
     make, server: FakeOpenAI, tmp_path: Path, fault: Fault
 ) -> None:
     server.fail_always(fault)
@@ -396,7 +396,7 @@ def test_ui_chat_shows_backend_failure_as_error(  # type: ignore[no-untyped-def]
         assert "The bridge" not in last["content"].split("**Error:**")[0]
 
 
-def test_ui_chat_shows_fallback_answer(make, server: FakeOpenAI, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ui_chat_shows_fallback_answer(make, server: FakeOpenAI, tmp_path: Path) -> None:
     server.fail_always(500)
     outputs = _ui_chat(make(llm_max_retries=0, llm_fallback=True), tmp_path, BRIDGE_Q)
     messages, history, status, markdown, _box = outputs[-1]
@@ -420,7 +420,7 @@ def _exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
         exc = exc.__cause__ or exc.__context__
 
 
-def test_api_key_never_leaks(  # type: ignore[no-untyped-def]
+def test_api_key_never_leaks(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     server: FakeOpenAI,

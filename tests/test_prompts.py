@@ -149,7 +149,7 @@ def test_values_containing_dollars_are_inserted_verbatim() -> None:
 
 def test_broken_prompts_dir_fails_the_llm_answerer_with_config_error(
     tmp_path: Path, make_assistant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     d = _write_prompts(
         tmp_path / "broken",
         system="Rules.",
@@ -158,9 +158,9 @@ def test_broken_prompts_dir_fails_the_llm_answerer_with_config_error(
     )
 
     class NeverCalled:
-        def stream(self, messages):  # type: ignore[no-untyped-def]
+        def stream(self, messages):
             raise AssertionError("the backend must not be called with a broken prompt")
 
     a = make_assistant(answerer="llm", prompts_dir=d, chat_backend=NeverCalled())
     with pytest.raises(ConfigError, match="oops"):
-        _ = a.llm
+        a.answerer("llm")

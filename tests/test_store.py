@@ -8,12 +8,12 @@ import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant import Assistant
 from assistant.errors import ConfigError, EmbedderMismatchError, StoreLockedError
 from assistant.retrieval import BM25Index, Catalog
+from assistant.testing import ConstantEmbedder, HashEmbedder
 
 # Fictional news, written for these tests.
 RECORDS = [
@@ -89,7 +89,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, embedder, corpus: Path) -> Assistant:  # type: ignore[no-untyped-def]
+def shared(tmp_path_factory: pytest.TempPathFactory, embedder, corpus: Path) -> Assistant:
     """An Assistant with the corpus indexed; tests using it only read."""
     a = Assistant(
         store=tmp_path_factory.mktemp("store-shared"), embedder=embedder, answerer="extractive"
@@ -100,22 +100,10 @@ def shared(tmp_path_factory: pytest.TempPathFactory, embedder, corpus: Path) -> 
     return a
 
 
-class FakeEmbedder:
-    """Another embedding space: constant unit vectors."""
-
-    def __init__(self, name: str = "fake/other", dimension: int = 8) -> None:
-        self.name = name
-        self.dimension = dimension
-
-    def embed(self, texts):  # type: ignore[no-untyped-def]
-        v = np.ones((len(texts), self.dimension), dtype=np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
 # ---------------------------------------------------------------------------- stats, records
 
 
-def test_stats_reports_counts_embedder_and_location(shared: Assistant, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_stats_reports_counts_embedder_and_location(shared: Assistant, embedder) -> None:
     s = shared.stats()
     infos = shared.store.article_infos()
     assert s["documents"] == len(ALL_IDS) == len(infos)
@@ -148,7 +136,7 @@ def test_article_infos_keep_metadata(shared: Assistant, corpus: Path) -> None:
     assert arts["orchard-frost"].content_hash == frost.content_hash
 
 
-def test_empty_store_stats(make_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_empty_store_stats(make_assistant) -> None:
     a = make_assistant()
     assert a.stats()["documents"] == 0
     assert a.stats()["chunks"] == 0
@@ -161,9 +149,11 @@ def test_empty_store_stats(make_assistant) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize(
-    "fake", [FakeEmbedder("fake/other", 8), FakeEmbedder("fake/other", 384)], ids=["dim8", "dim384"]
+    "fake",
+    [ConstantEmbedder("fake/other", 8), ConstantEmbedder("fake/other", 384)],
+    ids=["dim8", "dim384"],
 )
-def test_embedder_mismatch_is_refused(shared: Assistant, embedder, fake: FakeEmbedder) -> None:  # type: ignore[no-untyped-def]
+def test_embedder_mismatch_is_refused(shared: Assistant, embedder, fake: ConstantEmbedder) -> None:
     with pytest.raises(EmbedderMismatchError) as info:
         Assistant(store=shared.settings.store, embedder=fake)
     msg = str(info.value)
@@ -176,9 +166,9 @@ def test_embedder_mismatch_is_refused(shared: Assistant, embedder, fake: FakeEmb
 
 def test_store_built_by_other_embedder_refuses_minilm(
     tmp_path: Path, embedder, write_files
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     folder = write_files({"a.txt": UNDATED["observatory.txt"]})
-    fake = Assistant(store=tmp_path / "store", embedder=FakeEmbedder("fake/other", 384))
+    fake = Assistant(store=tmp_path / "store", embedder=ConstantEmbedder("fake/other", 384))
     assert fake.ingest(folder).added == 1
     with pytest.raises(EmbedderMismatchError, match="fake/other"):
         Assistant(store=tmp_path / "store", embedder=embedder)
@@ -187,7 +177,7 @@ def test_store_built_by_other_embedder_refuses_minilm(
 # ---------------------------------------------------------------------------- lock
 
 
-def test_second_ingest_is_refused_while_lock_held(make_assistant, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_second_ingest_is_refused_while_lock_held(make_assistant, write_files) -> None:
     folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
     first = make_assistant()
     second = make_assistant()  # another Store object on the same folder
@@ -202,11 +192,11 @@ def test_second_ingest_is_refused_while_lock_held(make_assistant, write_files) -
     assert [i.doc_id for i in first.articles()] == ["obs.txt"]
 
 
-def test_lock_released_after_failed_ingest(make_assistant, write_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_lock_released_after_failed_ingest(make_assistant, write_files, monkeypatch) -> None:
     folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
     a = make_assistant()
 
-    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def boom(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
     monkeypatch.setattr(a.store, "write_articles", boom)
@@ -220,7 +210,7 @@ def test_lock_released_after_failed_ingest(make_assistant, write_files, monkeypa
 # ---------------------------------------------------------------------------- crash leftovers
 
 
-def _orphan(embedder, doc_id: str, text: str, article_hash: str):  # type: ignore[no-untyped-def]
+def _orphan(embedder, doc_id: str, text: str, article_hash: str):
     cid = hashlib.sha256(f"orphan|{doc_id}|{text}".encode()).hexdigest()[:24]
     meta = {
         "doc_id": doc_id,
@@ -237,7 +227,7 @@ def _orphan(embedder, doc_id: str, text: str, article_hash: str):  # type: ignor
 
 def test_uncommitted_chunks_are_invisible_and_repaired(
     make_assistant, write_files, embedder
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a = make_assistant()
     folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
     assert a.ingest(folder).added == 1
@@ -273,7 +263,7 @@ def test_uncommitted_chunks_are_invisible_and_repaired(
     assert [i.doc_id for i in a.articles()] == ["obs.txt"]
 
 
-def test_next_ingest_removes_leftovers(make_assistant, write_files, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_next_ingest_removes_leftovers(make_assistant, write_files, embedder) -> None:
     a = make_assistant()
     folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
     a.ingest(folder)
@@ -285,13 +275,13 @@ def test_next_ingest_removes_leftovers(make_assistant, write_files, embedder) ->
     assert a.stats()["chunks"] == sum(i.n_chunks for i in a.articles())
 
 
-def test_interrupted_commit_leaves_article_invisible_until_reingest(  # type: ignore[no-untyped-def]
+def test_interrupted_commit_leaves_article_invisible_until_reingest(
     make_assistant, write_files, monkeypatch
 ) -> None:
     a = make_assistant()
     folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
 
-    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
     # Chunks get written, then the commit (the article record) fails.
@@ -314,11 +304,11 @@ def test_interrupted_commit_leaves_article_invisible_until_reingest(  # type: ig
 # ---------------------------------------------------------------------------- persistence
 
 
-def _fail_rebuild(self) -> None:  # type: ignore[no-untyped-def]
+def _fail_rebuild(self) -> None:
     raise AssertionError("BM25 index rebuilt although the store did not change")
 
 
-def test_reopened_store_answers_without_reingest(shared: Assistant, embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reopened_store_answers_without_reingest(shared: Assistant, embedder, monkeypatch) -> None:
     stamp_file = Path(shared.settings.store) / "bm25" / "stamp.json"
     assert stamp_file.is_file()
     saved = json.loads(stamp_file.read_text(encoding="utf-8"))
@@ -365,7 +355,7 @@ def test_chunk_texts_are_kept_in_metadata_not_chroma_documents(shared: Assistant
 
 def test_store_with_chunk_texts_as_documents_reads_the_same(
     make_assistant, corpus: Path, embedder
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Stores written before chunk texts moved into metadata hold them as documents."""
     a = make_assistant()
     a.ingest([corpus])
@@ -403,7 +393,7 @@ def _write_single(folder: Path, record: dict[str, str]) -> Path:
 
 def test_unchanged_reingest_reuses_bm25_cache(
     tmp_path: Path, embedder, corpus, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a = Assistant(store=tmp_path / "store", embedder=embedder)
     a.ingest([corpus])
     monkeypatch.setattr(BM25Index, "rebuild", _fail_rebuild)
@@ -416,14 +406,14 @@ def test_unchanged_reingest_reuses_bm25_cache(
 
 def test_bm25_cache_rebuilt_when_stale_or_damaged(
     tmp_path: Path, embedder, corpus, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a = Assistant(store=tmp_path / "store", embedder=embedder)
     a.ingest([corpus])
     stamp_file = tmp_path / "store" / "bm25" / "stamp.json"
     calls: list[int] = []
     real = BM25Index.rebuild
 
-    def counting(self) -> None:  # type: ignore[no-untyped-def]
+    def counting(self) -> None:
         calls.append(1)
         real(self)
 
@@ -443,7 +433,7 @@ def test_bm25_cache_rebuilt_when_stale_or_damaged(
 
 def test_reopened_bm25_index_reads_its_saved_catalog(
     shared: Assistant, embedder, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     catalog_file = Path(shared.settings.store) / "bm25" / "catalog.npz"
     assert catalog_file.is_file()
     shared.bm25.ensure_fresh()
@@ -488,7 +478,7 @@ def _fail_of_corpus(corpus: object) -> Catalog:
     raise AssertionError("catalog rebuilt from the index although its file was saved")
 
 
-def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, write_files) -> None:
     folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
     reader = Assistant(store=tmp_path / "store", embedder=embedder)
     writer = Assistant(store=tmp_path / "store", embedder=embedder)
@@ -507,27 +497,11 @@ def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, writ
     assert res.article_order[0] == "quarry.txt"
 
 
-class HashEmbedder:
-    """Deterministic stand-in vectors: the same text always gets the same unit vector."""
-
-    name = "test/hash"
-    dimension = 16
-
-    def embed(self, texts):  # type: ignore[no-untyped-def]
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, t in enumerate(texts):
-            seed = int(hashlib.sha256(t.encode()).hexdigest()[:8], 16)
-            v = np.random.default_rng(seed).random(self.dimension).astype(np.float32)
-            out[i] = v / np.linalg.norm(v)
-        return out
-
-
 # Another process's writes: a Python of its own, so its Chroma client is not this one's.
 OTHER_PROCESS = """
 import sys
-sys.path.insert(0, sys.argv[4])
-from test_store import HashEmbedder
 from assistant import Assistant
+from assistant.testing import HashEmbedder
 
 a = Assistant(store=sys.argv[1], embedder=HashEmbedder())
 a.delete([sys.argv[2]])
@@ -535,7 +509,7 @@ assert a.ingest([sys.argv[3]]).added == 1
 """
 
 
-def test_writes_of_another_process_are_seen(tmp_path: Path, write_files) -> None:  # type: ignore[no-untyped-def]
+def test_writes_of_another_process_are_seen(tmp_path: Path, write_files) -> None:
     # An open embedded Chroma client does not see another process's writes by itself: it
     # kept answering from the index it loaded, and chunks deleted elsewhere came back
     # without their records (a TypeError on every question). The store reloads instead.
@@ -558,8 +532,7 @@ def test_writes_of_another_process_are_seen(tmp_path: Path, write_files) -> None
     assert a.store.dense_query(emb.embed([obs_text])[0], 5)[0].doc_id == "obs.txt"
 
     subprocess.run(
-        [sys.executable, "-c", OTHER_PROCESS, str(tmp_path / "store"), "obs.txt", str(more),
-         str(Path(__file__).parent)],
+        [sys.executable, "-c", OTHER_PROCESS, str(tmp_path / "store"), "obs.txt", str(more)],
         check=True,
         timeout=120,
     )  # fmt: skip
@@ -581,7 +554,7 @@ def test_writes_of_another_process_are_seen(tmp_path: Path, write_files) -> None
     assert twin.store.dense_query(emb.embed([obs_text])[0], 5)[0].doc_id == "obs.txt"
 
 
-def test_delete_removes_article_everywhere(make_assistant, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_delete_removes_article_everywhere(make_assistant, corpus) -> None:
     a = make_assistant()
     a.ingest([corpus])
     before = a.stats()["chunks"]
@@ -727,7 +700,7 @@ def test_nearest_equals_chromas_filtered_search(
 
 def test_bm25_freshness_check_skips_the_stamp_while_nothing_was_written(
     tmp_path: Path, embedder, corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a = Assistant(store=tmp_path / "store", embedder=embedder, answerer="extractive")
     a.ingest([corpus])
     a.retrieve("ferry strike")

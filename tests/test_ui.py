@@ -169,7 +169,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:
     """The app over the five seeds, served on 127.0.0.1 for this module."""
     from assistant import Assistant
     from assistant.ui import build_app
@@ -416,7 +416,7 @@ def test_auth_required_when_set(ui: Any) -> None:
 
 def test_launch_binds_loopback_and_reads_auth_from_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import gradio as gr
 
     from assistant import Assistant

@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def served(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:
     from assistant import Assistant
     from assistant.ui import build_app
 

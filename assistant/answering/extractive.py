@@ -11,14 +11,16 @@ evidence is weak the answerer abstains; when articles give different values it s
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.base import Draft
 from assistant.answering.citations import make_citation
 from assistant.answering.places import is_known_place
 from assistant.answering.qtypes import (
@@ -33,7 +35,7 @@ from assistant.answering.sentences import STOPWORDS, content_words, split_senten
 from assistant.embeddings import Embedder
 from assistant.types import Citation, RetrievedChunk
 
-__all__ = ["Draft", "ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
+__all__ = ["ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
 
 
 def abstention_text(question: str) -> str:
@@ -52,15 +54,6 @@ class ScoredSentence:
     score: float
     cosine: float
     overlap: float
-
-
-@dataclass(frozen=True)
-class Draft:
-    text: str
-    short: str
-    abstained: bool
-    citations: tuple[Citation, ...]
-    best_score: float
 
 
 def proper_nouns(question: str) -> list[str]:
@@ -115,6 +108,8 @@ class ExtractiveAnswerer:
     every candidate. Measured on rtqa dev and the seeds suite (2026-11-22), every answer was
     the same as embedding everything down to 15 (rtqa) and 10 (seeds); 20 leaves a margin.
     """
+
+    mode = "extractive"
 
     def __init__(
         self,
@@ -284,13 +279,26 @@ class ExtractiveAnswerer:
         return span.text.strip(" ,.;:"), top[i]
 
     # ------------------------------------------------------------------ answer
+    def stream(
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        *,
+        today: dt.date | None = None,
+        question_vec: np.ndarray | None = None,
+    ) -> Iterator[str | Draft]:
+        """The whole answer at once (it is ready at once), then its draft."""
+        draft = self.answer(question, chunks, question_vec)
+        yield draft.text
+        yield draft
+
     def answer(
         self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
     ) -> Draft:
         scored = self.score_sentences(question, chunks, q_vec)
         if not scored or scored[0].score < self.threshold:
             best = scored[0].score if scored else 0.0
-            return Draft(abstention_text(question), "", True, (), best)
+            return Draft(abstention_text(question), "", True, (), self.mode, best)
         qtype = question_type(question)
         best = scored[0].score
         top = [s for s in scored[:6] if s.score >= 0.85 * best]
@@ -298,7 +306,7 @@ class ExtractiveAnswerer:
         if qtype in ("date", "number") and not short:
             # A "when" question whose best evidence states no date is not answered by it,
             # however close the topic (e.g. the right border, but no withdrawal date).
-            return Draft(abstention_text(question), "", True, (), best)
+            return Draft(abstention_text(question), "", True, (), self.mode, best)
 
         # The sentences to quote: the one holding the short answer first, then the best others.
         quotes: list[ScoredSentence] = []
@@ -353,4 +361,4 @@ class ExtractiveAnswerer:
         lines.append("Supporting passages:" if short or conflict else "From the articles:")
         for s in quotes:
             lines.append(f"{mark(s)} “{s.text}”")
-        return Draft("\n".join(lines).strip(), short, False, tuple(citations), best)
+        return Draft("\n".join(lines).strip(), short, False, tuple(citations), self.mode, best)

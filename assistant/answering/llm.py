@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import numpy as np
 
+from assistant.answering.base import Draft
 from assistant.answering.citations import MARKER, make_citation, renumber_markers
 from assistant.answering.sentences import content_words, split_sentences
 from assistant.config import Settings
@@ -301,12 +302,17 @@ def parse_llm_output(raw: str) -> tuple[str, str]:
 
 
 class LLMAnswerer:
+    """Answers with a chat model: it streams the reply, then checks its citation markers."""
+
+    mode = "llm"
+
     def __init__(self, settings: Settings, backend: ChatBackend, embedder: Embedder) -> None:
         self.settings = settings
         self.backend = backend
         self.embedder = embedder
         self._system = load_prompt("system", settings.prompts_dir)
         self._answer = load_prompt("answer", settings.prompts_dir)
+        self._condense = load_prompt("condense", settings.prompts_dir)
 
     def messages(
         self, question: str, chunks: Sequence[RetrievedChunk], today: dt.date | None
@@ -321,27 +327,36 @@ class LLMAnswerer:
             {"role": "user", "content": user},
         ]
 
-    def stream_raw(
-        self, question: str, chunks: Sequence[RetrievedChunk], today: dt.date | None
-    ) -> Iterator[str]:
-        yield from self.backend.stream(self.messages(question, chunks, today))
+    def condense(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """The model's standalone rewrite of a follow-up (its first line)."""
+        convo = "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-4:])
+        prompt = self._condense.format(history=convo, question=question)
+        text = complete(self.backend, [{"role": "user", "content": prompt}]).strip()
+        return text.splitlines()[0].strip() if text else question
 
-    def finish(
-        self, raw: str, chunks: Sequence[RetrievedChunk]
-    ) -> tuple[str, str, bool, tuple[Citation, ...]]:
-        """Check a finished reply's markers, attach quotes: (text, short, abstained, cites)."""
+    def stream(
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        *,
+        today: dt.date | None = None,
+        question_vec: np.ndarray | None = None,
+    ) -> Iterator[str | Draft]:
+        pieces: list[str] = []
+        for delta in self.backend.stream(self.messages(question, chunks, today)):
+            pieces.append(delta)
+            yield delta
+        yield self.finish("".join(pieces), chunks)
+
+    def finish(self, raw: str, chunks: Sequence[RetrievedChunk]) -> Draft:
+        """Check a finished reply's markers and attach the quotes they stand for."""
         short, body = parse_llm_output(raw)
         if _ABSTAIN.search(body) and not MARKER.search(body):
-            return body, "", True, ()
+            return Draft(body, "", True, (), self.mode)
         text, order = renumber_markers(body, len(chunks))
         if not order:
-            return (
-                text + "\n\n(The model cited none of the retrieved sources: this answer is "
-                "unverified.)",
-                short,
-                False,
-                (),
-            )
+            note = "\n\n(The model cited none of the retrieved sources: this answer is unverified.)"
+            return Draft(text + note, short, False, (), self.mode)
         # For each cited source, the sentence of its chunk closest to the citing sentence.
         citing: dict[int, str] = {}
         for sent in split_sentences(text):
@@ -363,4 +378,4 @@ class LLMAnswerer:
             ]
             best = cands[int(np.argmax(scores))]
             cites.append(make_citation(new_no, rc, best.start, best.end))
-        return text, short, False, tuple(cites)
+        return Draft(text, short, False, tuple(cites), self.mode)

@@ -61,7 +61,7 @@ def ask_question(a: Assistant, q: Question, judging: AnswerJudging | None = None
         error = f"error: {exc}"
         answer = Answer(question=q.question, standalone_question=q.question, text=error)
         latency_ms, order = 0.0, []
-    articles = a.store.get_articles(sorted({c.doc_id for c in answer.citations}))
+    articles = a.get_articles(sorted({c.doc_id for c in answer.citations}))
     result = score_question(
         q, answer, retrieved=order, articles=articles, latency_ms=latency_ms, history=history
     )
@@ -79,7 +79,7 @@ def cited_passages(a: Assistant, answer: Answer) -> tuple[Passage, ...]:
     The whole chunk, not the citation's one-sentence quote: the answerer read (and cited)
     the chunk, and a claim can rest on a sentence next to the quoted one.
     """
-    chunks = a.store.get_chunks([c.chunk_id for c in answer.citations])
+    chunks = a.get_chunks([c.chunk_id for c in answer.citations])
     return tuple(
         Passage(
             number=c.number,
@@ -187,7 +187,7 @@ def run_suite(
                 metrics=aggregate(qres),
                 by_type=by_type(qres),
                 questions=tuple(qres),
-                answer_mode="llm" if a.uses_llm else "extractive",
+                answer_mode=a.default_mode,
                 ingest_seconds=ingested[where],
             )
             results[name] = cres

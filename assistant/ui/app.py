@@ -21,8 +21,7 @@ import gradio as gr
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
-from assistant.store import ArticleInfo
-from assistant.types import Answer, IngestReport
+from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.render import (
     answer_markdown,
     chat_markdown,
@@ -132,26 +131,16 @@ class _Backend:
         self.staging_dir = self.upload_dir / ".staging"
         self.max_upload_mb = max_upload_mb
         self.max_upload_bytes = int(max_upload_mb * 1_000_000)
-        self.llm_available = assistant.settings.llm_configured or assistant.uses_llm
-        self.default_mode = MODE_LLM if assistant.uses_llm else MODE_EXTRACTIVE
-        self._by_mode: dict[str, Assistant] = {self.default_mode: assistant}
-        self._modes_lock = threading.Lock()
+        self.llm_available = MODE_LLM in assistant.answer_modes
+        self.default_mode = assistant.default_mode
         # Ingest and delete take the store's lock too, but that one refuses rather than waits;
         # in one process, users' library edits should queue up instead of failing.
         self._library_lock = threading.Lock()
 
     # ------------------------------------------------------------------ answering
-    def for_mode(self, mode: str | None) -> Assistant:
-        """The Assistant answering in `mode`; the other mode shares settings and embedder."""
-        if mode not in (MODE_EXTRACTIVE, MODE_LLM) or (mode == MODE_LLM and not self.llm_available):
-            mode = self.default_mode if self.llm_available else MODE_EXTRACTIVE
-        with self._modes_lock:
-            if mode not in self._by_mode:
-                base = self.assistant
-                self._by_mode[mode] = Assistant(
-                    settings=base.settings, embedder=base.embedder, answerer=mode
-                )
-            return self._by_mode[mode]
+    def mode_for(self, mode: str | None) -> str:
+        """`mode` when this assistant can answer in it, else its default mode."""
+        return mode if mode in self.assistant.answer_modes else self.default_mode
 
     @staticmethod
     def _check_date(as_of: str | None) -> str | None:
@@ -194,7 +183,7 @@ class _Backend:
         working = status_html("working", "Searching the articles…")
         yield messages, gr.skip(), working, "", ""
 
-        assistant = self.for_mode(mode)
+        assistant = self.assistant
         streamed = ""
         final: Answer | None = None
         try:
@@ -205,6 +194,7 @@ class _Backend:
                 top_k=int(top_k) if top_k else None,
                 sources=tuple(sources or ()),
                 doc_ids=tuple(doc_ids or ()),
+                answerer=self.mode_for(mode),
             ):
                 if isinstance(item, Answer):
                     final = item
@@ -236,7 +226,7 @@ class _Backend:
             body = f"⚠️ **Not answered.** {body}"
         messages[-1] = {"role": "assistant", "content": body}
         history.append((question, final.text))
-        articles = assistant.store.get_articles([c.doc_id for c in final.citations])
+        articles = assistant.get_articles([c.doc_id for c in final.citations])
         yield messages, history, sources_html(final, articles), answer_markdown(final), ""
 
     def ask_api(

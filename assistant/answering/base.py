@@ -1,0 +1,71 @@
+"""The `Answerer` protocol: what every answering backend (offline, LLM, fallback) provides.
+
+An answerer gets the standalone question and the retrieved chunks and streams the answer:
+text pieces as they are ready (for display only), then one final `Draft`, whose text and
+citations are the verified answer. The `Assistant` picks an answerer per call and wraps the
+draft into an `Answer`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.types import Citation, RetrievedChunk
+
+__all__ = ["Answerer", "Condenser", "Draft", "final_draft"]
+
+History = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answerer's verified answer: the text with `[n]` markers and the citations they name."""
+
+    text: str
+    short: str = ""
+    abstained: bool = False
+    citations: tuple[Citation, ...] = ()
+    mode: str = "extractive"
+    best_score: float = 0.0  # the offline answerer's evidence score (0 where it has none)
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Streams text pieces, then the final `Draft`.
+
+    `today` is the reference date of the question ("this week"); `question_vec` is the
+    question's embedding when retrieval already made it, so it is not embedded twice.
+    """
+
+    def stream(
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        *,
+        today: dt.date | None = None,
+        question_vec: np.ndarray | None = None,
+    ) -> Iterator[str | Draft]: ...
+
+
+@runtime_checkable
+class Condenser(Protocol):
+    """Rewrites a follow-up into a standalone question. Answerers that condense better than
+    the offline rewrite (an LLM) implement it; the others get the offline one."""
+
+    def condense(self, question: str, history: History) -> str: ...
+
+
+def final_draft(pieces: Iterator[str | Draft]) -> Draft:
+    """Drain an answerer's stream and return its draft."""
+    final: Draft | None = None
+    for item in pieces:
+        if isinstance(item, Draft):
+            final = item
+    if final is None:
+        raise RuntimeError("the answerer ended without a draft")
+    return final
