@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
 
-.PHONY: install demo test test-busy lint eval-seeds eval-rtqa bench clean
+.PHONY: install demo test test-fast test-busy lint eval-seeds eval-rtqa bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 
 test: install lint
 	$(VENV)/bin/python -m pytest -q
+
+# The edit loop: everything that loads no model and starts no server (seconds, not minutes).
+test-fast: install
+	$(VENV)/bin/python -m pytest -q -m "not slow"
 
 # The same suite with every core kept busy by other processes (they stop by themselves).
 test-busy: install

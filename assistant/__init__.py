@@ -1,30 +1,40 @@
 """News research assistant: ingest articles into Chroma, answer with verified citations."""
 
+from assistant.answering.base import Answerer, Draft
 from assistant.config import Settings
 from assistant.core import Assistant, ask
 from assistant.errors import (
     AssistantError,
     ConfigError,
     EmbedderMismatchError,
-    InputError,
     LLMError,
     StoreError,
     StoreLockedError,
 )
-from assistant.types import Answer, Article, Chunk, Citation, IngestFailure, IngestReport
+from assistant.types import (
+    Answer,
+    Article,
+    ArticleInfo,
+    Chunk,
+    Citation,
+    IngestFailure,
+    IngestReport,
+)
 
 __all__ = [
     "Answer",
+    "Answerer",
     "Article",
+    "ArticleInfo",
     "Assistant",
     "AssistantError",
     "Chunk",
     "Citation",
     "ConfigError",
+    "Draft",
     "EmbedderMismatchError",
     "IngestFailure",
     "IngestReport",
-    "InputError",
     "LLMError",
     "Settings",
     "StoreError",

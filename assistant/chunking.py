@@ -70,9 +70,9 @@ class _MiniLMCounter:
 
     The splitter asks for the length of every piece it considers, starting with the whole
     article, and only compares it with `limit` unless it fits. Encoding one text at a time
-    was most of chunking's cost (12-16 s of 800 rtqa articles). So a text shown longer than
-    `limit` by a cheap lower bound is not encoded (its length is reported as that bound),
-    and the paragraphs of a group of articles are encoded together, in parallel, beforehand.
+    was most of chunking's cost. So a text shown longer than `limit` by a cheap lower bound
+    is not encoded (its length is reported as that bound), and the paragraphs of a group of
+    articles are encoded together, in parallel, beforehand.
     The chunks are exactly those of encoding every piece.
     """
 

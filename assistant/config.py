@@ -6,6 +6,7 @@ what users of the OpenAI SDK (and of Ollama, vLLM or llama.cpp servers) already 
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The prompt files ship inside the package (pyproject maps prompts/ to this package), so an
+# installed wheel finds them as a source checkout does.
+DEFAULT_PROMPTS_DIR = Path(str(files("assistant.prompt_files")))
 
 
 class Settings(BaseSettings):
@@ -88,7 +91,7 @@ class Settings(BaseSettings):
     # --- input limits ---
     max_file_mb: float = Field(default=20.0, gt=0)
 
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
 
     @property
     def llm_configured(self) -> bool:

@@ -84,7 +84,7 @@ class Assistant:
 
     @cached_property
     def chunker(self) -> Chunker:
-        # Built on first ingest: its splitter imports llama-index's node parsers (~1 s), which
+        # Built on first ingest: its splitter imports llama-index's node parsers (slow), which
         # `assistant ask` never needs.
         return Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
 

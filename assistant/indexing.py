@@ -104,7 +104,7 @@ def ingest_paths(
         added = updated = embedded = reused = written = 0
         # Articles are written a group at a time as they are read, never all held at once:
         # holding every cleaned article (and the reader's copies of a JSONL file) until all
-        # were read made memory grow with the corpus (~100 MB of the peak at 3,697 articles).
+        # were read would make memory grow with the corpus.
         pending: list[tuple[Article, str]] = []
         bar = tqdm(
             desc="Indexing",

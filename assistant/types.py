@@ -20,11 +20,13 @@ __all__ = [
 ]
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """Base of every value type: immutable, and unknown fields are an error."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Article(_Frozen):
+class Article(FrozenModel):
     """One cleaned news article, ready to chunk."""
 
     doc_id: str
@@ -51,7 +53,7 @@ class ArticleInfo:
     n_chunks: int
 
 
-class Chunk(_Frozen):
+class Chunk(FrozenModel):
     """A passage of an article: `article.text[start:end] == text`."""
 
     chunk_id: str
@@ -62,7 +64,7 @@ class Chunk(_Frozen):
     end: int
 
 
-class RetrievedChunk(_Frozen):
+class RetrievedChunk(FrozenModel):
     """A chunk returned by retrieval, with the article it belongs to."""
 
     chunk: Chunk
@@ -71,7 +73,7 @@ class RetrievedChunk(_Frozen):
     rank: int
 
 
-class Citation(_Frozen):
+class Citation(FrozenModel):
     """A numbered source of an answer: `quote` is `article_text[start:end]`, verbatim."""
 
     number: int
@@ -86,7 +88,7 @@ class Citation(_Frozen):
     end: int
 
 
-class Answer(_Frozen):
+class Answer(FrozenModel):
     """What `Assistant.ask` returns."""
 
     question: str
@@ -112,7 +114,7 @@ class Answer(_Frozen):
         }
 
 
-class IngestFailure(_Frozen):
+class IngestFailure(FrozenModel):
     """A file (or JSONL line) that could not be indexed, and why."""
 
     path: str
@@ -120,7 +122,7 @@ class IngestFailure(_Frozen):
     doc_id: str | None = Field(default=None, description="Set when the file had been indexed.")
 
 
-class IngestReport(_Frozen):
+class IngestReport(FrozenModel):
     """Counts of one ingest run."""
 
     added: int = 0

@@ -88,6 +88,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+# Fixtures that load the real model; a test using one (directly or through another fixture)
+# is slow, whatever its module says. Modules that start servers or processes mark themselves.
+_MODEL_FIXTURES = frozenset({"embedder", "make_assistant", "seeds_assistant"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     if not SEEDS.is_dir():

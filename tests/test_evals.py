@@ -374,12 +374,37 @@ def test_cli_parser_and_gate_exit_code(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setattr("assistant.evals.runner.run_suite", fake_run)
     assert args.func(args) == 1
     assert seen["suite"] == str(TINY) and seen["out"] == str(tmp_path)
-    args = parser.parse_args(["eval", "rtqa", "--corpus", "c.jsonl", "--questions", "q.jsonl"])
+    corpus, questions = tmp_path / "c.jsonl", tmp_path / "q.jsonl"
+    corpus.write_text("", encoding="utf-8")
+    questions.write_text("", encoding="utf-8")
+    args = parser.parse_args(
+        ["eval", "rtqa", "--corpus", str(corpus), "--questions", str(questions)]
+    )
     monkeypatch.setattr(
         "assistant.evals.suite.load_rtqa", lambda c, qs, **kw: ("rtqa", c, qs, kw["configs"])
     )
     assert args.func(args) == 0
-    assert seen["suite"][:3] == ("rtqa", "c.jsonl", "q.jsonl") and seen["configs"] == ["hybrid"]
+    assert seen["suite"][:3] == ("rtqa", corpus, questions) and seen["configs"] == ["hybrid"]
+    # --rtqa names the benchmark's folder; its standard file names are used inside it.
+    (tmp_path / "corpus_small.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "dev.jsonl").write_text("", encoding="utf-8")
+    assert (
+        parser.parse_args(["eval", "rtqa", "--rtqa", str(tmp_path)]).func(
+            parser.parse_args(["eval", "rtqa", "--rtqa", str(tmp_path)])
+        )
+        == 0
+    )
+    assert seen["suite"][1:3] == (tmp_path / "corpus_small.jsonl", tmp_path / "dev.jsonl")
+
+
+def test_eval_rtqa_without_the_benchmark_says_where_it_looked(capsys, tmp_path: Path) -> None:
+    from assistant.cli import main
+
+    missing = tmp_path / "no-bench"
+    assert main(["eval", "rtqa", "--rtqa", str(missing)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"rtqa corpus not found at {missing / 'corpus_small.jsonl'}" in err
+    assert "--rtqa DIR" in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- end to end

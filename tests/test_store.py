@@ -509,6 +509,7 @@ assert a.ingest([sys.argv[3]]).added == 1
 """
 
 
+@pytest.mark.slow  # starts another Python
 def test_writes_of_another_process_are_seen(tmp_path: Path, write_files) -> None:
     # An open embedded Chroma client does not see another process's writes by itself: it
     # kept answering from the index it loaded, and chunks deleted elsewhere came back

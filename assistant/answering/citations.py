@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from assistant.types import Citation, RetrievedChunk
 
@@ -50,7 +49,3 @@ def renumber_markers(text: str, n_sources: int) -> tuple[str, list[int]]:
     new = re.sub(r"(\[\d+\])(\s*\1)+", r"\1", new)  # "[1] [1]" -> "[1]"
     new = re.sub(r"[ \t]+([.,;:])", r"\1", new)
     return new, order
-
-
-def sources_block(chunks: Sequence[RetrievedChunk]) -> str:
-    return "\n".join(f"[{i}] {rc.article.title}" for i, rc in enumerate(chunks, 1))

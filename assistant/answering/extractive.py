@@ -101,12 +101,11 @@ class _Candidate:
 class ExtractiveAnswerer:
     """Offline, extractive. `threshold` is the minimum best-sentence score to answer.
 
-    Embedding is nearly all of the answer step's time (an rtqa question's chunks hold some 70
-    candidate sentences, each a few ms to embed), so only a shortlist is embedded: the
-    `embed_limit` best candidates by the score's cheap part (word overlap, type bonus, rank
-    prior, punctuation), plus the `per_article` best of each retrieved article. None embeds
-    every candidate. Measured on rtqa dev and the seeds suite (2026-11-22), every answer was
-    the same as embedding everything down to 15 (rtqa) and 10 (seeds); 20 leaves a margin.
+    Embedding is nearly all of the answer step's time (a question's chunks hold dozens of
+    candidate sentences), so only a shortlist is embedded: the `embed_limit` best candidates
+    by the score's cheap part (word overlap, type bonus, rank prior, punctuation), plus the
+    `per_article` best of each retrieved article. None embeds every candidate. The default
+    limit gives the same answers as embedding everything, with a margin (see README).
     """
 
     mode = "extractive"
@@ -214,7 +213,8 @@ class ExtractiveAnswerer:
                 c.text,
                 c.start,
                 c.end,
-                # Added in this order, scores (so ties, so answers) are bit-for-bit as before.
+                # Summed in this order on purpose: float addition is not associative, and a
+                # reordering could break ties (so change answers) differently.
                 0.5 * float(v) + 0.5 * c.overlap + c.bonus + c.prior - c.penalty,
                 float(v),
                 c.overlap,

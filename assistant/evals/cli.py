@@ -9,9 +9,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import ConfigError
+
 __all__ = ["add_eval_parser", "cmd_eval", "print_comparison", "print_report"]
 
-_RTQA = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "rtqa"
+# Where the benchmark sits beside a checkout of this repository (it may not be redistributed,
+# so it is never packaged): relative to the working directory, overridable with --rtqa.
+_RTQA = Path("..") / "shared" / "bench" / "rtqa"
 
 
 def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,14 +50,18 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="the judge's model (default: ASSISTANT_LLM_MODEL, the answerer's)",
     )
     sp.add_argument(
+        "--rtqa",
+        default=str(_RTQA),
+        metavar="DIR",
+        help="rtqa: the benchmark's folder (default: ../shared/bench/rtqa)",
+    )
+    sp.add_argument(
         "--corpus",
-        default=str(_RTQA / "corpus_small.jsonl"),
-        help="rtqa: corpus JSONL (default: ../shared/bench/rtqa/corpus_small.jsonl)",
+        help="rtqa: corpus JSONL (default: corpus_small.jsonl in the --rtqa folder)",
     )
     sp.add_argument(
         "--questions",
-        default=str(_RTQA / "dev.jsonl"),
-        help="rtqa: questions JSONL (default: ../shared/bench/rtqa/dev.jsonl)",
+        help="rtqa: questions JSONL (default: dev.jsonl in the --rtqa folder)",
     )
     sp.set_defaults(func=cmd_eval)
     return sp
@@ -80,7 +88,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     configs = args.configs
     if args.suite == "rtqa":
         rtqa_configs = {m: {"retrieval_mode": m} for m in ("hybrid", "dense", "bm25")}
-        suite = load_rtqa(args.corpus, args.questions, configs=rtqa_configs)
+        corpus = Path(args.corpus or Path(args.rtqa) / "corpus_small.jsonl")
+        questions = Path(args.questions or Path(args.rtqa) / "dev.jsonl")
+        for what, path in (("corpus", corpus), ("questions", questions)):
+            if not path.is_file():
+                raise ConfigError(
+                    f"rtqa {what} not found at {path}: pass the benchmark's folder with "
+                    "--rtqa DIR (or the file with --" + what + ")"
+                )
+        suite = load_rtqa(corpus, questions, configs=rtqa_configs)
         configs = configs or ["hybrid"]
     with console.status("running the suite…"):
         report = run_suite(

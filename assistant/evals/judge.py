@@ -24,15 +24,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
-
 from assistant.answering.llm import FALLBACK_HINT, ChatBackend, OpenAIChat, complete
 from assistant.config import Settings
 from assistant.errors import ConfigError, LLMError
 from assistant.evals.metrics import JudgedRecord
 from assistant.evals.suite import Question
 from assistant.prompts import load_prompt
-from assistant.types import Answer
+from assistant.types import Answer, FrozenModel
 
 __all__ = [
     "CORRECTNESS_SCALE",
@@ -68,11 +66,7 @@ _LLM_KEYS = frozenset(
 )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Passage(_Frozen):
+class Passage(FrozenModel):
     """A passage the answer cites, under the number its `[n]` markers use."""
 
     number: int
@@ -81,7 +75,7 @@ class Passage(_Frozen):
     published: str | None = None
 
 
-class JudgeScores(_Frozen):
+class JudgeScores(FrozenModel):
     """One judging of one answer. None: not judged (nothing to judge) or missing."""
 
     faithfulness: float | None = None

@@ -12,10 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate, Recall
-from pydantic import BaseModel, ConfigDict
 
 from assistant.evals.suite import QTYPES, Question, contains
-from assistant.types import Answer, Article
+from assistant.types import Answer, Article, FrozenModel
 
 __all__ = [
     "JUDGED",
@@ -67,11 +66,7 @@ def higher_is_better(metric: str) -> bool:
     return not metric.startswith("latency")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class CitationRecord(_Frozen):
+class CitationRecord(FrozenModel):
     number: int
     doc_id: str
     quote: str
@@ -81,7 +76,7 @@ class CitationRecord(_Frozen):
     expected: bool
 
 
-class JudgedRecord(_Frozen):
+class JudgedRecord(FrozenModel):
     """The judge's verdicts on one answer: one score per run (0..1, None: not judged/missing)."""
 
     faithfulness: tuple[float | None, ...] = ()
@@ -96,7 +91,7 @@ class JudgedRecord(_Frozen):
         return max(len(self.faithfulness), len(self.correctness))
 
 
-class QuestionResult(_Frozen):
+class QuestionResult(FrozenModel):
     """Everything the report shows about one question under one config."""
 
     id: str

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from assistant.errors import ConfigError
 from assistant.evals.metrics import JUDGED, METRICS, QuestionResult, higher_is_better
+from assistant.types import FrozenModel
 
 __all__ = [
     "Comparison",
@@ -104,11 +105,7 @@ def judge_note(report: Report) -> str:
     )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ConfigResult(_Frozen):
+class ConfigResult(FrozenModel):
     name: str
     settings: dict[str, Any]
     metrics: dict[str, float | None]
@@ -118,7 +115,7 @@ class ConfigResult(_Frozen):
     ingest_seconds: float | None = None
 
 
-class ThresholdCheck(_Frozen):
+class ThresholdCheck(FrozenModel):
     config: str
     key: str
     metric: str
@@ -129,7 +126,7 @@ class ThresholdCheck(_Frozen):
     passed: bool
 
 
-class Delta(_Frozen):
+class Delta(FrozenModel):
     config: str
     scope: str = Field(description="'overall' or a question type")
     metric: str
@@ -142,7 +139,7 @@ class Delta(_Frozen):
     new_spread: float | None = None
 
 
-class Comparison(_Frozen):
+class Comparison(FrozenModel):
     old_label: str
     new_label: str
     deltas: tuple[Delta, ...]
@@ -155,7 +152,7 @@ class Comparison(_Frozen):
         return [d for d in self.deltas if d.improved is False]
 
 
-class Report(_Frozen):
+class Report(FrozenModel):
     suite: str
     suite_path: str | None = None
     created: str

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from assistant.errors import ConfigError
+from assistant.types import FrozenModel
 
 __all__ = [
     "QTYPES",
@@ -47,11 +48,7 @@ def _default_configs() -> dict[str, dict[str, Any]]:
     return {"default": {}}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Question(_Frozen):
+class Question(FrozenModel):
     """One question of a suite and what a correct answer looks like."""
 
     id: str
@@ -93,7 +90,7 @@ class Question(_Frozen):
         return self.type != "abstain"
 
 
-class Suite(_Frozen):
+class Suite(FrozenModel):
     """A named set of questions over a corpus, with configurations to compare and CI gates."""
 
     name: str

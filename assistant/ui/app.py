@@ -21,6 +21,7 @@ import gradio as gr
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
+from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.render import (
     answer_markdown,
@@ -37,7 +38,7 @@ __all__ = ["UPLOAD_SUFFIXES", "build_app", "launch", "parse_auth"]
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # what the readers read
 MODE_EXTRACTIVE = "extractive"
 MODE_LLM = "llm"
 LLM_HINT = (
