@@ -582,3 +582,24 @@ def test_run_suite_with_llm_answerer_and_judge(
     assert "## Missing judge verdicts: hybrid (1)" in md
     html = (out / "report.html").read_text()
     assert "0.75±0.35" in html and "<th>faith (judged)</th>" in html
+
+
+@pytest.mark.parametrize("width", [40, 80, 200])
+def test_print_report_never_cuts_a_number(width: int) -> None:
+    # In a log or a pipe the console is 80 columns: tables split instead of showing "0.…".
+    from assistant.evals.report import SUMMARY, fmt
+
+    report = judged_report((0.75, 0.75), (0.5, None), created="2026-02-01")
+    buf = io.StringIO()
+    print_report(report, Console(file=buf, width=width, color_system=None))
+    out = buf.getvalue()
+    assert "…" not in out
+    assert all(len(line) <= width for line in out.splitlines() if not line.startswith(" "))
+    words = out.split()
+    for c in report.configs.values():
+        for m in SUMMARY:
+            if c.metrics.get(m) is not None:
+                assert fmt(m, c.metrics.get(m)) in words, m
+    # Split only when the columns do not fit: one header line per table.
+    headers = [line for line in out.splitlines() if line.split()[:1] == ["config"]]
+    assert (len(headers) > 2) == (width < 100)

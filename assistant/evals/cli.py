@@ -119,34 +119,75 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_fitted(
+    console: Any,
+    title: str,
+    keys: list[str],
+    rows: list[tuple[list[str], list[str]]],
+    metrics: list[str],
+) -> None:
+    """Print a table of `keys` then `metrics` columns, split into as many tables as it takes
+    for every cell to show whole at the console's width (80 in a log or a pipe): a metric
+    column is never cut to "0.…"."""
+    from rich.table import Table
+
+    def width(header: str, cells: list[str]) -> int:
+        return max([len(header), *(len(c) for c in cells)]) + 2  # a space either side
+
+    # The outer edges have no padding: two spaces fewer in all.
+    key_width = sum(width(k, [r[0][i] for r in rows]) for i, k in enumerate(keys)) - 2
+    groups: list[list[int]] = [[]]
+    used = key_width
+    for j, name in enumerate(metrics):
+        w = width(name, [r[1][j] for r in rows])
+        if groups[-1] and used + w > console.width:
+            groups.append([])
+            used = key_width
+        groups[-1].append(j)
+        used += w
+    # The title on a line of its own: a narrow continuation table would wrap it word by word.
+    console.print(title, style="italic", highlight=False)
+    for group in groups:
+        # No rules and no edge padding: as many columns as possible fit one table.
+        t = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold")
+        for i, k in enumerate(keys):
+            t.add_column(k, no_wrap=True, justify="left" if i == 0 else "right")
+        for j in group:
+            t.add_column(metrics[j], justify="right", no_wrap=True)
+        for key_cells, cells in rows:
+            t.add_row(*key_cells, *(cells[j] for j in group))
+        console.print(t)
+
+
 def print_report(report: Any, console: Any) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     from assistant.evals.report import SHORT_NAMES, SUMMARY, cell, fmt, judged
 
     modes = ", ".join(sorted({c.answer_mode for c in report.configs.values()}))
+    metrics = [SHORT_NAMES.get(col, col) for col in SUMMARY]
 
-    # No rules and no edge padding: 15 columns then fit a 100-column terminal.
-    def tight(title: str) -> Table:
-        return Table(title=title, box=None, pad_edge=False, padding=(0, 1), header_style="bold")
-
-    t = tight(f"{report.suite}: {report.n_questions} questions, {modes} answerer")
-    t.add_column("config", no_wrap=True)
-    for col in SUMMARY:
-        t.add_column(SHORT_NAMES.get(col, col), justify="right", no_wrap=True)
+    _print_fitted(
+        console,
+        f"{report.suite}: {report.n_questions} questions, {modes} answerer",
+        ["config"],
+        [
+            ([name], [fmt(m, c.metrics.get(m)) for m in SUMMARY])
+            for name, c in report.configs.items()
+        ],
+        metrics,
+    )
     for name, c in report.configs.items():
-        t.add_row(name, *(fmt(m, c.metrics.get(m)) for m in SUMMARY))
-    console.print(t)
-    for name, c in report.configs.items():
-        bt = tight(f"by question type: {name}")
-        bt.add_column("type", no_wrap=True)
-        bt.add_column("n", justify="right")
-        for col in SUMMARY:
-            bt.add_column(SHORT_NAMES.get(col, col), justify="right", no_wrap=True)
-        for qt, ms in c.by_type.items():
-            bt.add_row(qt, str(int(ms.get("n") or 0)), *(fmt(m, ms.get(m)) for m in SUMMARY))
-        console.print(bt)
+        _print_fitted(
+            console,
+            f"by question type: {name}",
+            ["type", "n"],
+            [
+                ([qt, str(int(ms.get("n") or 0))], [fmt(m, ms.get(m)) for m in SUMMARY])
+                for qt, ms in c.by_type.items()
+            ],
+            metrics,
+        )
     if report.skipped:
         console.print(f"skipped: {report.skipped}")
     console.print(
@@ -156,22 +197,25 @@ def print_report(report: Any, console: Any) -> None:
     )
     if judged(report):
         # A table of its own: two "0.75±0.35" columns more would not fit 100 columns.
-        jt = tight("judged by the LLM: mean ± standard deviation across runs")
-        for col in ("config", "type", "n", "faithfulness", "correctness", "runs", "missing"):
-            jt.add_column(col, justify="left" if col in ("config", "type") else "right")
-        for name, c in report.configs.items():
-            scopes = [("all", c.metrics), *c.by_type.items()]
-            for scope, ms in scopes:
-                jt.add_row(
-                    name if scope == "all" else "",
-                    scope,
-                    str(int(ms.get("n") or 0)),
-                    cell("judged_faithfulness", ms),
-                    cell("judged_correctness", ms),
-                    str(int(ms.get("judge_runs") or 0)),
-                    str(int(ms.get("judge_missing") or 0)),
+        _print_fitted(
+            console,
+            "judged by the LLM: mean ± standard deviation across runs",
+            ["config", "type", "n"],
+            [
+                (
+                    [name if scope == "all" else "", scope, str(int(ms.get("n") or 0))],
+                    [
+                        cell("judged_faithfulness", ms),
+                        cell("judged_correctness", ms),
+                        str(int(ms.get("judge_runs") or 0)),
+                        str(int(ms.get("judge_missing") or 0)),
+                    ],
                 )
-        console.print(jt)
+                for name, c in report.configs.items()
+                for scope, ms in [("all", c.metrics), *c.by_type.items()]
+            ],
+            ["faithfulness", "correctness", "runs", "missing"],
+        )
         console.print(
             "faithfulness: claims supported by the cited passages; correctness: matches the "
             "expected answer (abstain questions: abstained). missing: unreadable verdicts, "
