@@ -2,64 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from news_fixture import harbor_articles, write_feed
 
 from assistant import Answer, Assistant
 
-# Fictional news: every fact below is invented for these tests.
-ARTICLES = [
-    {
-        "id": "bridge",
-        "title": "Harbor Bridge repairs near completion",
-        "source": "Coastline Courier",
-        "published": "2026-11-02",
-        "url": "https://example.test/bridge",
-        "text": (
-            "Crews in Port Velling have finished replacing the cables of the Harbor Bridge. "
-            "The bridge will reopen on March 3, 2027. City engineer Dana Whitcombe said the "
-            "repairs cost the city more than expected. Ferries will keep running until the "
-            "crossing is open again."
-        ),
-    },
-    {
-        "id": "festival",
-        "title": "Lantern festival marks its twentieth year",
-        "source": "Valley Gazette",
-        "published": "2026-06-14",
-        "text": (
-            "The Lantern Festival in the town of Brennick drew large crowds this weekend. "
-            "The festival was founded by Marta Oyelaran. She started it in a small park with a "
-            "few dozen paper lanterns. Today thousands of visitors light lanterns along the river."
-        ),
-    },
-    {
-        "id": "storm",
-        "title": "Cyclone Tavi leaves trail of damage",
-        "source": "Island Herald",
-        "published": "2026-02-20",
-        "text": (
-            "Cyclone Tavi swept across the northern islands on Tuesday. The storm destroyed "
-            "1,240 homes. Relief agencies have set up shelters in schools. Power was restored "
-            "to most districts by Friday."
-        ),
-    },
-    {
-        "id": "museum",
-        "title": "Glass museum chooses new home",
-        "source": "Culture Weekly",
-        "published": "2026-09-09",
-        "text": (
-            "The National Glass Museum has picked the site for its collection after a long "
-            "search. The museum will move to Portugal, to a restored factory by the sea. Its "
-            "director said the building offers three times the exhibition space. The move is "
-            "planned over two years."
-        ),
-    },
-]
-
+# Invented stories (tests/fixtures/news/harbor.jsonl).
+ARTICLES = harbor_articles("bridge", "festival", "storm", "museum")
 # Two reports of the same event that disagree on its date.
 TRAM_EARLY = {
     "id": "tram-early",
@@ -85,18 +34,11 @@ TRAM_LATE = {
 }
 
 
-def _write_jsonl(folder: Path, records: list[dict[str, str]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "articles.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     root = tmp_path_factory.mktemp("extractive")
     a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
-    report = a.ingest([_write_jsonl(root / "articles", ARTICLES)])
+    report = a.ingest([write_feed(root / "articles", ARTICLES)])
     assert report.ok and report.added == len(ARTICLES)
     return a
 
@@ -105,7 +47,7 @@ def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
 def trams(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     root = tmp_path_factory.mktemp("trams")
     a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
-    report = a.ingest([_write_jsonl(root / "articles", [TRAM_EARLY, TRAM_LATE])])
+    report = a.ingest([write_feed(root / "articles", [TRAM_EARLY, TRAM_LATE])])
     assert report.ok and report.added == 2
     return a
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, Fault
+from news_fixture import harbor_articles, write_feed
 
 from assistant import Answer, Assistant, LLMError
 from assistant.answering.fallback import FALLBACK_NOTE, MODE_FALLBACK
@@ -26,42 +27,8 @@ from assistant.answering.llm import OpenAIChat
 API_KEY = "sk-test-faults-0123456789"
 TIMEOUT = 1.0
 
-ARTICLES = [
-    {
-        "id": "bridge",
-        "title": "Harbor Bridge repairs near completion",
-        "source": "Coastline Courier",
-        "published": "2026-11-02",
-        "text": (
-            "Crews in Port Velling have finished replacing the cables of the Harbor Bridge. "
-            "The Harbor Bridge will reopen on March 3, 2027. City engineer Dana Whitcombe said the "
-            "repairs cost the city more than expected. Ferries will keep running until the "
-            "crossing is open again."
-        ),
-    },
-    {
-        "id": "festival",
-        "title": "Lantern festival marks its twentieth year",
-        "source": "Valley Gazette",
-        "published": "2026-06-14",
-        "text": (
-            "The Lantern Festival in the town of Brennick drew large crowds this weekend. "
-            "The festival was founded by Marta Oyelaran. She started it in a small park with a "
-            "few dozen paper lanterns."
-        ),
-    },
-    {
-        "id": "storm",
-        "title": "Cyclone Tavi leaves trail of damage",
-        "source": "Island Herald",
-        "published": "2026-02-20",
-        "text": (
-            "Cyclone Tavi swept across the northern islands on Tuesday. The storm destroyed "
-            "1,240 homes. Power was restored to most districts by Friday."
-        ),
-    },
-]
-
+# Invented stories (tests/fixtures/news/harbor.jsonl).
+ARTICLES = harbor_articles("bridge", "festival", "storm")
 BRIDGE_Q = "When will the Harbor Bridge reopen?"
 SCRIPTED = "Short answer: March 3, 2027\n\nThe bridge reopens on March 3, 2027 [1]."
 # With history the question is first condensed: a non-streamed request.
@@ -104,11 +71,7 @@ def _id(case: Case) -> str:
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     root = tmp_path_factory.mktemp("faults")
-    folder = root / "articles"
-    folder.mkdir()
-    (folder / "news.jsonl").write_text(
-        "\n".join(json.dumps(a) for a in ARTICLES) + "\n", encoding="utf-8"
-    )
+    folder = write_feed(root / "articles", ARTICLES)
     a = Assistant(store=root / "store", embedder=embedder, answerer="extractive")
     assert a.ingest([folder]).added == len(ARTICLES)
     return root / "store"
