@@ -26,6 +26,40 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _time_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """as_of, since and until (checked here, so errors name the options) and include_undated
+    for `Assistant.ask`."""
+    import datetime as dt
+
+    from assistant.errors import ConfigError
+
+    days: dict[str, dt.date | None] = {}
+    for option in ("--as-of", "--since", "--until"):
+        text = getattr(args, option[2:].replace("-", "_"))
+        try:
+            days[option] = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            raise ConfigError(f"{option} {text!r} is not a date like 2025-01-31") from None
+    as_of, since, until = days["--as-of"], days["--since"], days["--until"]
+    if since and until and since > until:
+        raise ConfigError(f"--since {since} is after --until {until}: no day is in that range")
+    if since and as_of and since > as_of:
+        raise ConfigError(
+            f"--since {since} is after --as-of {as_of}: no article can be that recent"
+        )
+    return {
+        "as_of": as_of,
+        "since": since,
+        "until": until,
+        "include_undated": args.include_undated,
+    }
+
+
+def _print_window(answer: Any, console: Any) -> None:
+    if answer.time_window is not None:
+        console.print(f"({answer.time_window.describe()})", style="dim", highlight=False)
+
+
 def _assistant(args: argparse.Namespace) -> Any:
     from assistant.core import Assistant
 
@@ -76,9 +110,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
+    when = _time_kwargs(args)
     a = _assistant(args)
     if args.json:
-        answer = a.ask(args.question, as_of=args.as_of)
+        answer = a.ask(args.question, **when)
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
     from assistant.errors import AssistantError
@@ -86,7 +121,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     final = None
     printed = False
     try:
-        for item in a.stream(args.question, as_of=args.as_of):
+        for item in a.stream(args.question, **when):
             if isinstance(item, str):
                 console.out(item, end="", highlight=False)
                 printed = printed or bool(item)
@@ -98,6 +133,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             console.print("\n(answer interrupted; the text above is incomplete)", style="dim")
         raise
     console.print()
+    _print_window(final, console)
     _print_answer(final, console)
     return 0
 
@@ -108,6 +144,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.errors import LLMError
 
     console = Console()
+    when = _time_kwargs(args)
     a = _assistant(args)
     history: list[tuple[str, str]] = []
     console.print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
@@ -119,7 +156,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not q:
             break
         try:
-            answer = a.ask(q, history=history, as_of=args.as_of)
+            answer = a.ask(q, history=history, **when)
         except LLMError as exc:
             # One failed answer need not end the conversation: the server may recover.
             console.print(f"error: {exc}", style="red", highlight=False)
@@ -127,6 +164,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if answer.standalone_question != q:
             console.print(f"(searching for: {answer.standalone_question})", style="dim")
         console.print(answer.text, highlight=False)
+        _print_window(answer, console)
         _print_answer(answer, console)
         history.append((q, answer.text))
     return 0
@@ -181,7 +219,26 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ask":
             sp.add_argument("question")
             sp.add_argument("--json", action="store_true", help="print the answer as JSON")
-        sp.add_argument("--as-of", dest="as_of", help="only articles published by YYYY-MM-DD")
+        sp.add_argument(
+            "--as-of",
+            dest="as_of",
+            help="the assistant's today (YYYY-MM-DD): only articles published by then, and "
+            '"this week" is the week before it',
+        )
+        sp.add_argument(
+            "--since",
+            help="only articles published on or after YYYY-MM-DD",
+        )
+        sp.add_argument(
+            "--until",
+            help="only articles published on or before YYYY-MM-DD",
+        )
+        sp.add_argument(
+            "--include-undated",
+            dest="include_undated",
+            action="store_true",
+            help="with --as-of/--since/--until, search articles without a date too",
+        )
         sp.add_argument("--answerer", choices=["auto", "extractive", "llm"])
         sp.add_argument(
             "--retrieval-mode", dest="retrieval_mode", choices=["hybrid", "dense", "bm25"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -23,6 +24,7 @@ from assistant.errors import ConfigError
 from assistant.indexing import ingest_paths
 from assistant.retrieval import BM25Index, Filters, HybridRetriever, RetrievalResult
 from assistant.store import Store
+from assistant.temporal import time_window
 from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
 
 __all__ = ["Assistant", "ask"]
@@ -35,7 +37,7 @@ History = Sequence[tuple[str, str]]
 ANSWER_MODES = ("extractive", "llm")
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
+def _as_date(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.date):
@@ -43,7 +45,28 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"as_of={value!r} is not a date like 2025-01-31") from None
+        raise ConfigError(f"{name}={value!r} is not a date like 2025-01-31") from None
+
+
+def _date_filters(
+    as_of: dt.date | str | None, since: dt.date | str | None, until: dt.date | str | None
+) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """as_of, since and until as dates, checked to leave some days to search."""
+    day, lo, hi = _as_date(as_of), _as_date(since, "since"), _as_date(until, "until")
+    if lo is not None and hi is not None and lo > hi:
+        raise ConfigError(f"since={lo} is after until={hi}: no day is in that range")
+    if lo is not None and day is not None and lo > day:
+        raise ConfigError(f"since={lo} is after as_of={day}: no article can be that recent")
+    return day, lo, hi
+
+
+def undated_note(count: int) -> str:
+    """What the date filters left out, said where an answer could not be found."""
+    what = "1 undated article was" if count == 1 else f"{count} undated articles were"
+    return (
+        f"{what} left out by the date filter (their publication date is unknown); "
+        "ask with include_undated (--include-undated) to search them too."
+    )
 
 
 class Assistant:
@@ -210,15 +233,37 @@ class Assistant:
         sources: Sequence[str] = (),
         doc_ids: Sequence[str] = (),
         mode: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = False,
     ) -> RetrievalResult:
+        """The best articles' chunks for `question`, ranked for the time it asks about
+        ("this week" is the week before `as_of`, else before today) and searched only among
+        articles published from `since` to `until` and by `as_of`."""
         s = self.settings
-        return self.retriever.retrieve(
+        day, lo, hi = _date_filters(as_of, since, until)
+        t = time.perf_counter()
+        window = time_window(question, day or dt.date.today()).with_filters(
+            as_of=day, since=lo, until=hi, include_undated=include_undated
+        )
+        took = time.perf_counter() - t
+        res = self.retriever.retrieve(
             question,
             top_k=top_k or s.top_k,
             candidate_k=s.candidate_k,
-            filters=Filters(as_of=_as_date(as_of), sources=tuple(sources), doc_ids=tuple(doc_ids)),
+            filters=Filters(
+                as_of=day,
+                sources=tuple(sources),
+                doc_ids=tuple(doc_ids),
+                since=lo,
+                until=hi,
+                include_undated=include_undated,
+            ),
             mode=(mode or s.retrieval_mode),  # type: ignore[arg-type]
+            window=window,
         )
+        res.timings["time_window"] = took
+        return res
 
     def stream(
         self,
@@ -229,6 +274,9 @@ class Assistant:
         top_k: int | None = None,
         sources: Sequence[str] = (),
         doc_ids: Sequence[str] = (),
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = False,
         answerer: str | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer`.
@@ -244,7 +292,16 @@ class Assistant:
         timings["condense"] = time.perf_counter() - t0
         t = time.perf_counter()
         day = _as_date(as_of)
-        res = self.retrieve(standalone, as_of=day, top_k=top_k, sources=sources, doc_ids=doc_ids)
+        res = self.retrieve(
+            standalone,
+            as_of=day,
+            top_k=top_k,
+            sources=sources,
+            doc_ids=doc_ids,
+            since=since,
+            until=until,
+            include_undated=include_undated,
+        )
         timings["retrieve"] = time.perf_counter() - t
         timings.update({f"retrieve.{k}": v for k, v in res.timings.items()})
         t = time.perf_counter()
@@ -262,6 +319,11 @@ class Assistant:
         else:
             draft = Draft(abstention_text(standalone), abstained=True, mode=mode)
             yield draft.text
+        if draft.abstained and res.undated_excluded:
+            # Said after the streamed text: the date filter, not the articles, may be why.
+            note = undated_note(res.undated_excluded)
+            yield f" {note}"
+            draft = dataclasses.replace(draft, text=f"{draft.text} {note}")
         timings["answer"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t0
         yield Answer(
@@ -273,6 +335,8 @@ class Assistant:
             citations=draft.citations,
             mode=draft.mode,
             timings=timings,
+            time_window=res.window,
+            undated_excluded=res.undated_excluded,
         )
 
     def ask(
@@ -284,9 +348,17 @@ class Assistant:
         top_k: int | None = None,
         sources: Sequence[str] = (),
         doc_ids: Sequence[str] = (),
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = False,
         answerer: str | None = None,
     ) -> Answer:
-        """Answer `question` from the indexed articles, citing the passages used."""
+        """Answer `question` from the indexed articles, citing the passages used.
+
+        as_of: the assistant's "today" ("this week" is the week before it), and the latest
+        publication date searched; since/until: search only articles published in that
+        range; include_undated: search articles with no known date too when dates filter.
+        """
         final: Answer | None = None
         for item in self.stream(
             question,
@@ -295,6 +367,9 @@ class Assistant:
             top_k=top_k,
             sources=sources,
             doc_ids=doc_ids,
+            since=since,
+            until=until,
+            include_undated=include_undated,
             answerer=answerer,
         ):
             if isinstance(item, Answer):
@@ -305,7 +380,16 @@ class Assistant:
 
 def ask(question: str, *, store: str | Path | None = None, **kwargs: Any) -> Answer:
     """One-shot helper: `assistant.ask("...", store="vectorstore")`."""
-    ask_keys = {"history", "as_of", "top_k", "sources", "doc_ids"}
+    ask_keys = {
+        "history",
+        "as_of",
+        "top_k",
+        "sources",
+        "doc_ids",
+        "since",
+        "until",
+        "include_undated",
+    }
     ask_kwargs = {k: v for k, v in kwargs.items() if k in ask_keys}
     settings_kwargs = {k: v for k, v in kwargs.items() if k not in ask_keys}
     return Assistant(store=store, **settings_kwargs).ask(question, **ask_kwargs)

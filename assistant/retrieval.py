@@ -27,7 +27,8 @@ import numpy as np
 
 from assistant.embeddings import Embedder
 from assistant.store import Store, date_to_ts, stamp_of, write_json_atomic
-from assistant.types import Chunk, RetrievedChunk
+from assistant.temporal import DEFAULT_PRIORS, TimePriors
+from assistant.types import Chunk, RetrievedChunk, TimeWindow
 
 __all__ = ["BM25Index", "Filters", "HybridRetriever", "RetrievalResult"]
 
@@ -47,18 +48,41 @@ _CATALOG = "catalog.npz"
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval: articles published on or before `as_of`, from `sources`, `doc_ids`."""
+    """Restrict retrieval: articles published from `since` to `until` and on or before
+    `as_of`, from `sources`, `doc_ids`. With any date bound, undated articles are left out
+    (nobody can tell whether they fall inside) unless `include_undated`."""
 
     as_of: dt.date | None = None
     sources: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    include_undated: bool = False
+
+    def _bounds(self) -> tuple[int, int] | None:
+        """The accepted `published_ts` range, or None when dates are not filtered."""
+        ends = [d for d in (self.as_of, self.until) if d is not None]
+        if not ends and self.since is None:
+            return None
+        lo = date_to_ts(self.since) if self.since is not None else 0
+        hi = date_to_ts(min(ends)) if ends else 2**31
+        return lo, hi
+
+    @property
+    def dated(self) -> bool:
+        """True when the date bounds leave undated articles out."""
+        return self._bounds() is not None and not self.include_undated
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
-        if self.as_of is not None:
-            # Undated articles are left out: we cannot tell whether they existed on that day.
-            clauses.append({"published_ts": {"$gte": 0}})
-            clauses.append({"published_ts": {"$lte": date_to_ts(self.as_of)}})
+        bounds = self._bounds()
+        if bounds is not None:
+            lo, hi = bounds
+            in_range = {"$and": [{"published_ts": {"$gte": lo}}, {"published_ts": {"$lte": hi}}]}
+            if self.include_undated:
+                clauses.append({"$or": [in_range, {"published_ts": {"$lt": 0}}]})
+            else:
+                clauses.extend(in_range["$and"])
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         if self.doc_ids:
@@ -69,7 +93,10 @@ class Filters:
 
     def accepts(self, meta: Mapping[str, Any]) -> bool:
         ts = int(meta.get("published_ts", -1))
-        if self.as_of is not None and not (0 <= ts <= date_to_ts(self.as_of)):
+        bounds = self._bounds()
+        if bounds is not None and not (
+            bounds[0] <= ts <= bounds[1] or (ts < 0 and self.include_undated)
+        ):
             return False
         if self.sources and meta.get("source") not in self.sources:
             return False
@@ -77,18 +104,28 @@ class Filters:
 
     @property
     def empty(self) -> bool:
-        return self.as_of is None and not self.sources and not self.doc_ids
+        return self._bounds() is None and not self.sources and not self.doc_ids
 
-    def mask(self, catalog: Catalog) -> np.ndarray:
-        """`accepts` over every row of `catalog` at once (a boolean array)."""
+    def mask(self, catalog: Catalog, *, dates: bool = True) -> np.ndarray:
+        """`accepts` over every row of `catalog` at once (a boolean array); with `dates`
+        False, the date bounds are not applied (to count what they left out)."""
         keep = np.ones(len(catalog.ts), dtype=bool)
-        if self.as_of is not None:
-            keep &= (catalog.ts >= 0) & (catalog.ts <= date_to_ts(self.as_of))
+        bounds = self._bounds() if dates else None
+        if bounds is not None:
+            in_range = (catalog.ts >= bounds[0]) & (catalog.ts <= bounds[1])
+            keep &= in_range | (catalog.ts < 0) if self.include_undated else in_range
         if self.sources:
             keep &= np.isin(catalog.sources, list(self.sources))
         if self.doc_ids:
             keep &= np.isin(catalog.doc_ids, list(self.doc_ids))
         return keep
+
+    def undated_left_out(self, catalog: Catalog) -> int:
+        """How many undated articles that the other filters accept the date bounds left out."""
+        if not self.dated:
+            return 0
+        rows = self.mask(catalog, dates=False) & (catalog.ts < 0)
+        return len(set(catalog.doc_ids[rows].tolist()))
 
 
 @dataclass(frozen=True)
@@ -366,6 +403,8 @@ class RetrievalResult:
     chunks: list[RetrievedChunk]
     article_order: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    window: TimeWindow | None = None
+    undated_excluded: int = 0
     # The question's embedding when dense retrieval made one: the answerer reuses it.
     query_vec: np.ndarray | None = None
 
@@ -374,9 +413,15 @@ class HybridRetriever:
     """Dense + BM25 candidates, fused by llama-index's reciprocal rank fusion."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, bm25: BM25Index, article_weight: float = 0.5
+        self,
+        store: Store,
+        embedder: Embedder,
+        bm25: BM25Index,
+        article_weight: float = 0.5,
+        time_priors: TimePriors = DEFAULT_PRIORS,
     ) -> None:
         self.article_weight = article_weight
+        self.time_priors = time_priors
         self.store = store
         self.embedder = embedder
         self.bm25 = bm25
@@ -429,6 +474,7 @@ class HybridRetriever:
         mode: Mode = "hybrid",
         query_vec: np.ndarray | None = None,
         chunks_per_article: int = 3,
+        window: TimeWindow | None = None,
     ) -> RetrievalResult:
         import time
 
@@ -499,6 +545,8 @@ class HybridRetriever:
             for rank, (d, _score) in enumerate(near):
                 if d in doc_scores:
                     doc_scores[d] += self.article_weight / (60.0 + rank)
+        if window is not None:
+            self._add_time_prior(doc_scores, by_doc, catalog, window)
         order = sorted(doc_scores, key=lambda d: -doc_scores[d])[: top_k * 2]
         articles = self.store.get_articles(order)
         texts = self.store.get_chunks(
@@ -534,5 +582,40 @@ class HybridRetriever:
                 break
         timings["fuse"] = time.perf_counter() - t
         return RetrievalResult(
-            chunks=out, article_order=article_order, timings=timings, query_vec=query_vec
+            chunks=out,
+            article_order=article_order,
+            timings=timings,
+            window=window,
+            undated_excluded=filters.undated_left_out(catalog),
+            query_vec=query_vec,
         )
+
+    def _add_time_prior(
+        self,
+        doc_scores: dict[str, float],
+        by_doc: Mapping[str, list[tuple[str, float]]],
+        catalog: Catalog,
+        window: TimeWindow,
+    ) -> None:
+        """Add each article's closeness to the question's time, in reciprocal-rank units
+        (weight / 60 for an article inside the window), to its fused score: a prior that
+        reorders close calls, not a sort by date that would bury a clearly better match."""
+        prior = self.time_priors.for_kind(window.kind)
+        if prior.weight <= 0:
+            return
+        ref = date_to_ts(window.reference)
+        lo = date_to_ts(window.start) if window.start is not None else ref
+        hi = date_to_ts(window.end) if window.end is not None else ref
+        dates = {d: int(catalog.ts[catalog.row[hits[0][0]]]) for d, hits in by_doc.items()}
+        close = {
+            d: prior.closeness(max(lo - ts, 0), max(ts - hi, 0))
+            for d, ts in dates.items()
+            if ts >= 0
+        }
+        # An undated article gets the mean closeness of the dated candidates: it keeps its
+        # place among them, neither buried below the articles of the question's time nor
+        # lifted above them, whatever its unknown date is.
+        neutral = sum(close.values()) / len(close) if close else 0.0
+        unit = prior.weight / 60.0
+        for d in doc_scores:
+            doc_scores[d] += unit * close.get(d, neutral)

@@ -134,7 +134,10 @@ def test_answer_defaults_and_json_shape() -> None:
         "mode",
         "citations",
         "timings",
+        "time_window",
+        "undated_excluded",
     }
+    assert d["time_window"] is None and d["undated_excluded"] == 0
 
 
 # --------------------------------------------------------------------------- Settings

@@ -471,7 +471,10 @@ def _image_line(draw: st.DrawFn) -> str:
 
 
 def _caps_line(draw: st.DrawFn) -> str:
-    return " ".join(w.upper() for w in draw(st.lists(_word, min_size=1, max_size=4)))
+    # More than three letters: a lone short capitalised word ("NHS", "OLD") may be an
+    # acronym of the story, and cleaning keeps it on purpose.
+    words = draw(st.lists(_word, min_size=1, max_size=4).filter(lambda ws: len("".join(ws)) > 3))
+    return " ".join(w.upper() for w in words)
 
 
 @st.composite

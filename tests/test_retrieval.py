@@ -25,11 +25,15 @@ metas = st.lists(
     ),
     max_size=40,
 )
+days = st.none() | st.dates(min_value=dt.date(1960, 1, 1), max_value=dt.date(2040, 1, 1))
 filters = st.builds(
     Filters,
-    as_of=st.none() | st.dates(min_value=dt.date(1960, 1, 1), max_value=dt.date(2040, 1, 1)),
+    as_of=days,
     sources=st.lists(st.sampled_from(SOURCES), max_size=2).map(tuple),
     doc_ids=st.lists(st.sampled_from(DOCS), max_size=2).map(tuple),
+    since=days,
+    until=days,
+    include_undated=st.booleans(),
 )
 
 
@@ -41,7 +45,23 @@ def test_mask_equals_accepts_row_by_row(rows: list[dict[str, object]], f: Filter
 def test_undated_articles_are_outside_every_as_of() -> None:
     cat = Catalog.of([{"published_ts": -1, "source": "AP", "doc_id": "a"}])
     assert not Filters(as_of=dt.date(2030, 1, 1)).mask(cat).any()
+    assert not Filters(since=dt.date(1970, 1, 1)).mask(cat).any()
     assert Filters().mask(cat).all()
+    assert Filters(as_of=dt.date(2030, 1, 1), include_undated=True).mask(cat).all()
+
+
+def test_undated_left_out_counts_articles_not_chunks() -> None:
+    rows = [
+        {"published_ts": -1, "source": "AP", "doc_id": "a"},
+        {"published_ts": -1, "source": "AP", "doc_id": "a"},
+        {"published_ts": -1, "source": "Reuters", "doc_id": "b"},
+        {"published_ts": 100, "source": "AP", "doc_id": "c"},
+    ]
+    cat = Catalog.of(rows)
+    assert Filters(as_of=dt.date(2030, 1, 1)).undated_left_out(cat) == 2
+    assert Filters(as_of=dt.date(2030, 1, 1), sources=("AP",)).undated_left_out(cat) == 1
+    assert Filters(as_of=dt.date(2030, 1, 1), include_undated=True).undated_left_out(cat) == 0
+    assert Filters(sources=("AP",)).undated_left_out(cat) == 0
 
 
 text = st.text(

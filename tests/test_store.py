@@ -673,6 +673,9 @@ def test_dense_filtered_here_matches_chromas_filtered_search(shared: Assistant) 
     [
         {},
         {"as_of": dt.date(2024, 4, 20)},
+        {"as_of": dt.date(2024, 4, 20), "include_undated": True},
+        {"since": dt.date(2024, 3, 1), "until": dt.date(2024, 4, 20)},
+        {"since": dt.date(2024, 3, 1), "as_of": dt.date(2024, 6, 1), "include_undated": True},
         {"doc_ids": ("ferry-strike-ends",)},  # few survive: Chroma's filtered search decides
         {"sources": ("No Such Paper",)},
     ],

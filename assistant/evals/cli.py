@@ -191,7 +191,8 @@ def print_report(report: Any, console: Any) -> None:
     if report.skipped:
         console.print(f"skipped: {report.skipped}")
     console.print(
-        "acc: accuracy, h@k: hit@k, short/text: answer accuracy, citeP/R: citation "
+        "acc: accuracy, h@k: hit@k, t:rec/t:date: share of questions ranked for the latest "
+        "news / for a dated span, short/text: answer accuracy, citeP/R: citation "
         "precision/recall, quote: valid quotes, absP/R: abstention precision/recall",
         style="dim",
     )

@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 # Every aggregate metric, in report order. `accuracy`: acc_short on answerable questions and
-# abstaining on abstain ones. latency_* are milliseconds (lower is better).
+# abstaining on abstain ones. time_recent / time_dated: the share of questions ranked for the
+# latest news ("this week", "recently") / for a span before the reference date ("in 2020"),
+# read from the question (the rest name no time). latency_* are milliseconds (lower is better).
 METRICS: tuple[str, ...] = (
     "accuracy",
     "hit@1",
@@ -43,6 +45,8 @@ METRICS: tuple[str, ...] = (
     "hit@5",
     "mrr@10",
     "recall@5",
+    "time_recent",
+    "time_dated",
     "acc_short",
     "acc_text",
     "cite_precision",
@@ -190,6 +194,9 @@ def score_question(
     cited = [c.doc_id for c in answer.citations]
     scores["quote_valid"] = (sum(valid) / len(valid)) if valid else None
     scores["abstained"] = float(answer.abstained)
+    kind = answer.time_window.kind if answer.time_window is not None else None
+    scores["time_recent"] = None if kind is None else float(kind == "recent")
+    scores["time_dated"] = None if kind is None else float(kind == "dated")
     if q.answerable:
         ok_short = not answer.abstained and answer_correct(answer.short, q.answers, q.all_of)
         ok_text = not answer.abstained and answer_correct(answer.text, q.answers, q.all_of)
@@ -286,7 +293,17 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     None means the metric had no question to apply to (e.g. no citations at all).
     """
     out: dict[str, float | None] = {}
-    for m in ("hit@1", "hit@2", "hit@5", "mrr@10", "recall@5", "acc_short", "acc_text"):
+    for m in (
+        "hit@1",
+        "hit@2",
+        "hit@5",
+        "mrr@10",
+        "recall@5",
+        "time_recent",
+        "time_dated",
+        "acc_short",
+        "acc_text",
+    ):
         out[m] = _mean(r.scores.get(m) for r in results)
     for m in ("cite_precision", "cite_recall"):
         out[m] = _mean(r.scores.get(m) for r in results)

@@ -38,8 +38,11 @@ __all__ = [
 SUMMARY: tuple[str, ...] = (
     "accuracy",
     "hit@1",
+    "hit@2",
     "hit@5",
     "mrr@10",
+    "time_recent",
+    "time_dated",
     "acc_short",
     "acc_text",
     "cite_precision",
@@ -56,7 +59,10 @@ SUMMARY: tuple[str, ...] = (
 SHORT_NAMES: dict[str, str] = {
     "accuracy": "acc",
     "hit@1": "h@1",
+    "hit@2": "h@2",
     "hit@5": "h@5",
+    "time_recent": "t:rec",
+    "time_dated": "t:date",
     "mrr@10": "mrr",
     "acc_short": "short",
     "acc_text": "text",
@@ -241,8 +247,8 @@ def _delta(
     d = None if o is None or n is None else n - o
     old_sd, new_sd = _num(old.get(f"{metric}_sd")), _num(new.get(f"{metric}_sd"))
     # Latency jitters from run to run: only a change over 25% and 20 ms counts.
-    if d is None or d == 0:
-        improved = None
+    if d is None or d == 0 or metric.startswith("time_"):
+        improved = None  # time_* describe the questions asked, not how well they were served
     elif not higher_is_better(metric):
         noise = abs(d) <= max(0.25 * abs(o or 0.0), 20.0)
         improved = None if noise else d < 0

@@ -60,6 +60,7 @@ _CSS = """
 #sources .answer-status.error { background: #ffebee; color: #b71c1c; }
 #sources .answer-status.working, #sources .answer-status.empty { background: #f3f4f6;
   color: #4b5563; font-weight: 400; }
+#sources .time-window { color: #4b5563; font-size: 0.9em; margin: -4px 0 10px 2px; }
 #sources ol.citations { list-style: none; padding: 0; margin: 0; }
 #sources .citation { border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px;
   margin-bottom: 10px; scroll-margin: 16px; }
@@ -144,15 +145,28 @@ class _Backend:
         return mode if mode in self.assistant.answer_modes else self.default_mode
 
     @staticmethod
-    def _check_date(as_of: str | None) -> str | None:
+    def _check_date(as_of: str | None, label: str = "As of") -> str | None:
         value = (as_of or "").strip()
         if not value:
             return None
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise gr.Error(f"“As of” must be a date like 2025-01-31, not {value!r}.") from None
+            raise gr.Error(f"“{label}” must be a date like 2025-01-31, not {value!r}.") from None
         return value
+
+    @classmethod
+    def _check_dates(
+        cls, as_of: str | None, since: str | None, until: str | None
+    ) -> tuple[str | None, str | None, str | None]:
+        """The three date boxes, each a date or empty, with since before until and as_of."""
+        day = cls._check_date(as_of)
+        lo, hi = cls._check_date(since, "Since"), cls._check_date(until, "Until")
+        if lo and hi and lo > hi:
+            raise gr.Error(f"“Since” ({lo}) is after “Until” ({hi}): no day is in that range.")
+        if lo and day and lo > day:
+            raise gr.Error(f"“Since” ({lo}) is after “As of” ({day}): no article is that recent.")
+        return day, lo, hi
 
     def chat(
         self,
@@ -164,6 +178,9 @@ class _Backend:
         as_of: str,
         sources: list[str] | None,
         doc_ids: list[str] | None,
+        since: str = "",
+        until: str = "",
+        include_undated: bool = False,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer into the chat; outputs: chat, history, sources, markdown, box."""
         question = (question or "").strip()
@@ -172,7 +189,7 @@ class _Backend:
             yield _skip(5)
             return
         try:
-            day = self._check_date(as_of)
+            day, lo, hi = self._check_dates(as_of, since, until)
         except gr.Error as exc:
             gr.Warning(str(exc))
             yield _skip(5)
@@ -195,6 +212,9 @@ class _Backend:
                 top_k=int(top_k) if top_k else None,
                 sources=tuple(sources or ()),
                 doc_ids=tuple(doc_ids or ()),
+                since=lo,
+                until=hi,
+                include_undated=bool(include_undated),
                 answerer=self.mode_for(mode),
             ):
                 if isinstance(item, Answer):
@@ -231,21 +251,37 @@ class _Backend:
         yield messages, history, sources_html(final, articles), answer_markdown(final), ""
 
     def ask_api(
-        self, question: str, history: list[list[str]] | None = None, as_of: str | None = None
+        self,
+        question: str,
+        history: list[list[str]] | None = None,
+        as_of: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        include_undated: bool = False,
     ) -> dict[str, Any]:
         """Answer a question; returns the same JSON as `assistant ask --json`.
 
         history: [[user, assistant], ...] pairs of earlier turns (may be empty).
-        as_of: only use articles published on or before this date (YYYY-MM-DD), or "".
+        as_of: the assistant's today (YYYY-MM-DD; "this week" is the week before it): only
+        articles published by then, or "".
+        since, until: only articles published in that range (YYYY-MM-DD), or "".
+        include_undated: with any date given, search articles without a date too.
         """
         pairs: list[tuple[str, str]] = []
         for turn in history or []:
             if not (isinstance(turn, list | tuple) and len(turn) == 2):
                 raise gr.Error("history must be a list of [user, assistant] pairs")
             pairs.append((str(turn[0] or ""), str(turn[1] or "")))
-        day = self._check_date(as_of)
+        day, lo, hi = self._check_dates(as_of, since, until)
         try:
-            answer = self.assistant.ask(question, history=pairs, as_of=day)
+            answer = self.assistant.ask(
+                question,
+                history=pairs,
+                as_of=day,
+                since=lo,
+                until=hi,
+                include_undated=bool(include_undated),
+            )
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_json_dict()
@@ -496,9 +532,28 @@ def build_app(
                                 )
                                 as_of = gr.Textbox(
                                     label="As of (YYYY-MM-DD)",
-                                    placeholder="any date",
+                                    placeholder="today",
                                     elem_id="as-of",
                                     max_lines=1,
+                                )
+                            with gr.Row():
+                                since = gr.Textbox(
+                                    label="Published since (YYYY-MM-DD)",
+                                    placeholder="any date",
+                                    elem_id="since",
+                                    max_lines=1,
+                                )
+                                until = gr.Textbox(
+                                    label="Published until (YYYY-MM-DD)",
+                                    placeholder="any date",
+                                    elem_id="until",
+                                    max_lines=1,
+                                )
+                                include_undated = gr.Checkbox(
+                                    label="Include undated articles",
+                                    info="With a date above, also search articles whose "
+                                    "publication date is unknown.",
+                                    elem_id="include-undated",
                                 )
                             with gr.Row():
                                 source_filter = gr.Dropdown(
@@ -583,6 +638,9 @@ def build_app(
             as_of,
             source_filter,
             doc_filter,
+            since,
+            until,
+            include_undated,
         ]
         chat_outputs = [chatbot, history, sources, answer_md, question]
         # gradio's Dependency is a dict; its `cancels` hint wants the list typed as such.

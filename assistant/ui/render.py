@@ -176,6 +176,8 @@ def sources_html(answer: Answer | None, articles: Mapping[str, Article]) -> str:
             "answered",
             f"Answered ({answer.mode}) from {n} cited passage{'s' if n != 1 else ''}.",
         )
+    if answer.time_window is not None:
+        head += f'<div class="time-window">{escape_html(answer.time_window.describe())}</div>'
     if not answer.citations:
         return head
     items = "".join(_citation_html(c, articles.get(c.doc_id)) for c in answer.citations)

@@ -1,0 +1,180 @@
+"""The time a question is about, and how much an article's date counts in ranking.
+
+`time_window(question, reference)` reads the question's temporal expressions with
+dateparser's `search_dates` ("this week", "yesterday", "in 2020", "last March", "on September
+11, 2025", "two years ago") relative to the reference date (`as_of`, else today) and returns
+a `TimeWindow`: the span of days the question is about and how strongly to prefer articles
+published in it. `TimePrior.closeness` turns an article's distance from that span into a
+number in [0, 1] that retrieval adds to the fused relevance score (see `assistant.retrieval`).
+
+Only words that name no date ("recently", "currently", "now", "latest") are matched here, as
+dateparser reads them as no date or as a point in time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.types import TimeWindow, WindowKind
+
+__all__ = ["DEFAULT_PRIORS", "Prior", "TimePriors", "time_window"]
+
+logger = logging.getLogger(__name__)
+
+_MONTHS: tuple[str, ...] = ("january", "february", "march", "april", "may", "june", "july")
+_MONTHS += ("august", "september", "october", "november", "december")
+# Words that ask for the latest news without naming a date. dateparser finds no date in
+# "recently", "currently" or "latest", and reads "now" as an instant.
+_RECENCY_WORDS = re.compile(
+    r"\b(recent|recently|currently|current|now|latest|lately|ongoing|so far|"
+    r"these days|right now|at the moment)\b",
+    re.IGNORECASE,
+)
+# A match that is only a money amount, a percentage or a small number is not a date
+# (dateparser reads "$11" as November and "26" as a day of this month).
+_NOT_A_DATE = re.compile(r"[$€£¥%]|^\D*\d{1,3}\D*$")
+
+# dateparser's period names that span days (a "time" is an instant: "now").
+_PERIODS = ("day", "week", "month", "year")
+# Only questions holding one of these are given to dateparser: importing it and reading its
+# English data costs most of a second once per process, and a search costs milliseconds,
+# both wasted on the questions that name no time at all.
+_MAY_HOLD_A_DATE = re.compile(
+    r"\d|\b(today|tonight|yesterday|tomorrow|day|days|week|weeks|weekend|month|months|"
+    r"year|years|decade|ago|now|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|"
+    + "|".join(_MONTHS)
+    + r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """One decay: an article `d` days before the window gets `1 / (1 + (d / scale) ** power)`
+    (`power` 1: a long tail; larger: a sharper edge), one `d` days after it the same with
+    `after_scale` (reports, reviews and anniversaries follow an event for years, while
+    nothing reports it before it happens), and `weight` times that is added to its score,
+    in reciprocal-rank units."""
+
+    weight: float
+    scale: float
+    power: float = 1.0
+    after_scale: float | None = None
+
+    def closeness(self, days_before: float, days_after: float = 0.0) -> float:
+        if days_before > 0:
+            return 1.0 / (1.0 + math.pow(days_before / self.scale, self.power))
+        if days_after > 0:
+            scale = self.after_scale or self.scale
+            return 1.0 / (1.0 + math.pow(days_after / scale, self.power))
+        return 1.0
+
+
+@dataclass(frozen=True)
+class TimePriors:
+    """The decay for each kind of window."""
+
+    recent: Prior
+    dated: Prior
+    none: Prior
+
+    def for_kind(self, kind: WindowKind) -> Prior:
+        return {"recent": self.recent, "dated": self.dated, "none": self.none}[kind]
+
+
+# Chosen by measurement on rtqa dev (README: "Time-aware ranking").
+DEFAULT_PRIORS = TimePriors(
+    recent=Prior(weight=1.0, scale=7.0, power=2.0),
+    dated=Prior(weight=1.0, scale=60.0, power=2.0),
+    none=Prior(weight=0.5, scale=14.0, power=1.0),
+)
+
+# "Recently" and its kin: how far back the window reaches.
+RECENT_DAYS = 14
+
+
+def _span(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
+    """The days an expression of dateparser's `period` covers around its date."""
+    if period == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if period == "month":
+        nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return dt.date(day.year, day.month, 1), nxt - dt.timedelta(days=1)
+    if period == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    return day, day
+
+
+def _is_date(text: str) -> bool:
+    words = text.lower().split()
+    if any(w.strip(",.") in _MONTHS for w in words):
+        return True
+    return not _NOT_A_DATE.search(text)
+
+
+def _search(question: str, reference: dt.date) -> list[tuple[str, dt.date, str]]:
+    if not _MAY_HOLD_A_DATE.search(question):
+        return []
+    from dateparser.search import search_dates
+
+    settings: dict[str, Any] = {
+        "RELATIVE_BASE": dt.datetime.combine(reference, dt.time()),
+        "PREFER_DATES_FROM": "past",
+        "RETURN_TIME_AS_PERIOD": True,
+    }
+    try:
+        found = search_dates(question, languages=["en"], settings=settings, add_period=True)
+    except Exception as exc:  # a parser bug must not fail a question: rank without time
+        logger.warning("could not read the dates in %r (%s)", question, exc)
+        return []
+    out: list[tuple[str, dt.date, str]] = []
+    for item in found or ():
+        text, when, period = item[0], item[1], item[2] if len(item) > 2 else "day"
+        if _is_date(text):
+            out.append((text.strip(), when.date(), str(period or "day")))
+    return out
+
+
+def time_window(question: str, reference: dt.date) -> TimeWindow:
+    """The window `question` is about, relative to `reference` (as_of, else today).
+
+    An expression that reaches the reference date ("this week", "this year", "yesterday",
+    a weekday) or lies after it ("next month": news about plans is published now) asks for
+    recent articles; one wholly before it ("in 2020", "last March") names a window there.
+    With several, the first recent one wins, else the first dated one.
+    """
+    recent: TimeWindow | None = None
+    dated: TimeWindow | None = None
+    for text, day, period in _search(question, reference):
+        if period not in _PERIODS:
+            continue  # "now": an instant, read below as a recency word
+        start, end = _span(day, period)
+        if start > reference:
+            # Still to come ("next month"): news about plans is the latest news.
+            start, end = reference - dt.timedelta(days=6), reference
+        if end >= reference - dt.timedelta(days=7):
+            if recent is None:
+                if period == "week":  # "this week": the seven days before, not since Monday
+                    start = min(start, reference - dt.timedelta(days=6))
+                recent = TimeWindow(
+                    kind="recent", reference=reference, start=start, end=reference, phrase=text
+                )
+        elif dated is None:
+            dated = TimeWindow(kind="dated", reference=reference, start=start, end=end, phrase=text)
+    if recent is None and dated is None:
+        m = _RECENCY_WORDS.search(question)
+        if m:
+            recent = TimeWindow(
+                kind="recent",
+                reference=reference,
+                start=reference - dt.timedelta(days=RECENT_DAYS - 1),
+                end=reference,
+                phrase=m.group(0),
+            )
+    return recent or dated or TimeWindow(kind="none", reference=reference)
