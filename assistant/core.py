@@ -134,9 +134,13 @@ class Assistant:
         return len(doc_ids)
 
     def stats(self) -> dict[str, Any]:
-        n_articles, n_chunks = self.store.count()
-        return {
-            "documents": n_articles,
+        infos = self.store.article_infos()
+        # Committed chunks only: each article record names its own count. What Chroma holds
+        # beyond that was left by an interrupted ingest, invisible and removed by the next.
+        n_chunks = sum(i.n_chunks for i in infos.values())
+        _, n_stored = self.store.count()
+        out: dict[str, Any] = {
+            "documents": len(infos),
             "chunks": n_chunks,
             "embedder": self.embedder.name,
             "dimension": self.embedder.dimension,
@@ -145,6 +149,11 @@ class Assistant:
             "collection": self.settings.collection,
             "chunking": self.chunker.config_key,
         }
+        if n_stored > n_chunks:
+            out["leftover chunks"] = (
+                f"{n_stored - n_chunks} (from an interrupted ingest; the next ingest removes them)"
+            )
+        return out
 
     # ------------------------------------------------------------------ asking
     @property

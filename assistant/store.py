@@ -17,6 +17,11 @@ not read their texts.
 An article's record is written *after* its chunks and deleted *before* them, so it acts as
 the commit marker: chunks whose article record is missing or carries another hash are
 leftovers of an interrupted ingest, invisible to retrieval and removed by the next ingest.
+An update never un-commits: a new version's chunks have ids of their own (their article's
+content hash is part of them), so they are written beside the old version's, the record's
+upsert switches readers from the old version to the new one, and the old chunks are deleted
+after it. Whenever the writer stops (SIGKILL included), each article is its old version or
+its new one, whole.
 
 The BM25 index is derived data, persisted under the local store folder with a stamp of the
 article set it was built from, and rebuilt only when an ingest changed that set.
@@ -490,10 +495,12 @@ class Store:
 
     @_guarded
     def write_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
-        """Replace several articles' chunks, then commit their records, in a few calls.
+        """Write several articles' new chunks, commit their records, then delete the chunks
+        of the versions they replace, in a few calls.
 
         Batched because per-article round trips cost more than the rest of ingest besides
-        embedding; the order (un-commit, chunks, commit) keeps whole-or-nothing articles.
+        embedding. The order (new chunks, commit, old chunks) keeps each article readable,
+        as its old version until the commit and as its new one after it (module docstring).
         """
         if not items:
             return
@@ -504,13 +511,6 @@ class Store:
                 )
         doc_ids = [a.doc_id for a, _, _ in items]
         new_ids = {c.chunk_id for _, chunks, _ in items for c in chunks}
-        # Un-commit first: while chunks change, the articles are invisible, never half-visible.
-        self._articles.delete(ids=[_article_id(d) for d in doc_ids])
-        where: Any = {"doc_id": {"$in": doc_ids}}
-        old = self._chunks.get(where=where, include=[])["ids"]
-        stale = sorted(set(old) - new_ids)
-        if stale:
-            self._chunks.delete(ids=stale)
         ids: list[str] = []
         vecs: list[Any] = []
         metas: list[dict[str, Any]] = []
@@ -563,8 +563,18 @@ class Store:
                 documents=[a.text for a, _, _ in items],
                 metadatas=art_metas,  # type: ignore[arg-type]
             )
-        finally:  # even a failed commit changed the store (the un-commit and the chunks)
+        finally:  # even a failed commit changed the store (the chunks)
             self._bump_generation()
+        # The replaced versions' chunks, now uncommitted: invisible already, so a kill before
+        # this delete leaves only what the next ingest's repair removes.
+        where: Any = {"doc_id": {"$in": doc_ids}}
+        stale = sorted(set(self._chunks.get(where=where, include=[])["ids"]) - new_ids)
+        if stale:
+            try:
+                for i in range(0, len(stale), 5000):
+                    self._chunks.delete(ids=stale[i : i + 5000])
+            finally:
+                self._bump_generation()
 
     @_guarded
     def delete_article(self, doc_id: str) -> None:
