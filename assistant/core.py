@@ -20,7 +20,7 @@ from assistant.answering.llm import (
     complete,
 )
 from assistant.chunking import Chunker
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import ConfigError, LLMError
 from assistant.indexing import ingest_paths
@@ -72,18 +72,24 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         chat_backend: ChatBackend | None = None,
+        create_store: bool = True,
         **overrides: Any,
     ) -> None:
-        base = settings or Settings()
+        """`create_store=False`: a missing store is an error (`StoreError`), not a new empty
+        one (for asking questions)."""
         if store is not None:
-            overrides["store"] = Path(store)
-        # Validate overrides (model_copy would not), so a bad value fails here, clearly.
-        self.settings = (
-            Settings.model_validate({**base.model_dump(), **overrides}) if overrides else base
-        )
+            overrides["store"] = store
+        # Bad values (and unknown ASSISTANT_* variables) fail here, with a ConfigError that
+        # names the setting, the value and what is allowed.
+        self.settings = load_settings(settings, **overrides)
         s = self.settings
         self.embedder = embedder or make_embedder(s)
-        self.store = Store(s, embedder_name=self.embedder.name, dimension=self.embedder.dimension)
+        self.store = Store(
+            s,
+            embedder_name=self.embedder.name,
+            dimension=self.embedder.dimension,
+            create=create_store,
+        )
         self.bm25 = BM25Index(self.store)
         self.retriever = HybridRetriever(self.store, self.embedder, self.bm25)
         self.extractive = ExtractiveAnswerer(self.embedder, threshold=s.abstain_threshold)
