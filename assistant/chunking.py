@@ -27,9 +27,14 @@ logger = logging.getLogger(__name__)
 _PARAGRAPH = "\n\n"
 
 
-def chunk_id_for(doc_id: str, text: str) -> str:
-    """Stable id from content: the same article text always gives the same ids."""
-    return hashlib.sha256(f"{doc_id}\x00{text}".encode()).hexdigest()[:24]
+def chunk_id_for(doc_id: str, text: str, version: str = "") -> str:
+    """Stable id from content: the same article version always gives the same ids.
+
+    `version` (the article's content hash) keeps a new version's chunks from overwriting the
+    old version's while that one is still the committed one: an update writes its chunks
+    beside the old, commits, and only then deletes the old (see `assistant.store`)."""
+    key = f"{doc_id}\x00{version}\x00{text}" if version else f"{doc_id}\x00{text}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 @lru_cache(maxsize=1)
@@ -174,9 +179,9 @@ class Chunker:
                     continue
                 piece = text[start : start + len(piece)]
             end = start + len(piece)
-            cid = chunk_id_for(article.doc_id, piece)
+            cid = chunk_id_for(article.doc_id, piece, article.content_hash)
             while cid in seen:  # the same passage twice in one article
-                cid = chunk_id_for(article.doc_id, f"{cid}{piece}")
+                cid = chunk_id_for(article.doc_id, f"{cid}{piece}", article.content_hash)
             seen.add(cid)
             chunks.append(
                 Chunk(

@@ -17,7 +17,7 @@ EXAMPLE_QUESTION = "When do the Russian border guards leave the Armenia-Iran bor
 
 def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if getattr(args, "store", None):
+    if getattr(args, "store", None) is not None:  # "" is refused by Settings, not ignored
         out["store"] = args.store
     for name in ("answerer", "retrieval_mode", "top_k"):
         v = getattr(args, name, None)
@@ -60,10 +60,19 @@ def _print_window(answer: Any, console: Any) -> None:
         console.print(f"({answer.time_window.describe()})", style="dim", highlight=False)
 
 
-def _assistant(args: argparse.Namespace) -> Any:
+def _assistant(args: argparse.Namespace, *, asking: bool = False) -> Any:
+    """The Assistant for a command. `asking`: the store must exist and hold articles (a
+    missing one is not created, an empty one would only ever answer "don't say")."""
     from assistant.core import Assistant
+    from assistant.errors import StoreError
 
-    return Assistant(**_settings_overrides(args))
+    a = Assistant(create_store=not asking, **_settings_overrides(args))
+    if asking and a.store.count()[0] == 0:
+        raise StoreError(
+            f"the store at {a.store.location} holds no articles yet: index some first with "
+            f"`assistant ingest FILES --store {a.settings.store}`"
+        )
+    return a
 
 
 def _print_answer(answer: Any, console: Any) -> None:
@@ -111,7 +120,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     console = Console()
     when = _time_kwargs(args)
-    a = _assistant(args)
+    a = _assistant(args, asking=True)
     if args.json:
         answer = a.ask(args.question, **when)
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
@@ -145,7 +154,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     console = Console()
     when = _time_kwargs(args)
-    a = _assistant(args)
+    a = _assistant(args, asking=True)
     history: list[tuple[str, str]] = []
     console.print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
     while True:
@@ -171,7 +180,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    a = _assistant(args)
+    from assistant.core import Assistant
+
+    a = Assistant(create_store=False, **_settings_overrides(args))
     for k, v in a.stats().items():
         print(f"{k}: {v}")
     return 0

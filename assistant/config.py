@@ -6,18 +6,25 @@ what users of the OpenAI SDK (and of Ollama, vLLM or llama.cpp servers) already 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+from assistant.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
 
 # The prompt files ship inside the package (pyproject maps prompts/ to this package), so an
 # installed wheel finds them as a source checkout does.
 DEFAULT_PROMPTS_DIR = Path(str(files("assistant.prompt_files")))
+ENV_PREFIX = "ASSISTANT_"
+# `ASSISTANT_*` variables that are not settings but are read by one command.
+OTHER_VARIABLES = {"ASSISTANT_UI_AUTH": "the web UI's USER:PASS login"}
 
 
 class Settings(BaseSettings):
@@ -93,6 +100,14 @@ class Settings(BaseSettings):
 
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
 
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_not_empty(cls, v: Any) -> Any:
+        # Path("") is ".", so an empty value would silently mean the current folder.
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("the store folder is empty; give a folder path")
+        return v
+
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None or bool(self.openai_base_url)
@@ -102,3 +117,57 @@ class Settings(BaseSettings):
         if self.answerer == "llm":
             return True
         return self.answerer == "auto" and self.llm_configured
+
+
+def _env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    known = {_env_name(f) for f in Settings.model_fields} | set(OTHER_VARIABLES)
+    for info in Settings.model_fields.values():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            known |= {str(c).upper() for c in alias.choices}
+    return sorted(k for k in environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+
+
+def _describe(exc: ValidationError, overrides: Mapping[str, Any]) -> str:
+    """One line per bad value: which setting, what value, what is allowed."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        if field in overrides:
+            where = f" (--{field.replace('_', '-')})"
+        else:
+            where = f" (from {_env_name(field)})"
+        shown = "(secret)" if "key" in field else repr(err.get("input"))
+        if err["type"] == "extra_forbidden":
+            lines.append(f"unknown setting {field!r}")
+            continue
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"setting {field}{where} = {shown}: {msg[:1].lower()}{msg[1:]}")
+    return "; ".join(lines)
+
+
+def load_settings(base: Settings | None = None, **overrides: Any) -> Settings:
+    """`Settings` from the environment (or `base`) with `overrides`, validated.
+
+    Raises `ConfigError` naming each bad setting, its value and what is allowed, and each
+    `ASSISTANT_*` variable that is no setting (a typo would otherwise be silently ignored:
+    pydantic-settings reads only the variables it knows)."""
+    try:
+        if base is None:
+            unknown = _unknown_variables(os.environ)
+            if unknown:
+                allowed = ", ".join(sorted(_env_name(f) for f in Settings.model_fields))
+                raise ConfigError(
+                    f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} in "
+                    f"the environment; the settings are {allowed} (and "
+                    f"{', '.join(OTHER_VARIABLES)})"
+                )
+            base = Settings()
+        # Validated again as a whole (model_copy would not validate the overrides).
+        return Settings.model_validate({**base.model_dump(), **overrides}) if overrides else base
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, overrides)) from None

@@ -18,7 +18,7 @@ from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.fallback import FallbackAnswerer
 from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
 from assistant.chunking import Chunker
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import ConfigError
 from assistant.indexing import ingest_paths
@@ -85,18 +85,24 @@ class Assistant:
         embedder: Embedder | None = None,
         chat_backend: ChatBackend | None = None,
         answerer_backend: Answerer | None = None,
+        create_store: bool = True,
         **overrides: Any,
     ) -> None:
-        base = settings or Settings()
+        """`create_store=False`: a missing store is an error (`StoreError`), not a new empty
+        one (for asking questions)."""
         if store is not None:
-            overrides["store"] = Path(store)
-        # Validate overrides (model_copy would not), so a bad value fails here, clearly.
-        self.settings = (
-            Settings.model_validate({**base.model_dump(), **overrides}) if overrides else base
-        )
+            overrides["store"] = store
+        # Bad values (and unknown ASSISTANT_* variables) fail here, with a ConfigError that
+        # names the setting, the value and what is allowed.
+        self.settings = load_settings(settings, **overrides)
         s = self.settings
         self.embedder = embedder or make_embedder(s)
-        self.store = Store(s, embedder_name=self.embedder.name, dimension=self.embedder.dimension)
+        self.store = Store(
+            s,
+            embedder_name=self.embedder.name,
+            dimension=self.embedder.dimension,
+            create=create_store,
+        )
         self.bm25 = BM25Index(self.store)
         self.retriever = HybridRetriever(self.store, self.embedder, self.bm25)
         self._chat = chat_backend
@@ -163,9 +169,13 @@ class Assistant:
         return len(doc_ids)
 
     def stats(self) -> dict[str, Any]:
-        n_articles, n_chunks = self.store.count()
-        return {
-            "documents": n_articles,
+        infos = self.store.article_infos()
+        # Committed chunks only: each article record names its own count. What Chroma holds
+        # beyond that was left by an interrupted ingest, invisible and removed by the next.
+        n_chunks = sum(i.n_chunks for i in infos.values())
+        _, n_stored = self.store.count()
+        out: dict[str, Any] = {
+            "documents": len(infos),
             "chunks": n_chunks,
             "embedder": self.embedder.name,
             "dimension": self.embedder.dimension,
@@ -174,6 +184,11 @@ class Assistant:
             "collection": self.settings.collection,
             "chunking": self.chunker.config_key,
         }
+        if n_stored > n_chunks:
+            out["leftover chunks"] = (
+                f"{n_stored - n_chunks} (from an interrupted ingest; the next ingest removes them)"
+            )
+        return out
 
     # ------------------------------------------------------------------ asking
     @property

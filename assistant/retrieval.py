@@ -476,6 +476,40 @@ class HybridRetriever:
         chunks_per_article: int = 3,
         window: TimeWindow | None = None,
     ) -> RetrievalResult:
+        """The `top_k` best articles' best chunks for `query`.
+
+        An ingest committing a new version of an article between this call's index lookup
+        and its reading of texts leaves the looked-up chunks stale (the old version's); the
+        call then runs once more on the new state rather than miss the article. The index
+        is checked against the committed articles themselves, not the writer's generation
+        token: a reader can see a commit before the writer records that token."""
+        args: dict[str, Any] = {
+            "top_k": top_k,
+            "candidate_k": candidate_k,
+            "filters": filters,
+            "mode": mode,
+            "query_vec": query_vec,
+            "chunks_per_article": chunks_per_article,
+            "window": window,
+        }
+        result, stale = self._retrieve(query, **args)
+        if stale:
+            self.bm25.ensure_fresh(self.store.stamp())
+            result, _ = self._retrieve(query, **args)
+        return result
+
+    def _retrieve(
+        self,
+        query: str,
+        *,
+        top_k: int,
+        candidate_k: int,
+        filters: Filters,
+        mode: Mode,
+        query_vec: np.ndarray | None,
+        chunks_per_article: int,
+        window: TimeWindow | None,
+    ) -> tuple[RetrievalResult, bool]:
         import time
 
         from llama_index.core.llms.mock import MockLLM
@@ -554,14 +588,17 @@ class HybridRetriever:
         )
         out: list[RetrievedChunk] = []
         article_order: list[str] = []
+        stale = False
         for d in order:
             art = articles.get(d)
             if art is None:
+                stale = True
                 continue  # chunks of an article whose ingest did not finish
             article_order.append(d)
             for cid, score in by_doc[d][:chunks_per_article]:
                 h = texts.get(cid)
                 if h is None or art.text[h.start : h.end] != h.text:
+                    stale = True
                     continue  # deleted meanwhile, or a stale chunk of an older version
                 out.append(
                     RetrievedChunk(
@@ -588,7 +625,7 @@ class HybridRetriever:
             window=window,
             undated_excluded=filters.undated_left_out(catalog),
             query_vec=query_vec,
-        )
+        ), stale
 
     def _add_time_prior(
         self,

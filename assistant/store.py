@@ -17,6 +17,11 @@ not read their texts.
 An article's record is written *after* its chunks and deleted *before* them, so it acts as
 the commit marker: chunks whose article record is missing or carries another hash are
 leftovers of an interrupted ingest, invisible to retrieval and removed by the next ingest.
+An update never un-commits: a new version's chunks have ids of their own (their article's
+content hash is part of them), so they are written beside the old version's, the record's
+upsert switches readers from the old version to the new one, and the old chunks are deleted
+after it. Whenever the writer stops (SIGKILL included), each article is its old version or
+its new one, whole.
 
 The BM25 index is derived data, persisted under the local store folder with a stamp of the
 article set it was built from, and rebuilt only when an ingest changed that set.
@@ -40,8 +45,10 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +206,14 @@ def _article_id(doc_id: str) -> str:
 class Store:
     """Chroma collections + BM25 cache for one collection name."""
 
-    def __init__(self, settings: Settings, *, embedder_name: str, dimension: int) -> None:
+    read_only = False  # an embedded store this process cannot write (opened from a copy)
+
+    def __init__(
+        self, settings: Settings, *, embedder_name: str, dimension: int, create: bool = True
+    ) -> None:
+        """Open the store; `create=False` (answering questions) refuses a missing one instead
+        of creating it empty. A read-only store is opened from a private copy (see
+        `_open_folder`)."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -237,8 +251,7 @@ class Store:
         else:
             self.local_dir = Path(settings.store)
             self.location = str(self.local_dir.resolve())
-            self.local_dir.mkdir(parents=True, exist_ok=True)
-            self._chroma_path = str(self.local_dir / "chroma")
+            self._chroma_path = self._open_folder(create)
             # Read before loading: recording an older generation than what gets loaded only
             # costs a needless reload later; a newer one would hide a change.
             generation = self._read_generation()
@@ -257,7 +270,14 @@ class Store:
         self._chroma_settings = chroma_settings
         self._seen_generation: str | None = None
         self._meta = {"embedder": embedder_name, "dimension": dimension}
-        self.local_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.local_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder {self.local_dir} for derived data of the Chroma "
+                f"server ({exc.strerror or exc}); set --store (ASSISTANT_STORE) to a writable "
+                "folder"
+            ) from None
         self._open_collections()
         found = self._chunks.metadata or {}
         if found.get("embedder") != embedder_name or int(found.get("dimension", 0)) != dimension:
@@ -267,6 +287,52 @@ class Store:
                 f"uses {embedder_name!r} (dimension {dimension}). Its vectors are not comparable: "
                 "use the same ASSISTANT_EMBEDDER, or point --store to a new folder and re-ingest."
             )
+
+    def _open_folder(self, create: bool) -> str:
+        """Check (or create) the store folder; the path Chroma should open.
+
+        Chroma opens its database for writing even to read it, so a store on a read-only
+        mount (or without write permission) is copied to a private temporary folder, removed
+        at exit, and questions are answered from the copy; ingest is refused (`ingest_lock`).
+        """
+        d = self.local_dir
+        chroma = d / "chroma"
+        if d.exists() and not d.is_dir():
+            raise StoreError(
+                f"the store path {d} is not a folder; point --store (ASSISTANT_STORE) at a "
+                "folder (a new one is created by `assistant ingest`)"
+            )
+        if not chroma.is_dir():
+            if not create:
+                raise StoreError(
+                    f"there is no store at {self.location}: it is missing or empty. Index "
+                    f"articles first with `assistant ingest FILES --store {d}`, or point "
+                    "--store at an existing store"
+                )
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the store folder {d}: {exc.strerror or exc}; point --store "
+                    "(ASSISTANT_STORE) at a writable folder"
+                ) from None
+            return str(chroma)
+        self.read_only = not all(
+            os.access(p, os.W_OK) for p in (d, chroma, *chroma.glob("*.sqlite3"))
+        )
+        if not self.read_only:
+            return str(chroma)
+        tmp = Path(tempfile.mkdtemp(prefix="news-assistant-readonly-"))
+        weakref.finalize(self, shutil.rmtree, tmp, True)
+        try:
+            shutil.copytree(chroma, tmp / "chroma")
+        except OSError as exc:
+            raise StoreError(
+                f"the store at {self.location} is read-only and could not be copied to "
+                f"{tmp} to be read ({exc}); free some space there or set TMPDIR"
+            ) from None
+        logger.info("the store at %s is read-only: reading a copy in %s", self.location, tmp)
+        return str(tmp / "chroma")
 
     def _set_server_timeout(self) -> None:
         import httpx
@@ -366,7 +432,18 @@ class Store:
     def ingest_lock(self) -> Iterator[None]:
         """Serialise writers: a second ingest is refused, never interleaved."""
         path = self.local_dir / ".ingest.lock"
-        fh = open(path, "a+")  # noqa: SIM115 - held for the duration of the context
+        if self.read_only:
+            raise StoreError(
+                f"the store at {self.location} is read-only here (no write access); it can "
+                "answer questions, but ingest and delete need a writable store"
+            )
+        try:
+            fh = open(path, "a+")  # noqa: SIM115 - held for the duration of the context
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the store at {self.location} ({exc.strerror or exc}); "
+                "ingest and delete need a writable store"
+            ) from None
         try:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -388,7 +465,15 @@ class Store:
         Readers take it shared while loading, so they never load half of an old index and
         half of a new one; the writer that swaps a new index in takes it exclusively.
         """
-        fh = open(self.local_dir / ".bm25.lock", "a+")  # noqa: SIM115 - held for the context
+        try:
+            fh = open(self.local_dir / ".bm25.lock", "a+")  # noqa: SIM115 - held for the context
+        except OSError:
+            if not shared:
+                raise
+            # A read-only store: nobody can swap its BM25 folder, so there is nothing to wait
+            # for.
+            yield
+            return
         try:
             fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             yield
@@ -476,10 +561,12 @@ class Store:
 
     @_guarded
     def write_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
-        """Replace several articles' chunks, then commit their records, in a few calls.
+        """Write several articles' new chunks, commit their records, then delete the chunks
+        of the versions they replace, in a few calls.
 
         Batched because per-article round trips cost more than the rest of ingest besides
-        embedding; the order (un-commit, chunks, commit) keeps whole-or-nothing articles.
+        embedding. The order (new chunks, commit, old chunks) keeps each article readable,
+        as its old version until the commit and as its new one after it (module docstring).
         """
         if not items:
             return
@@ -490,13 +577,6 @@ class Store:
                 )
         doc_ids = [a.doc_id for a, _, _ in items]
         new_ids = {c.chunk_id for _, chunks, _ in items for c in chunks}
-        # Un-commit first: while chunks change, the articles are invisible, never half-visible.
-        self._articles.delete(ids=[_article_id(d) for d in doc_ids])
-        where: Any = {"doc_id": {"$in": doc_ids}}
-        old = self._chunks.get(where=where, include=[])["ids"]
-        stale = sorted(set(old) - new_ids)
-        if stale:
-            self._chunks.delete(ids=stale)
         ids: list[str] = []
         vecs: list[Any] = []
         metas: list[dict[str, Any]] = []
@@ -549,8 +629,18 @@ class Store:
                 documents=[a.text for a, _, _ in items],
                 metadatas=art_metas,  # type: ignore[arg-type]
             )
-        finally:  # even a failed commit changed the store (the un-commit and the chunks)
+        finally:  # even a failed commit changed the store (the chunks)
             self._bump_generation()
+        # The replaced versions' chunks, now uncommitted: invisible already, so a kill before
+        # this delete leaves only what the next ingest's repair removes.
+        where: Any = {"doc_id": {"$in": doc_ids}}
+        stale = sorted(set(self._chunks.get(where=where, include=[])["ids"]) - new_ids)
+        if stale:
+            try:
+                for i in range(0, len(stale), 5000):
+                    self._chunks.delete(ids=stale[i : i + 5000])
+            finally:
+                self._bump_generation()
 
     @_guarded
     def delete_article(self, doc_id: str) -> None:

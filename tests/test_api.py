@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 import assistant
 from assistant import Answer, Citation, Settings
+from assistant.errors import ConfigError
 from assistant.testing import ConstantEmbedder, ScriptedChat
 
 EXPECTED_ALL = [
@@ -238,7 +239,7 @@ def test_settings_reject_bad_values(overrides: dict[str, object]) -> None:
 
 
 def test_assistant_rejects_unknown_override(tmp_path: Path, embedder) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError, match="unknown setting 'top_kk'"):
         assistant.Assistant(store=tmp_path / "s", embedder=embedder, top_kk=3)
 
 

@@ -102,7 +102,7 @@ def test_short_article_is_one_chunk(default_chunker: Chunker) -> None:
     art = _article(text)
     (chunk,) = default_chunker.split(art)
     assert (chunk.index, chunk.start, chunk.end, chunk.text) == (0, 0, len(text), text)
-    assert chunk.chunk_id == chunk_id_for("story.txt", text)
+    assert chunk.chunk_id == chunk_id_for("story.txt", text, art.content_hash)
     _check_invariants(art, [chunk])
 
 
@@ -189,6 +189,8 @@ def test_ids_depend_on_doc_and_text(default_chunker: Chunker) -> None:
     assert not {c.chunk_id for c in a} & {c.chunk_id for c in b}
     assert chunk_id_for("a.txt", "x") != chunk_id_for("a.txt", "y")
     assert chunk_id_for("a.txt", "x") == chunk_id_for("a.txt", "x")
+    # Another version of the article: its chunks never take the committed version's ids.
+    assert chunk_id_for("a.txt", "x", "v1") != chunk_id_for("a.txt", "x", "v2")
 
 
 def test_editing_one_paragraph_keeps_other_ids(small_chunker: Chunker) -> None:

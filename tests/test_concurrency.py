@@ -350,3 +350,104 @@ fh = open(sys.argv[1], "a+")
 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
 os.kill(os.getpid(), signal.SIGKILL)
 """
+
+
+# An update of articles already indexed, by the real CLI in another process, paused after
+# each of its Chroma writes (`step-N`) until the test has asked its question (`go-N`).
+STEPPING_INGEST = r"""
+import os, sys, time
+from pathlib import Path
+
+from chromadb.api.models.Collection import Collection
+
+import assistant.indexing
+assistant.indexing.GROUP_SIZE = 4
+
+signals = Path(os.environ["SIGNALS"])
+steps = [0]
+
+
+def wait_for(path):
+    deadline = time.monotonic() + 300
+    while not path.exists():
+        if time.monotonic() > deadline:
+            sys.exit(f"never got {path.name}")
+        time.sleep(0.02)
+
+
+def pausing(real, what):
+    def call(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        steps[0] += 1
+        (signals / f"step-{steps[0]}").write_text(f"{what} {self.name}", encoding="utf-8")
+        wait_for(signals / f"go-{steps[0]}")
+        return out
+    return call
+
+
+Collection.upsert = pausing(Collection.upsert, "upsert")
+Collection.delete = pausing(Collection.delete, "delete")
+from assistant.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+NEW_DATE = "October 20, 2026"
+
+
+def test_readers_see_the_old_version_until_the_new_one_is_committed(  # type: ignore[no-untyped-def]
+    seeded: Assistant, tmp_path: Path
+) -> None:
+    """Another process updates articles (new texts) while this one asks about one of them:
+    after each of the writer's Chroma writes the answer is the old version's or the new
+    one's, never an abstention, and once the new one was seen the old never comes back."""
+    store = Path(seeded.settings.store)
+    corpus = _corpus(tmp_path / "news", "upd", 8)  # two groups of four
+    assert seeded.ingest([corpus]).added == 8
+    question = "When will the Velmar museum reopen?"
+    old_date = _story(7, "upd")[1]
+    assert old_date in seeded.ask(question).text
+    for i in range(8):  # every article changes, so every group replaces chunks
+        text, date = _story(i, "upd")
+        (corpus / f"upd-{i:02d}.txt").write_text(
+            text.replace(date, NEW_DATE if i == 7 else date) + "\nCorrected on Friday.\n",
+            encoding="utf-8",
+        )
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    driver = tmp_path / "stepping_ingest.py"
+    driver.write_text(STEPPING_INGEST, encoding="utf-8")
+    seen: list[tuple[str, str]] = []  # (the writer's last step, the answer)
+    proc = subprocess.Popen(
+        [sys.executable, str(driver), "ingest", str(corpus), "--store", str(store)],
+        env=_env(SIGNALS=str(signals)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        n = 1
+        while _wait_for(signals / f"step-{n}", proc):
+            step = (signals / f"step-{n}").read_text(encoding="utf-8")
+            answer = seeded.ask(question)
+            seen.append((step, answer.text))
+            (signals / f"go-{n}").touch()
+            n += 1
+        out, err = proc.communicate(timeout=WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err[-3000:]
+    assert "8 updated" in " ".join(out.split())
+    # Two groups, each: new chunks, commit, old chunks deleted (and no un-commit).
+    assert len(seen) >= 6, seen
+    new_seen = False
+    for step, text in seen:
+        assert old_date in text or NEW_DATE in text, (step, text)
+        if NEW_DATE in text:
+            new_seen = True
+        else:
+            assert not new_seen, f"the old version came back after the new one: {step}"
+    assert new_seen
+    assert NEW_DATE in seeded.ask(question).text
+    _consistent(seeded)

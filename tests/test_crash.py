@@ -5,10 +5,19 @@ hook-driven by a driver (written below, test-only) that wraps Chroma's collectio
 and kills its own process at an exact step; one is timed, on the unmodified CLI. The kill
 runs go two at a time, since most of their time is loading the model.
 
+Kill points cover a first ingest, and an update that edits, adds and prunes articles, at
+every kind of write: during and after a group's chunk write, during and after its commit,
+after the replaced versions' chunks are deleted, between a pruned article's record and its
+chunks, and during the BM25 save.
+
 After each kill: the store opens; every visible article is complete (all its chunks in
-Chroma, with its hash); BM25 holds exactly the committed chunks; repair leaves no orphans;
-and re-running ingest ends in the same store as a clean ingest into a fresh one (article
-ids, content hashes, chunk ids and chunk metadata). All article text is invented here.
+Chroma, with its hash) and is a real version of itself; an update never hides an article
+it edits (each is its old version or its new one) nor one it does not touch; questions about
+the visible articles are answered from them, quoting the old or the new text; `stats` does
+not count leftover chunks; BM25 holds exactly the committed chunks; repair leaves no
+orphans; and re-running ingest ends in the same store as a clean ingest into a fresh one
+(article ids, content hashes, chunk ids and chunk metadata). All article text is invented
+here.
 """
 
 from __future__ import annotations
@@ -61,9 +70,25 @@ TIMED_KILL_S = 0.03
 SYLLABLES = ["ka", "lo", "mi", "ra", "tu", "ve", "zo", "ne"]
 
 
+def _doc(i: int) -> str:
+    return f"story-{i:02d}.txt"
+
+
 def _keeper(i: int) -> str:
     """A made-up surname only article i has, so a question can single it out."""
     return (SYLLABLES[i % 8] + SYLLABLES[i // 8 % 8]).capitalize() + "vik"
+
+
+MONTHS = ["March", "April", "May", "June", "July", "September"]
+
+
+def _opening(i: int, version: int = 1) -> str:
+    """The date article i gives for its footbridge: the edit changes it."""
+    return f"{MONTHS[(i + 3 * (version - 1)) % 6]} {i % 27 + 1}, {2025 + version}"
+
+
+def _bridge_question(i: int) -> str:
+    return f"When will the {_keeper(i)} footbridge open?"
 
 
 def _article(i: int, version: int = 1) -> str:
@@ -79,6 +104,8 @@ def _article(i: int, version: int = 1) -> str:
         f"{town} {thing} story number {i}\n\n"
         f"The {thing} in {town} {what}, officials said in report {i}. "
         f"Local businesses in {town} welcomed the news, said shopkeeper {_keeper(i)}.\n\n"
+        f"The {_keeper(i)} footbridge over the {town} canal will open on {_opening(i, version)}, "
+        f"the council said.\n\n"
         f"{extra}\n"
     )
 
@@ -89,13 +116,18 @@ def _write_v1(folder: Path) -> None:
         (folder / f"story-{i:02d}.txt").write_text(_article(i), encoding="utf-8")
 
 
+EDITED = range(10)  # with GROUP, the update writes two groups: edits, then edits and additions
+PRUNED = (10, 11, 12)
+ADDED = range(N_ARTICLES, N_ARTICLES + 5)
+
+
 def _write_v2(folder: Path) -> None:
-    """Five edited, three deleted, five added: an update run with --prune has all kinds."""
-    for i in range(5):
+    """Ten edited, three deleted, five added: an update run with --prune has all kinds."""
+    for i in EDITED:
         (folder / f"story-{i:02d}.txt").write_text(_article(i, version=2), encoding="utf-8")
-    for i in (10, 11, 12):
+    for i in PRUNED:
         (folder / f"story-{i:02d}.txt").unlink()
-    for i in range(N_ARTICLES, N_ARTICLES + 5):
+    for i in ADDED:
         (folder / f"story-{i:02d}.txt").write_text(_article(i), encoding="utf-8")
 
 
@@ -213,9 +245,24 @@ KILL_POINTS = [
     KillPoint("chunks-not-committed", "v1", "after-chunks-upsert", 2, "group 2 chunks, no commit"),
     KillPoint("mid-commit", "v1", "during-articles-upsert", 4, "4 ms into group 4's commit"),
     KillPoint("mid-bm25-save", "v1", "after-bm25-persist", 1, "all committed, BM25 half saved"),
-    KillPoint("update-uncommitted", "v2", "after-articles-delete", 1, "edited articles hidden"),
-    KillPoint("mid-prune", "v2", "after-articles-delete", 3, "pruned record gone, chunks not"),
     KillPoint("timed", "v1", None, note="plain CLI, killed 30 ms into its first write"),
+    # The update (10 edits in two groups, 5 additions, 3 prunes): every write point.
+    KillPoint(
+        "update-mid-chunk-write", "v2", "during-chunks-upsert", 1, "4 ms into new chunks' write"
+    ),
+    KillPoint("update-uncommitted", "v2", "after-chunks-upsert", 1, "new chunks beside old"),
+    KillPoint("update-mid-commit", "v2", "during-articles-upsert", 1, "4 ms into the commit"),
+    KillPoint(
+        "update-old-chunks-kept", "v2", "after-articles-upsert", 1, "committed, old chunks left"
+    ),
+    KillPoint("update-group-done", "v2", "after-chunks-delete", 1, "group 1 whole, group 2 not"),
+    KillPoint(
+        "update-second-group", "v2", "after-chunks-upsert", 2, "group 2's chunks, not committed"
+    ),
+    KillPoint("mid-prune", "v2", "after-articles-delete", 1, "pruned record gone, chunks not"),
+    KillPoint("prune-one-done", "v2", "after-chunks-delete", 3, "one article pruned whole"),
+    KillPoint("update-bm25-save", "v2", "after-bm25-persist", 1, "all committed, BM25 half saved"),
+    KillPoint("timed-update", "v2", None, note="plain CLI, killed 30 ms into its first write"),
 ]
 
 
@@ -336,10 +383,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[dict[s
         jobs.append((p, store, v1 if p.corpus == "v1" else upd))
     t0 = time.perf_counter()
     hooked = [j for j in jobs if j[0].hook is not None]
-    (timed,) = [j for j in jobs if j[0].hook is None]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        timed_run = pool.submit(_run_timed, *timed)
-        killed = [*_run_hooked(hooked, root), timed_run.result()]
+    timed = [j for j in jobs if j[0].hook is None]
+    with ThreadPoolExecutor(max_workers=1) as pool:  # one at a time, beside the driver
+        timed_runs = [pool.submit(_run_timed, *j) for j in timed]
+        killed = [*_run_hooked(hooked, root), *(r.result() for r in timed_runs)]
     kill_seconds = time.perf_counter() - t0
     print(f"\n{len(killed)} kill runs in {kill_seconds:.1f}s")
 
@@ -400,19 +447,40 @@ def test_killed_ingest_leaves_a_consistent_store(
         assert present == expected, f"{doc_id} is visible but incomplete"
         assert info.n_chunks == len(expected)
     if k.point.corpus == "v2":
-        # Articles the update did not touch are never hidden, whatever the kill point.
+        # Articles the update did not touch, and those it edits, are never hidden, whatever
+        # the kill point: an edited one is its old version or its new one.
         untouched = [f"story-{i:02d}.txt" for i in range(13, N_ARTICLES)]
         assert set(untouched) <= set(infos)
+        hidden = [_doc(i) for i in EDITED if _doc(i) not in infos]
+        assert not hidden, f"the killed update hid {hidden}"
+    # `stats` counts the committed chunks only, not what the kill left behind.
+    assert a.stats()["chunks"] == sum(i.n_chunks for i in infos.values())
 
     # 2. BM25 (rebuilt or loaded on open) holds exactly the committed chunks.
     committed = _committed_chunks(a)
     a.bm25.ensure_fresh()
     assert a.bm25.chunk_ids() == committed
 
-    # 3. Questions work on what is visible.
-    if "story-20.txt" in infos:
-        res = a.retrieve(f"What did shopkeeper {_keeper(20)} say?", mode="bm25")
-        assert res.article_order[0] == "story-20.txt"
+    # 3. Questions are answered from what is visible: each edited article (and one nobody
+    # touched) is found and quoted, from its old text or its new one.
+    asked = [*EDITED, 20] if k.point.corpus == "v2" else [3, 20]
+    old_hashes = {d: {i.content_hash} for d, i in world["refs"]["v1"].store.article_infos().items()}
+    answered = 0
+    for i in asked:
+        if _doc(i) not in infos:
+            continue  # a first ingest cut before this article
+        # Found among all articles by its name alone, then answered from it (the offline
+        # answerer needs the filter here: forty near-identical stories otherwise).
+        assert a.retrieve(_bridge_question(i), mode="bm25").article_order[0] == _doc(i)
+        answer = a.ask(_bridge_question(i), doc_ids=[_doc(i)])
+        assert not answer.abstained, (_doc(i), answer.text)
+        cite = answer.citations[0]
+        assert cite.doc_id == _doc(i), (_doc(i), answer.text)
+        # The visible version's date, quoted from it: old and new never mix.
+        version = 1 if infos[_doc(i)].content_hash in old_hashes.get(_doc(i), ()) else 2
+        assert answer.short == _opening(i, version), (_doc(i), version, answer.text)
+        assert cite.quote in _article(i, version), cite.quote
+        answered += 1
 
     # 4. Repair (what the next ingest does first) removes every orphan.
     with a.store.ingest_lock():
@@ -431,11 +499,13 @@ def test_killed_ingest_leaves_a_consistent_store(
     assert fresh.ingest([k.corpus]).chunks_written == 0
     print(
         f"{name}: {k.point.note}; killed after {k.seconds:.1f}s with {len(infos)} articles "
-        f"visible, {orphans} orphan chunks repaired, {report.added} added and "
+        f"visible, {answered} answered, {orphans} orphan chunks repaired, {report.added} added and "
         f"{report.updated} updated on resume"
     )
 
 
-def test_kill_runs_were_bounded(world: dict[str, Any]) -> None:
-    # Six forked kill runs, two at a time, beside one plain CLI run (model loads included).
-    assert world["kill_seconds"] < 120, world["kill_seconds"]
+def test_every_kill_run_was_killed(world: dict[str, Any]) -> None:
+    # Each run was cut by SIGKILL (none finished first), whatever the machine's speed; the
+    # time they took is printed by the fixture, never asserted.
+    finished = [n for n, k in world["killed"].items() if k.returncode != -signal.SIGKILL]
+    assert not finished, finished

@@ -246,7 +246,10 @@ def test_uncommitted_chunks_are_invisible_and_repaired(
     )
     for cid, emb, text, meta in (ghost, stale):
         a.store._chunks.upsert(ids=[cid], embeddings=[emb], documents=[text], metadatas=[meta])
-    assert a.stats()["chunks"] == committed_chunks + 2
+    # `stats` counts committed chunks only, and says what is left over.
+    stats = a.stats()
+    assert stats["chunks"] == committed_chunks
+    assert str(stats["leftover chunks"]).startswith("2 (from an interrupted ingest")
     # Even a BM25 index built over the leftovers must not surface them.
     a.bm25.rebuild()
     bad = {ghost[0], stale[0]}
@@ -259,6 +262,7 @@ def test_uncommitted_chunks_are_invisible_and_repaired(
     assert a.store.repair() == 2
     assert a.store._chunks.get(ids=sorted(bad))["ids"] == []
     assert a.stats()["chunks"] == committed_chunks
+    assert "leftover chunks" not in a.stats()
     assert a.store.repair() == 0
     assert [i.doc_id for i in a.articles()] == ["obs.txt"]
 
@@ -291,7 +295,8 @@ def test_interrupted_commit_leaves_article_invisible_until_reingest(
     monkeypatch.undo()
     b = make_assistant()
     assert b.articles() == []
-    assert b.stats()["chunks"] > 0  # the leftovers
+    assert b.stats()["chunks"] == 0
+    assert "leftover chunks" in b.stats()  # the uncommitted chunks, named as such
     for mode in ("dense", "hybrid"):
         assert b.retrieve("new telescope at the observatory", mode=mode).chunks == []
     report = b.ingest(folder)

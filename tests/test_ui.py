@@ -138,16 +138,30 @@ def test_answer_markdown_lists_numbered_references() -> None:
     ("name", "expected"),
     [
         ("report.txt", "report.txt"),
-        ("../../etc/passwd.TXT", "passwd.txt"),
+        ("../../etc/passwd.TXT", "passwd.TXT"),
         ("C:\\Users\\me\\notes.md", "notes.md"),
-        ("..hidden.html", "hidden.html"),
-        ("my file <1>.txt", "my_file_1.txt"),
-        ("Zürich nouvelles.jsonl", "Zurich_nouvelles.jsonl"),
-        ("...", "upload"),
+        ("..hidden.html", "hidden-42d689ee.html"),
+        ("my file <1>.txt", "my file _1-05e47bc0.txt"),
+        ("Zürich nouvelles.jsonl", "Zürich nouvelles.jsonl"),
+        ("новости 2025.txt", "новости 2025.txt"),
+        ("события 2025.txt", "события 2025.txt"),
+        ("日本.txt", "日本.txt"),
+        ("a\u202eb.txt", "a_b-07742684.txt"),  # a bidi override
+        ("a\x1b[2Jb.txt", "a_2Jb-9fe33975.txt"),  # a terminal escape
+        ("...", "upload-ab5df625"),
     ],
 )
 def test_safe_filename(name: str, expected: str) -> None:
     assert safe_filename(name) == expected
+
+
+def test_safe_filename_never_gives_two_names_one_file() -> None:
+    names = ["a?b.txt", "a*b.txt", "a_b.txt", "a<b.txt", "A?b.txt", "x" * 300 + "1.txt"]
+    names += ["x" * 300 + "2.txt", "日本" * 100 + ".txt"]
+    out = [safe_filename(n) for n in names]
+    assert len(set(out)) == len(names), out
+    assert all(len(o.encode("utf-8")) <= 150 for o in out)
+    assert out[-1].endswith(".txt") and out[-1].startswith("日本")
 
 
 def test_safe_url_and_parse_auth() -> None:
@@ -298,18 +312,18 @@ def test_upload_ask_then_delete(page: Any, ui: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#library-summary")).to_contain_text("5 articles")
     page.locator("#upload input[type=file]").set_input_files(str(upload))
-    expect(page.locator("#upload-status .upload-ok")).to_contain_text(
-        "Tarnwick_skybridge_draft.md: 1 added"
-    )
+    # Gradio drops the <> before the app sees the name, which then is safe as it is.
+    stored = "Tarnwick skybridge draft.md"
+    expect(page.locator("#upload-status .upload-ok")).to_contain_text(f"{stored}: 1 added")
     expect(page.locator("#library-summary")).to_contain_text("6 articles")
     expect(page.locator("#library-table")).to_contain_text("Tarnwick Skybridge to Open")
     _shot(page, "04-library-uploaded.png")
-    assert (ui.root / "uploads" / "Tarnwick_skybridge_draft.md").is_file()
+    assert (ui.root / "uploads" / stored).is_file()
 
     page.get_by_role("tab", name="Chat").click()
     _ask(page, "When will the Tarnwick Skybridge open to pedestrians?")
     expect(page.locator("#chatbot")).to_contain_text("March 14, 2031")
-    expect(page.locator("#citation-1 .citation-doc")).to_have_text("Tarnwick_skybridge_draft.md")
+    expect(page.locator("#citation-1 .citation-doc")).to_have_text(stored)
     expect(page.locator("#citation-1 .citation-source")).to_have_text("The Tarnwick Courier")
     # The article's <script> and onerror image are shown as text and never ran.
     expect(page.locator("#citation-1 .citation-passage")).to_contain_text("<script>")
@@ -321,12 +335,12 @@ def test_upload_ask_then_delete(page: Any, ui: Any, tmp_path: Path) -> None:
     expect(page.locator("#library-summary")).to_contain_text("showing 1 matching")
     cells = page.locator('#library-table [role="gridcell"]')
     cells.filter(has_text="Tarnwick Skybridge to Open").first.click()
-    expect(page.locator("#delete-select")).to_contain_text("Tarnwick_skybridge_draft.md")
+    expect(page.locator("#delete-select")).to_contain_text(stored)
     page.locator("#delete-btn").click()
     expect(page.locator("#upload-status")).to_contain_text("Deleted 1 article")
     expect(page.locator("#library-summary")).to_contain_text("5 articles")
-    assert not (ui.root / "uploads" / "Tarnwick_skybridge_draft.md").exists()
-    assert "Tarnwick_skybridge_draft.md" not in {i.doc_id for i in ui.assistant.articles()}
+    assert not (ui.root / "uploads" / stored).exists()
+    assert stored not in {i.doc_id for i in ui.assistant.articles()}
 
 
 @pytest.mark.slow
@@ -358,6 +372,75 @@ def test_rejected_uploads_show_errors_and_leave_library_unchanged(
     assert len(ui.assistant.articles()) == 5
     leftovers = [p.name for p in (ui.root / "uploads").iterdir() if p.is_file()]
     assert leftovers == []
+
+
+NON_LATIN = {
+    "новости 2025.txt": (
+        "Ruvelle footbridge to open in May\n\n"
+        "The Ruvelle footbridge over the Amsel river will open on May 3, 2027, the city "
+        "engineer said on Monday. Work on the crossing began two years ago.\n"
+    ),
+    "события 2025.txt": (
+        "Kestrin ferry to resume in June\n\n"
+        "The Kestrin island ferry will resume sailings on June 9, 2027, after its hull was "
+        "repaired, the operator said. Islanders had waited since the winter storms.\n"
+    ),
+    "日本.txt": (
+        "Tamsk observatory reopens in July\n\n"
+        "The Tamsk hill observatory will reopen to visitors on July 2, 2027, with a new "
+        "telescope dome, the university announced on Friday.\n"
+    ),
+}
+
+
+@pytest.mark.slow
+def test_non_latin_uploads_keep_their_names_and_never_replace_each_other(
+    page: Any, ui: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    files = []
+    for name, text in NON_LATIN.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        files.append(tmp_path / name)
+    # Two files of one upload with the same name (from two folders): one clash, reported.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "same.txt").write_text(NON_LATIN["日本.txt"], encoding="utf-8")
+    (tmp_path / "b" / "same.txt").write_text(NON_LATIN["новости 2025.txt"], encoding="utf-8")
+    uploads = ui.root / "uploads"
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library-summary")).to_contain_text("5 articles")
+    try:
+        for i, f in enumerate(files):  # one upload each, one after the other
+            page.locator("#upload input[type=file]").set_input_files(str(f))
+            expect(page.locator("#upload-status .upload-ok")).to_contain_text(f"{f.name}: 1 added")
+            expect(page.locator("#library-summary")).to_contain_text(f"{6 + i} articles")
+        for name, text in NON_LATIN.items():  # each kept its own name and its own text
+            assert (uploads / name).read_text(encoding="utf-8") == text
+        ids = {i.doc_id for i in ui.assistant.articles()}
+        assert set(NON_LATIN) <= ids
+        for q, date, doc in (
+            ("When will the Ruvelle footbridge open?", "May 3, 2027", "новости 2025.txt"),
+            ("When will the Kestrin ferry resume sailings?", "June 9, 2027", "события 2025.txt"),
+        ):
+            answer = ui.assistant.ask(q)
+            assert date in answer.text and answer.citations[0].doc_id == doc, answer.text
+
+        page.locator("#upload input[type=file]").set_input_files(
+            [str(tmp_path / "a" / "same.txt"), str(tmp_path / "b" / "same.txt")]
+        )
+        expect(page.locator("#upload-status .upload-ok")).to_contain_text("same.txt: 1 added")
+        expect(page.locator("#upload-status .upload-error")).to_contain_text(
+            "same.txt: same name as same.txt, uploaded just before"
+        )
+        assert (uploads / "same.txt").read_text(encoding="utf-8") == NON_LATIN["日本.txt"]
+    finally:
+        extra = [d for d in {i.doc_id for i in ui.assistant.articles()} if (uploads / d).exists()]
+        ui.assistant.delete(extra)
+        for d in extra:
+            (uploads / d).unlink()
+    assert len(ui.assistant.articles()) == 5
 
 
 # ---------------------------------------------------------------- API and auth

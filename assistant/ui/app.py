@@ -385,6 +385,7 @@ class _Backend:
         err_lines: list[str] = []
         with self._library_lock:
             infos = {i.doc_id: i for i in self.assistant.articles()}
+            taken: dict[str, str] = {}  # target name -> the file of this batch that has it
             for i, src in enumerate(paths):
                 name = safe_filename(src.name)
                 progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
@@ -393,6 +394,15 @@ class _Backend:
                     err_lines.append(f"{src.name}: {refused}")
                     continue
                 name = self._target_name(name, infos)
+                if name in taken:
+                    # Two files of one upload with one name: the second would replace the
+                    # first, so it is refused and the clash reported.
+                    err_lines.append(
+                        f"{src.name}: same name as {taken[name]}, uploaded just before; "
+                        "rename one of them and upload it again"
+                    )
+                    continue
+                taken[name] = src.name
                 indexed, error, report = self._ingest_one(src, name)
                 if report is not None:
                     for f in report.failures:

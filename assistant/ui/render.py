@@ -7,6 +7,7 @@ untrusted: it is HTML-escaped here, never trusted to the browser's sanitiser.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import re
 import unicodedata
@@ -204,26 +205,43 @@ def answer_markdown(answer: Answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# Name bytes kept (ext. 4 filesystems allow 255; room is left for the `-2` of a clash).
+_NAME_BYTES = 150
+_NAME_PUNCT = frozenset(" ._-()")
 
 
-def safe_filename(name: str, max_len: int = 100) -> str:
-    """A file name safe to write into the upload folder: basename only, `[A-Za-z0-9._-]`.
+def _name_char(ch: str) -> str:
+    # Letters, marks and digits of any script stay, so `новости 2025.txt` and `日本.txt` keep
+    # their names; control, format (bidi overrides) and path characters do not.
+    return ch if ch in _NAME_PUNCT or unicodedata.category(ch)[0] in "LMN" else "_"
+
+
+def safe_filename(name: str, max_bytes: int = _NAME_BYTES) -> str:
+    """A file name safe to write into the upload folder: its basename, letters, marks and
+    digits of any script, spaces and `._-()`.
 
     Path separators of either OS are cut first, so `../../etc/passwd.txt` or
     `C:\\x\\a.md` keep only their last part; leading dots are dropped (no hidden files, no
-    `..`). The extension is kept (lower-cased) so the reader still knows the format.
+    `..`). The extension is kept so the reader still knows the format. When anything had to
+    change, a short hash of the original name is added, so two different names never end up
+    as one file (which would replace the first upload with the second).
     """
-    base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    base = _UNSAFE_NAME.sub("_", base).strip("._-") or "upload"
-    stem, dot, ext = base.rpartition(".")
+    base = unicodedata.normalize("NFC", re.split(r"[\\/]", name)[-1])
+    cleaned = re.sub(r"_+", "_", "".join(_name_char(c) for c in base))
+    cleaned = re.sub(r"\s+", " ", cleaned).strip("._- ")
+    stem, dot, ext = cleaned.rpartition(".")
     if not dot:
-        stem, ext = base, ""
-    stem = stem.strip("._-") or "upload"
-    ext = ext.lower()[:10]
-    stem = stem[: max(1, max_len - len(ext) - 1)]
-    return f"{stem}.{ext}" if ext else stem
+        stem, ext = cleaned, ""
+    stem = stem.strip("._- ")
+    ext = ext.strip(" ")[:10]
+    out = f"{stem}.{ext}" if stem and ext else stem
+    if out != base or len(out.encode("utf-8")) > max_bytes:
+        tag = hashlib.sha256(base.encode("utf-8")).hexdigest()[:8]
+        room = max_bytes - len(tag) - len(ext) - 2
+        stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip("._- ")
+        stem = f"{stem}-{tag}" if stem else f"upload-{tag}"
+        out = f"{stem}.{ext}" if ext else stem
+    return out
 
 
 def library_rows(infos: Sequence[Any], query: str = "") -> list[list[Any]]:
