@@ -20,11 +20,16 @@ from assistant.types import Article, Chunk
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-__all__ = ["Chunker", "chunk_id_for", "minilm_token_counter"]
+__all__ = ["Chunker", "chunk_id_for", "minilm_token_counter", "text_hash"]
 
 logger = logging.getLogger(__name__)
 
 _PARAGRAPH = "\n\n"
+
+
+def text_hash(text: str) -> str:
+    """A chunk text's identity: chunks with equal texts share a stored vector (re-ingest)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def chunk_id_for(doc_id: str, text: str, version: str = "") -> str:

@@ -17,12 +17,14 @@ from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.fallback import FallbackAnswerer
 from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
+from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import ConfigError
+from assistant.filters import Filters
 from assistant.indexing import ingest_paths
-from assistant.retrieval import BM25Index, Filters, HybridRetriever, RetrievalResult
+from assistant.retrieval import HybridRetriever, RetrievalResult
 from assistant.store import Store
 from assistant.temporal import time_window
 from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport

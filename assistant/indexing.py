@@ -6,7 +6,6 @@ has its chunks replaced, and chunk texts that did not change keep their stored v
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,11 +14,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.chunking import Chunker
+from assistant.bm25 import BM25Index
+from assistant.chunking import Chunker, text_hash
 from assistant.embeddings import Embedder
 from assistant.ingest import build_article, read_paths
-from assistant.retrieval import BM25Index
-from assistant.store import Store, release_free_memory
+from assistant.memory import release_free_memory
+from assistant.store import Store
 from assistant.types import Article, Chunk, IngestFailure, IngestReport
 
 __all__ = ["ingest_paths"]
@@ -31,15 +31,11 @@ logger = logging.getLogger(__name__)
 GROUP_SIZE = 64
 
 
-def _text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
 def _embed_group(
     store: Store, embedder: Embedder, group: list[tuple[Article, list[Chunk]]]
 ) -> tuple[list[np.ndarray], int, int]:
     chunks = [c for _, cs in group for c in cs]
-    hashes = [_text_hash(c.text) for c in chunks]
+    hashes = [text_hash(c.text) for c in chunks]
     reuse = store.reusable_embeddings(hashes)
     todo = sorted(
         {h: c.text for h, c in zip(hashes, chunks, strict=True) if h not in reuse}.items()

@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant import Assistant
 from assistant.evals.suite import Question, load_rtqa, load_suite
-from assistant.retrieval import Filters
+from assistant.filters import Filters
 from assistant.temporal import DEFAULT_PRIORS, Prior, TimePriors, time_window
 
 ROOT = Path(__file__).resolve().parent

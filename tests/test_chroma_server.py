@@ -126,7 +126,7 @@ def test_ingest_and_answer_through_server(served: Assistant, chroma_url: str) ->
     # Derived data (BM25 cache, lock) lives in a local folder named after the server.
     port = chroma_url.rsplit(":", 1)[1]
     assert served.store.local_dir.name == f"server-127.0.0.1-{port}"
-    assert (served.store.bm25_dir / "stamp.json").is_file()
+    assert (served.bm25.folder / "stamp.json").is_file()
     for mode in ("dense", "bm25", "hybrid"):
         res = served.retrieve("how many grey seal pups on Marrow Sands", mode=mode)
         assert res.article_order[0] == "seals.txt", mode
@@ -259,9 +259,9 @@ def test_frozen_server_times_out(
     tmp_path: Path, embedder, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server that accepts connections but never answers (SIGSTOP) must not hang a question."""
-    import assistant.store
+    import assistant.chroma
 
-    monkeypatch.setattr(assistant.store, "SERVER_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(assistant.chroma, "SERVER_TIMEOUT_S", 2.0)
     data, log, port = tmp_path / "data", tmp_path / "server.log", _free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start_server(data, port, log)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.bm25 import BM25Index
+from assistant.catalog import Catalog
 from assistant.errors import ConfigError, EmbedderMismatchError, StoreLockedError
-from assistant.retrieval import BM25Index, Catalog
 from assistant.testing import ConstantEmbedder, HashEmbedder
 
 # Fictional news, written for these tests.
@@ -656,23 +657,6 @@ def test_source_and_doc_id_filters(shared: Assistant, mode: str) -> None:
     assert res.article_order == ["ferry-strike-begins"]
 
 
-def test_dense_filtered_here_matches_chromas_filtered_search(shared: Assistant) -> None:
-    # Retrieval filters over-fetched unfiltered hits itself (much faster than Chroma's
-    # filtered search); when k hits survive they must be exactly Chroma's filtered top k.
-    from assistant.retrieval import OVERFETCH, Filters
-
-    vec = shared.embedder.embed(["ferry strike crews pay talks"])[0]
-    for filters in (Filters(as_of=dt.date(2024, 4, 20)), Filters(doc_ids=("ferry-strike-ends",))):
-        exact = shared.store.dense_query(vec, 3, filters.chroma_where())
-        ours = shared.store.dense_query(vec, OVERFETCH * 3, accept=filters.accepts)
-        if len(ours) >= 3:
-            assert [h.chunk_id for h in ours[:3]] == [h.chunk_id for h in exact]
-        assert {h.chunk_id for h in exact} <= {h.chunk_id for h in ours} or len(ours) < 3
-        exact_docs = shared.store.dense_articles(vec, 2, filters.chroma_where())
-        ours_docs = shared.store.dense_articles(vec, OVERFETCH * 2, accept=filters.accepts)
-        assert ours_docs[: len(exact_docs)] == exact_docs
-
-
 @pytest.mark.parametrize(
     "filters",
     [
@@ -693,7 +677,7 @@ def test_nearest_equals_chromas_filtered_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import assistant.retrieval
-    from assistant.retrieval import Filters
+    from assistant.filters import Filters
 
     monkeypatch.setattr(assistant.retrieval, "OVERFETCH", overfetch)
     f = Filters(**filters)

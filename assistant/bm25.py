@@ -1,0 +1,248 @@
+"""The BM25 index: llama-index's `BM25Retriever` over every committed chunk, kept on disk.
+
+It is derived data, persisted in the store's local folder (`bm25/`) with a stamp of the
+article set it was built from, rebuilt only when an ingest changed that set, and swapped in
+atomically so readers in other processes see the old index or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.catalog import CATALOG_FILE, Catalog, save_catalog_beside
+from assistant.filters import Filters
+from assistant.store import Store, stamp_of
+
+__all__ = ["BM25Index", "write_json_atomic"]
+
+logger = logging.getLogger(__name__)
+
+
+def _remove_dead_tmp_dirs(parent: Path) -> None:
+    """Remove private BM25 folders whose writer died (killed mid-save)."""
+    for d in parent.glob(".bm25-*-*"):
+        try:
+            pid = int(d.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass  # alive but not ours to signal
+
+
+def _quiet_bm25s() -> None:
+    # bm25s sets its own logger to DEBUG on import; keep it to warnings.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class BM25Index:
+    """llama-index's BM25Retriever over every committed chunk, persisted with a stamp."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        # Derived data: under the store's local folder (for a server, a cache folder per server).
+        self.folder = store.local_dir / "bm25"
+        # (retriever, per-node metadata) swapped as one value, so a query running in another
+        # thread never pairs a new retriever with the old metadata.
+        self._state: tuple[Any, Catalog] = (None, Catalog.of([]))
+        self._stamp: str | None = None
+        self._generation: str | None = None  # the store generation `_stamp` was checked at
+        # Re-entrant: ensure_fresh rebuilds while holding it, and ingest calls rebuild itself.
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def lock(self, *, shared: bool = False) -> Iterator[None]:
+        """Serialise swaps of the persisted index folder between processes (held briefly).
+
+        Readers take it shared while loading, so they never load half of an old index and
+        half of a new one; the writer that swaps a new index in takes it exclusively.
+        """
+        try:
+            fh = open(self.folder.parent / ".bm25.lock", "a+")  # noqa: SIM115 - held for the context
+        except OSError:
+            if not shared:
+                raise
+            # A read-only store: nobody can swap its BM25 folder, so there is nothing to wait
+            # for.
+            yield
+            return
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    def rebuild(self) -> None:
+        """Index every *committed* chunk and save the index with the stamp of that set.
+
+        Chunks of an unfinished ingest (see `assistant.store`) are left out, so the index
+        holds exactly the chunk set the stamp names, whatever else is in Chroma right now.
+        """
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        _quiet_bm25s()
+
+        with self._lock:
+            infos = self._store.article_infos()
+            stamp = stamp_of(infos)
+            committed = {d: i.content_hash for d, i in infos.items()}
+            nodes: list[Any] = []
+            for cid, text, meta in self._store.iter_chunks():
+                if committed.get(str(meta["doc_id"])) != meta.get("article_hash"):
+                    continue
+                keep = {
+                    "doc_id": meta["doc_id"],
+                    "published_ts": int(meta.get("published_ts", -1)),
+                    "source": meta.get("source", ""),
+                    "article_hash": meta.get("article_hash", ""),
+                }
+                nodes.append(
+                    TextNode(
+                        id_=cid,
+                        text=text,
+                        metadata=keep,
+                        excluded_embed_metadata_keys=list(keep),
+                        excluded_llm_metadata_keys=list(keep),
+                    )
+                )
+            if not nodes:
+                with self.lock():
+                    shutil.rmtree(self.folder, ignore_errors=True)
+                self._state, self._stamp = (None, Catalog.of([])), stamp
+                return
+            retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+            catalog = Catalog.of_corpus(retriever.corpus)
+            self._save(retriever, catalog, stamp, len(nodes))
+            self._install(retriever, catalog, stamp)
+
+    def _save(self, retriever: Any, catalog: Catalog, stamp: str, n_nodes: int) -> None:
+        """Persist into a private folder, then swap it in: a reader (in this process or
+        another) sees the old index or the new one, never a folder being written. A crash
+        mid-save leaves only a private folder, removed by a later save."""
+        final = self.folder
+        parent = final.parent
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".bm25-tmp-{os.getpid()}-", dir=parent))
+        except OSError as exc:
+            logger.warning("could not save the BM25 index to %s (%s)", final, exc)
+            return
+        try:
+            # bm25s draws a progress bar while saving unless told not to: noise in a CLI or log.
+            retriever.persist(str(tmp), show_progress=False)
+            catalog.save(tmp / CATALOG_FILE)
+            # Inside the folder, so it is swapped in with the index it describes.
+            write_json_atomic(tmp / "stamp.json", {"stamp": stamp, "chunks": n_nodes})
+            with self.lock():
+                old = parent / f".bm25-old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+                if final.exists():
+                    os.replace(final, old)
+                os.replace(tmp, final)
+                _remove_dead_tmp_dirs(parent)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            # Only the cache is lost: the index in memory serves, the next open rebuilds.
+            logger.warning("could not save the BM25 index to %s (%s)", final, exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _install(self, retriever: Any, catalog: Catalog, stamp: str) -> None:
+        self._state = (retriever, catalog)
+        self._stamp = stamp
+
+    @property
+    def catalog(self) -> Catalog:
+        """Metadata columns of the indexed chunks (see `ensure_fresh`)."""
+        return self._state[1]
+
+    def chunk_ids(self) -> set[str]:
+        """Ids of the chunks in the index (to check it against the store)."""
+        retriever, _ = self._state
+        if retriever is None:
+            return set()
+        return {str(c["node_id"]) for c in retriever.corpus}
+
+    def ensure_fresh(self, stamp: str | None = None) -> None:
+        """Load the persisted index, rebuilding it if the store changed since it was built."""
+        with self._lock:
+            # Computing the stamp reads every article record (150 ms at 800 articles); an
+            # embedded store's generation token changes with every write, so while it stays
+            # the same the index in memory is known to be fresh.
+            generation = self._store.generation()
+            if stamp is None and generation is not None and generation == self._generation:
+                return
+            stamp = stamp or self._store.stamp()
+            if self._stamp == stamp:
+                self._generation = generation
+                return
+            path = self.folder
+            with self.lock(shared=True):
+                try:
+                    saved = json.loads((path / "stamp.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    saved = {}
+                if saved.get("stamp") == stamp:
+                    from llama_index.retrievers.bm25 import BM25Retriever
+
+                    _quiet_bm25s()
+
+                    try:
+                        retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
+                        ids = [str(c["node_id"]) for c in retriever.corpus]
+                        catalog = Catalog.load(path / CATALOG_FILE, len(ids))
+                        if catalog is None or list(catalog.ids) != ids:
+                            # An index saved before catalogs were, or a damaged file: build
+                            # it, and save it for the next start (the shared lock keeps the
+                            # folder from being swapped meanwhile).
+                            catalog = Catalog.of_corpus(retriever.corpus)
+                            save_catalog_beside(catalog, path)
+                        self._install(retriever, catalog, stamp)
+                        self._generation = generation
+                        return
+                    except Exception as exc:  # a damaged cache is rebuilt, never trusted
+                        logger.warning("BM25 cache at %s unreadable (%s); rebuilding", path, exc)
+            self.rebuild()
+            self._generation = generation
+
+    def retrieve(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
+        from llama_index.core.schema import QueryBundle
+
+        retriever, catalog = self._state
+        if retriever is None:
+            return []
+        r = copy.copy(retriever)  # per-call copy: the mask is per query, thread-safe
+        r.similarity_top_k = min(k, len(catalog.ts))
+        if not filters.empty:
+            mask = filters.mask(catalog)
+            if not mask.any():
+                return []
+            r.corpus_weight_mask = mask.astype(np.int8).tolist()
+        nodes = r.retrieve(QueryBundle(query))
+        return [(n.node.node_id, float(n.score or 0.0)) for n in nodes if (n.score or 0.0) > 0.0]
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
