@@ -1,6 +1,6 @@
 """News research assistant: ingest articles into Chroma, answer with verified citations."""
 
-from assistant.answering.base import Answerer, Draft
+from assistant.answering.base import Answerer, AnswerRequest, Draft
 from assistant.config import Settings
 from assistant.core import Assistant, ask
 from assistant.errors import (
@@ -23,6 +23,7 @@ from assistant.types import (
 
 __all__ = [
     "Answer",
+    "AnswerRequest",
     "Answerer",
     "Article",
     "ArticleInfo",

@@ -10,9 +10,9 @@ import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from assistant.answering.base import Answerer, Condenser, Draft
+from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
 from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.fallback import FallbackAnswerer
@@ -29,11 +29,26 @@ from assistant.store import Store
 from assistant.temporal import time_window
 from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
 
-__all__ = ["Assistant", "ask"]
+__all__ = ["AskOptions", "Assistant", "ask"]
 
 logger = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]]
+
+
+class AskOptions(TypedDict, total=False):
+    """The options of one question, as `Assistant.stream` takes them."""
+
+    history: History | None
+    as_of: dt.date | str | None
+    top_k: int | None
+    sources: Sequence[str]
+    doc_ids: Sequence[str]
+    since: dt.date | str | None
+    until: dt.date | str | None
+    include_undated: bool
+    answerer: str | None
+
 
 # The answer modes a call can ask for (`ask(..., answerer=...)`).
 ANSWER_MODES = ("extractive", "llm")
@@ -324,9 +339,8 @@ class Assistant:
         t = time.perf_counter()
         if res.chunks:
             draft: Draft | None = None
-            for item in chosen.stream(
-                standalone, res.chunks, today=day, question_vec=res.query_vec
-            ):
+            request = AnswerRequest(standalone, res.chunks, day, res.query_vec)
+            for item in chosen.stream(request):
                 if isinstance(item, Draft):
                     draft = item
                 else:
@@ -356,39 +370,15 @@ class Assistant:
             undated_excluded=res.undated_excluded,
         )
 
-    def ask(
-        self,
-        question: str,
-        *,
-        history: History | None = None,
-        as_of: dt.date | str | None = None,
-        top_k: int | None = None,
-        sources: Sequence[str] = (),
-        doc_ids: Sequence[str] = (),
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        include_undated: bool = False,
-        answerer: str | None = None,
-    ) -> Answer:
+    def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` from the indexed articles, citing the passages used.
 
-        as_of: the assistant's "today" ("this week" is the week before it), and the latest
-        publication date searched; since/until: search only articles published in that
-        range; include_undated: search articles with no known date too when dates filter.
+        The options are `stream`'s (see `AskOptions`): history, as_of (the assistant's "today",
+        and the latest publication date searched), top_k, sources, doc_ids, since/until (a
+        publication range), include_undated, answerer (the mode of this call).
         """
         final: Answer | None = None
-        for item in self.stream(
-            question,
-            history=history,
-            as_of=as_of,
-            top_k=top_k,
-            sources=sources,
-            doc_ids=doc_ids,
-            since=since,
-            until=until,
-            include_undated=include_undated,
-            answerer=answerer,
-        ):
+        for item in self.stream(question, **options):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
@@ -397,16 +387,8 @@ class Assistant:
 
 def ask(question: str, *, store: str | Path | None = None, **kwargs: Any) -> Answer:
     """One-shot helper: `assistant.ask("...", store="vectorstore")`."""
-    ask_keys = {
-        "history",
-        "as_of",
-        "top_k",
-        "sources",
-        "doc_ids",
-        "since",
-        "until",
-        "include_undated",
-    }
+    # `answerer` stays a setting here: this Assistant exists for one call anyway.
+    ask_keys = set(AskOptions.__annotations__) - {"answerer"}
     ask_kwargs = {k: v for k, v in kwargs.items() if k in ask_keys}
     settings_kwargs = {k: v for k, v in kwargs.items() if k not in ask_keys}
     return Assistant(store=store, **settings_kwargs).ask(question, **ask_kwargs)

@@ -376,6 +376,18 @@ class Store:
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
                 yield cid, _chunk_text(doc, meta), meta
 
+    @staticmethod
+    def _query(
+        collection: Any,
+        embedding: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None,
+        include: list[str],
+    ) -> Any:
+        return collection.query(
+            query_embeddings=[embedding.tolist()], n_results=k, where=where, include=include
+        )
+
     @_guarded("query")
     def dense_query(
         self,
@@ -384,11 +396,8 @@ class Store:
         where: dict[str, Any] | None = None,
     ) -> list[ChunkHit]:
         """The `k` nearest chunks matching `where`."""
-        res = self._chunks.query(
-            query_embeddings=[embedding.tolist()],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+        res = self._query(
+            self._chunks, embedding, k, where, ["documents", "metadatas", "distances"]
         )
         hits = []
         docs = (res["documents"] or [[]])[0]
@@ -432,12 +441,7 @@ class Store:
         where: dict[str, Any] | None = None,
     ) -> list[str]:
         """Doc ids of the articles whose mean chunk vector is nearest to `embedding`."""
-        res = self._articles.query(
-            query_embeddings=[embedding.tolist()],
-            n_results=k,
-            where=where,
-            include=["metadatas"],
-        )
+        res = self._query(self._articles, embedding, k, where, ["metadatas"])
         return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0] if m is not None]
 
     @_guarded()

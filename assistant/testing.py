@@ -16,16 +16,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from assistant.answering.base import Draft
+from assistant.answering.base import AnswerRequest, Draft
 from assistant.answering.citations import make_citation
-from assistant.types import RetrievedChunk
 
 __all__ = ["ConstantEmbedder", "FakeAnswerer", "HashEmbedder", "ScriptedChat"]
 
@@ -97,15 +95,9 @@ class FakeAnswerer:
         self.short = short
         self.questions: list[str] = []
 
-    def stream(
-        self,
-        question: str,
-        chunks: Sequence[RetrievedChunk],
-        *,
-        today: dt.date | None = None,
-        question_vec: np.ndarray | None = None,
-    ) -> Iterator[str | Draft]:
-        self.questions.append(question)
+    def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
+        self.questions.append(request.question)
+        chunks = request.chunks
         if not chunks:
             yield Draft("The indexed articles don't say.", abstained=True, mode="fake")
             return

@@ -15,6 +15,7 @@ from assistant.testing import ConstantEmbedder, ScriptedChat
 
 EXPECTED_ALL = [
     "Answer",
+    "AnswerRequest",
     "Answerer",
     "Article",
     "ArticleInfo",

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.types import Citation, RetrievedChunk
 
-__all__ = ["Answerer", "Condenser", "Draft", "final_draft"]
+__all__ = ["AnswerRequest", "Answerer", "Condenser", "Draft", "final_draft"]
 
 History = Sequence[tuple[str, str]]
 
@@ -34,22 +34,24 @@ class Draft:
     best_score: float = 0.0  # the offline answerer's evidence score (0 where it has none)
 
 
+@dataclass(frozen=True)
+class AnswerRequest:
+    """What an answerer answers from: the standalone question and the retrieved chunks.
+
+    `today` is the question's reference date ("this week"); `question_vec` its embedding
+    when retrieval made one, so it is not embedded twice."""
+
+    question: str
+    chunks: Sequence[RetrievedChunk]
+    today: dt.date | None = None
+    question_vec: np.ndarray | None = None
+
+
 @runtime_checkable
 class Answerer(Protocol):
-    """Streams text pieces, then the final `Draft`.
+    """Streams text pieces (for display), then the final, verified `Draft`."""
 
-    `today` is the reference date of the question ("this week"); `question_vec` is the
-    question's embedding when retrieval already made it, so it is not embedded twice.
-    """
-
-    def stream(
-        self,
-        question: str,
-        chunks: Sequence[RetrievedChunk],
-        *,
-        today: dt.date | None = None,
-        question_vec: np.ndarray | None = None,
-    ) -> Iterator[str | Draft]: ...
+    def stream(self, request: AnswerRequest) -> Iterator[str | Draft]: ...
 
 
 @runtime_checkable

@@ -11,7 +11,6 @@ evidence is weak the answerer abstains; when articles give different values it s
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections import defaultdict
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.base import Draft
+from assistant.answering.base import AnswerRequest, Draft
 from assistant.answering.citations import make_citation
 from assistant.answering.places import is_known_place
 from assistant.answering.qtypes import (
@@ -279,16 +278,9 @@ class ExtractiveAnswerer:
         return span.text.strip(" ,.;:"), top[i]
 
     # ------------------------------------------------------------------ answer
-    def stream(
-        self,
-        question: str,
-        chunks: Sequence[RetrievedChunk],
-        *,
-        today: dt.date | None = None,
-        question_vec: np.ndarray | None = None,
-    ) -> Iterator[str | Draft]:
+    def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
         """The whole answer at once (it is ready at once), then its draft."""
-        draft = self.answer(question, chunks, question_vec)
+        draft = self.answer(request.question, request.chunks, request.question_vec)
         yield draft.text
         yield draft
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
 
-import numpy as np
-
-from assistant.answering.base import Draft
+from assistant.answering.base import AnswerRequest, Draft
 from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.llm import FALLBACK_HINT, LLMAnswerer
 from assistant.errors import LLMError
-from assistant.types import RetrievedChunk
 
 __all__ = ["FALLBACK_NOTE", "MODE_FALLBACK", "FallbackAnswerer"]
 
@@ -46,17 +42,10 @@ class FallbackAnswerer:
             logger.warning("condensing offline, as the LLM failed: %s", _reason(exc))
             return offline_condense(question, history)
 
-    def stream(
-        self,
-        question: str,
-        chunks: Sequence[RetrievedChunk],
-        *,
-        today: dt.date | None = None,
-        question_vec: np.ndarray | None = None,
-    ) -> Iterator[str | Draft]:
+    def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
         streamed = False
         try:
-            for item in self.llm.stream(question, chunks, today=today, question_vec=question_vec):
+            for item in self.llm.stream(request):
                 streamed = streamed or isinstance(item, str)
                 yield item
             return
@@ -65,7 +54,7 @@ class FallbackAnswerer:
             # only a whole reply has its citations checked.
             reason = _reason(exc)
             logger.warning("answering offline, as the LLM failed: %s", reason)
-        draft = self.offline.answer(question, chunks, question_vec)
+        draft = self.offline.answer(request.question, request.chunks, request.question_vec)
         text = f"{FALLBACK_NOTE}: {reason}\n\n{draft.text}"
         # The blank line parts it from any text that streamed before the failure.
         yield ("\n\n" if streamed else "") + text

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import numpy as np
 
-from assistant.answering.base import Draft
+from assistant.answering.base import AnswerRequest, Draft
 from assistant.answering.citations import MARKER, make_citation, renumber_markers
 from assistant.answering.sentences import content_words, split_sentences
 from assistant.config import Settings
@@ -334,19 +334,13 @@ class LLMAnswerer:
         text = complete(self.backend, [{"role": "user", "content": prompt}]).strip()
         return text.splitlines()[0].strip() if text else question
 
-    def stream(
-        self,
-        question: str,
-        chunks: Sequence[RetrievedChunk],
-        *,
-        today: dt.date | None = None,
-        question_vec: np.ndarray | None = None,
-    ) -> Iterator[str | Draft]:
+    def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
         pieces: list[str] = []
-        for delta in self.backend.stream(self.messages(question, chunks, today)):
+        messages = self.messages(request.question, request.chunks, request.today)
+        for delta in self.backend.stream(messages):
             pieces.append(delta)
             yield delta
-        yield self.finish("".join(pieces), chunks)
+        yield self.finish("".join(pieces), request.chunks)
 
     def finish(self, raw: str, chunks: Sequence[RetrievedChunk]) -> Draft:
         """Check a finished reply's markers and attach the quotes they stand for."""

@@ -38,8 +38,8 @@ __all__ = [
 # abstaining on abstain ones. time_recent / time_dated: the share of questions ranked for the
 # latest news ("this week", "recently") / for a span before the reference date ("in 2020"),
 # read from the question (the rest name no time). latency_* are milliseconds (lower is better).
-METRICS: tuple[str, ...] = (
-    "accuracy",
+# The per-question scores whose aggregate is their mean over the questions they apply to.
+MEAN_SCORES: tuple[str, ...] = (
     "hit@1",
     "hit@2",
     "hit@5",
@@ -51,6 +51,10 @@ METRICS: tuple[str, ...] = (
     "acc_text",
     "cite_precision",
     "cite_recall",
+)
+METRICS: tuple[str, ...] = (
+    "accuracy",
+    *MEAN_SCORES,
     "quote_valid",
     "abstain_precision",
     "abstain_recall",
@@ -293,19 +297,7 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     None means the metric had no question to apply to (e.g. no citations at all).
     """
     out: dict[str, float | None] = {}
-    for m in (
-        "hit@1",
-        "hit@2",
-        "hit@5",
-        "mrr@10",
-        "recall@5",
-        "time_recent",
-        "time_dated",
-        "acc_short",
-        "acc_text",
-    ):
-        out[m] = _mean(r.scores.get(m) for r in results)
-    for m in ("cite_precision", "cite_recall"):
+    for m in MEAN_SCORES:
         out[m] = _mean(r.scores.get(m) for r in results)
     # Quote validity is counted per citation, so an answer with 3 citations weighs 3.
     flags = [c.valid for r in results for c in r.citations]

@@ -35,23 +35,8 @@ __all__ = [
 ]
 
 # The columns of the summary tables (terminal, Markdown, HTML): the full list is in report.json.
-SUMMARY: tuple[str, ...] = (
-    "accuracy",
-    "hit@1",
-    "hit@2",
-    "hit@5",
-    "mrr@10",
-    "time_recent",
-    "time_dated",
-    "acc_short",
-    "acc_text",
-    "cite_precision",
-    "cite_recall",
-    "quote_valid",
-    "abstain_precision",
-    "abstain_recall",
-    "latency_p50_ms",
-    "latency_p95_ms",
+SUMMARY: tuple[str, ...] = tuple(
+    m for m in METRICS if m not in ("recall@5", "abstain_rate") and m not in JUDGED
 )
 
 
