@@ -12,14 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 # CI runs each property test on the same examples every time, so a commit lands or not on
 # its own merits; local runs keep exploring new examples (and the failures they find are
 # kept as @example cases).
-settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# No deadline and no "too slow" health check: by default Hypothesis fails an example that
+# takes over 200 ms, or slow data generation, which a busy machine reaches with any test;
+# speed is measured by the benchmarks, never by a test.
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("local", **_UNTIMED)
+settings.register_profile("ci", derandomize=True, **_UNTIMED)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
