@@ -279,7 +279,11 @@ class Assistant:
         if not res.chunks:
             text = abstention_text(standalone)
             if res.undated_excluded:
-                text = f"{text} {undated_note(res.undated_excluded)}"
+                # Nothing was retrieved at all: say that the dates were the reason.
+                text = (
+                    "No indexed article with a known date falls in the searched dates. "
+                    + undated_note(res.undated_excluded)
+                )
             yield text
             timings["answer"] = time.perf_counter() - t
             timings["total"] = time.perf_counter() - t0

@@ -136,6 +136,8 @@ def test_answer_defaults_and_json_shape() -> None:
         "mode",
         "citations",
         "timings",
+        "time_window",
+        "undated_excluded",
     }
 
 
