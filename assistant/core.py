@@ -348,9 +348,16 @@ class Assistant:
             if draft is None:
                 raise RuntimeError("the answerer ended without a draft")
         else:
-            draft = Draft(abstention_text(standalone), abstained=True, mode=mode)
+            text = abstention_text(standalone)
+            if res.undated_excluded:
+                # Nothing was retrieved at all: say that the dates were the reason.
+                text = (
+                    "No indexed article with a known date falls in the searched dates. "
+                    + undated_note(res.undated_excluded)
+                )
+            draft = Draft(text, abstained=True, mode=mode)
             yield draft.text
-        if draft.abstained and res.undated_excluded:
+        if res.chunks and draft.abstained and res.undated_excluded:
             # Said after the streamed text: the date filter, not the articles, may be why.
             note = undated_note(res.undated_excluded)
             yield f" {note}"

@@ -222,7 +222,8 @@ class HybridRetriever:
                 if d in doc_scores:
                     doc_scores[d] += self.article_weight / (60.0 + rank)
         if window is not None:
-            self._add_time_prior(doc_scores, by_doc, catalog, window)
+            dense = lists[0] if mode in ("hybrid", "dense") else None
+            self._add_time_prior(doc_scores, by_doc, catalog, window, dense)
         order = sorted(doc_scores, key=lambda d: -doc_scores[d])[: top_k * 2]
         articles = self.store.get_articles(order)
         texts = self.store.get_chunks(
@@ -275,6 +276,7 @@ class HybridRetriever:
         by_doc: Mapping[str, list[tuple[str, float]]],
         catalog: Catalog,
         window: TimeWindow,
+        dense: list[tuple[str, float]] | None = None,
     ) -> None:
         """Add each article's closeness to the question's time, in reciprocal-rank units
         (weight / 60 for an article inside the window), to its fused score: a prior that
@@ -296,5 +298,24 @@ class HybridRetriever:
         # lifted above them, whatever its unknown date is.
         neutral = sum(close.values()) / len(close) if close else 0.0
         unit = prior.weight / 60.0
+        eligible = self._near_best(dense, catalog, prior.margin)
         for d in doc_scores:
-            doc_scores[d] += unit * close.get(d, neutral)
+            if eligible is None or d in eligible:
+                doc_scores[d] += unit * close.get(d, neutral)
+
+    @staticmethod
+    def _near_best(
+        dense: list[tuple[str, float]] | None, catalog: Catalog, margin: float | None
+    ) -> set[str] | None:
+        """The articles whose best dense chunk is within `margin` of the best one (None: no
+        gate, as without a margin or a dense list)."""
+        if margin is None or not dense:
+            return None
+        best: dict[str, float] = {}
+        for cid, score in dense:
+            r = catalog.row.get(cid)
+            if r is not None:
+                d = str(catalog.doc_ids[r])
+                best[d] = max(best.get(d, score), score)
+        top = max(best.values(), default=0.0)
+        return {d for d, score in best.items() if score >= top - margin}

@@ -124,23 +124,24 @@ def main() -> None:
             continue
         grids = {
             "recent": itertools.product(
-                (0.25, 0.5, 1.0, 2.0, 4.0), (1.0, 3.0, 7.0, 14.0, 30.0), (1.0, 2.0), (None,)
+                (2.0, 4.0), (3.0, 7.0, 14.0), (1.0, 2.0), (None,), (None, 0.05, 0.1, 0.15)
             ),
             "none": itertools.product(
-                (0.1, 0.25, 0.5, 1.0, 2.0), (7.0, 14.0, 30.0, 90.0, 365.0), (1.0, 2.0), (None,)
+                (0.5, 1.0, 2.0, 4.0), (7.0, 14.0), (1.0, 2.0), (None,), (None, 0.05, 0.1, 0.15)
             ),
             "dated": itertools.product(
-                (0.25, 0.5, 1.0, 2.0), (30.0, 90.0, 365.0), (1.0, 2.0), (None, 365.0, 1825.0)
+                (0.5, 1.0, 2.0), (30.0, 90.0), (1.0, 2.0), (None, 1825.0), (None, 0.1)
             ),
         }
         for kind, grid in grids.items():
             if not any(p["window"].kind == kind for p in prepared):
                 continue
-            for w, scale, power, after in grid:
-                priors = replace(DEFAULT_PRIORS, **{kind: Prior(w, scale, power, after)})
+            for w, scale, power, after, margin in grid:
+                prior = Prior(w, scale, power, after, margin)
+                priors = replace(DEFAULT_PRIORS, **{kind: prior})
                 m = _score(asst, prepared, priors)
                 m = {k: v for k, v in m.items() if k in ("all", kind)}
-                print(_line(f"{kind}: w={w} scale={scale} power={power} after={after}", m))
+                print(_line(f"{kind}: {prior}", m))
 
 
 if __name__ == "__main__":

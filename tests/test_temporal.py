@@ -192,6 +192,10 @@ def test_as_of_says_how_many_undated_articles_it_left_out(seeds_assistant: Assis
     assert answer.abstained
     assert answer.undated_excluded == 4
     assert "4 undated articles were left out by the date filter" in answer.text
+    answer = seeds_assistant.ask(q, as_of="2020-01-01")  # before the one dated article
+    assert answer.abstained and not answer.citations
+    assert answer.text.startswith("No indexed article with a known date falls in the searched")
+    assert "4 undated articles were left out" in answer.text
     answer = seeds_assistant.ask(q, as_of="2030-01-01", include_undated=True)
     assert not answer.abstained
     assert answer.undated_excluded == 0
