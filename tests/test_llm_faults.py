@@ -338,7 +338,7 @@ def test_cli_prints_llm_error_and_exits_2(cli_env, server: FakeOpenAI, capsys) -
     out, err = capsys.readouterr()
     assert err.startswith("error: the connection to the LLM server at ")
     assert server.base_url in err and "Traceback" not in err
-    assert "answer interrupted" in out  # the streamed start is marked as not an answer
+    assert "answer interrupted" in out  # the streamed start is discarded, and says so
     assert API_KEY not in out + err
 
 
@@ -479,3 +479,31 @@ def test_fallback_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert Settings().llm_fallback is False
     monkeypatch.setenv("ASSISTANT_LLM_FALLBACK", "1")
     assert Settings().llm_fallback is True
+
+
+def test_cli_ask_prints_the_verified_answer_not_the_raw_stream(  # type: ignore[no-untyped-def]
+    cli_env, server: FakeOpenAI, capsys
+) -> None:
+    from assistant.cli import main
+
+    server.reply("Short answer: March 3, 2027 [9]\n\nThe bridge reopens on March 3, 2027 [1][9].")
+    assert main(["ask", BRIDGE_Q]) == 0
+    out = capsys.readouterr().out
+    # The invalid [9] streamed by the model is gone; the verified text is what is shown.
+    assert out.startswith("Short answer: March 3, 2027") or out.startswith("The bridge")
+    assert "The bridge reopens on March 3, 2027 [1]." in out
+    assert "[9]" not in out
+    assert out.count("The bridge reopens on March 3, 2027") == 1
+
+
+def test_cli_fallback_after_a_cut_stream_leaves_no_partial_text(  # type: ignore[no-untyped-def]
+    cli_env, server: FakeOpenAI, capsys
+) -> None:
+    from assistant.cli import main
+
+    server.fail_always("drop")  # "The bridge " streams, then the connection is cut
+    cli_env.setenv("ASSISTANT_LLM_FALLBACK", "1")
+    assert main(["ask", BRIDGE_Q]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(FALLBACK_NOTE), out[:200]
+    assert "March 3, 2027" in out

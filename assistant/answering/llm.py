@@ -27,7 +27,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import numpy as np
 
-from assistant.answering.citations import MARKER, make_citation, renumber_markers
+from assistant.answering.citations import (
+    ANY_MARKER,
+    MARKER,
+    make_citation,
+    normalise_markers,
+    renumber_markers,
+)
 from assistant.answering.sentences import content_words, split_sentences
 from assistant.config import Settings
 from assistant.embeddings import Embedder
@@ -272,7 +278,7 @@ def _inert(text: str, *, quote: bool) -> str:
     Escaping keeps an article from closing the fence (or an attribute) and writing outside
     it; "[7]" becomes "(7)" so an article cannot plant the markers the model cites with.
     """
-    return MARKER.sub(r"(\1)", html.escape(text, quote=quote))
+    return ANY_MARKER.sub(r"(\1)", html.escape(text, quote=quote))
 
 
 def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
@@ -290,8 +296,9 @@ def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
 
 
 def parse_llm_output(raw: str) -> tuple[str, str]:
-    """Split the model's reply into (short answer, answer text)."""
-    text = raw.strip()
+    """Split the model's reply into (short answer, answer text); every marker form in it
+    is made a plain "[n]" (see `normalise_markers`), and the short answer has none."""
+    text = normalise_markers(raw).strip()
     # [ \t] not \s: an empty "Short answer:" line must not swallow the next line.
     m = re.match(r"^\s*\**short answer\**[ \t]*:[ \t]*(.*?)[ \t]*(?:\n|$)", text, re.I)
     if not m:
