@@ -470,6 +470,32 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([123, [], ""], "question must be a string"),
+        ([["a question"], [], ""], "question must be a string"),
+        ([QUESTION, "not a list", ""], "history must be a list"),
+        ([QUESTION, [], 20250131], "as_of must be a date string"),
+    ],
+)
+def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
+    ui: Any, data: list[Any], message: str
+) -> None:
+    """Raw JSON, as any HTTP client may send it (the Python client would check types)."""
+    import httpx
+
+    with httpx.Client(base_url=ui.url, timeout=60) as http:
+        r = http.post("gradio_api/call/ask", json={"data": data})
+        assert r.status_code == 200, r.text
+        event_id = r.json()["event_id"]
+        body = http.get(f"gradio_api/call/ask/{event_id}").text
+    assert "event: error" in body, body
+    assert message in body, body
+    assert "null" not in body.split("event: error", 1)[1].split("\n\n")[0], body
+
+
+@pytest.mark.slow
 def test_auth_required_when_set(ui: Any) -> None:
     import httpx
     from gradio_client import Client

@@ -247,6 +247,16 @@ class _Backend:
         history: [[user, assistant], ...] pairs of earlier turns (may be empty).
         as_of: only use articles published on or before this date (YYYY-MM-DD), or "".
         """
+        # The API is called with any JSON: say what is wrong instead of failing inside.
+        if not isinstance(question, str):
+            raise gr.Error(
+                f"question must be a string (the text of the question), not "
+                f"{type(question).__name__}: {str(question)[:80]!r}"
+            )
+        if history is not None and not isinstance(history, list | tuple):
+            raise gr.Error("history must be a list of [user, assistant] pairs (or empty)")
+        if as_of is not None and not isinstance(as_of, str):
+            raise gr.Error("as_of must be a date string like 2025-01-31, or empty")
         pairs: list[tuple[str, str]] = []
         for turn in history or []:
             if not (isinstance(turn, list | tuple) and len(turn) == 2):
