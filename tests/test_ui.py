@@ -125,6 +125,18 @@ def test_an_articles_own_brackets_inside_a_quote_are_not_linked() -> None:
     assert "(#citation-2)" in md and "said \\[1\\]." in md
 
 
+def test_an_articles_own_marker_in_a_passage_with_inner_quotes_is_not_linked() -> None:
+    # The passage quotes someone (curly quotes of its own), and the article's own "[2]"
+    # follows the inner closing quote: it is still inside the passage.
+    q1 = "He said “the talks [2] resumed” on Monday [2], and [1] more."
+    q2 = "Other passage."
+    text = f"by 2025 [1]\n\nSupporting passages:\n[1] “{q1}”\n[2] “{q2}”"
+    md = chat_markdown(text, [1, 2], [q1, q2])
+    assert md.count("(#citation-1)") == 2  # the short answer's and the passage's own marker
+    assert md.count("(#citation-2)") == 1  # only the second passage's marker
+    assert "Monday \\[2\\]" in md and "and \\[1\\] more" in md
+
+
 def test_answer_markdown_lists_numbered_references() -> None:
     cite = _citation(url="https://example.org/a", source="World Defense", quote="the quote")
     answer = Answer(question="Q?", standalone_question="Q?", text="A [1]", citations=(cite,))

@@ -231,7 +231,7 @@ class _Backend:
         if final is None:  # stream() always ends with an Answer; guard anyway
             return
         numbers = [c.number for c in final.citations]
-        body = chat_markdown(final.text, numbers)
+        body = chat_markdown(final.text, numbers, [c.quote for c in final.citations])
         if final.abstained:
             body = f"⚠️ **Not answered.** {body}"
         messages[-1] = {"role": "assistant", "content": body}
