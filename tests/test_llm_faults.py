@@ -507,3 +507,27 @@ def test_cli_fallback_after_a_cut_stream_leaves_no_partial_text(  # type: ignore
     out = capsys.readouterr().out
     assert out.startswith(FALLBACK_NOTE), out[:200]
     assert "March 3, 2027" in out
+
+
+def test_one_deadline_bounds_all_attempts_of_an_answer(make, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+    # A server that accepts requests and never answers: with three retries of a whole
+    # timeout each, the answer took timeout x 4 plus backoff (247 s with the defaults).
+    server.fail_always("timeout")
+    a = make(llm_max_retries=3, llm_deadline=1.5 * TIMEOUT)
+    with pytest.raises(LLMError) as info:
+        a.ask(BRIDGE_Q)
+    msg = str(info.value)
+    assert f"no whole answer within {1.5 * TIMEOUT:g} s, the deadline for one answer" in msg
+    assert "ASSISTANT_LLM_DEADLINE" in msg
+    # The deadline ended the attempts before the retries ran out (each waits what is left).
+    assert 1 <= len(server.chat_requests) < 4
+    _assert_clear_error(info.value, server.base_url, "deadline")
+
+
+def test_llm_deadline_setting_is_validated() -> None:
+    from assistant.config import load_settings
+    from assistant.errors import ConfigError
+
+    assert load_settings(llm_deadline=30).llm_deadline == 30
+    with pytest.raises(ConfigError, match="llm_deadline"):
+        load_settings(llm_deadline=0)
