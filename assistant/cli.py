@@ -57,7 +57,8 @@ def _time_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def _print_window(answer: Any, console: Any) -> None:
     if answer.time_window is not None:
-        console.print(f"({answer.time_window.describe()})", style="dim", highlight=False)
+        # The window quotes the question's words: text, never markup.
+        console.print(f"({_shown(answer.time_window.describe())})", style="dim", highlight=False)
 
 
 def _assistant(args: argparse.Namespace, *, asking: bool = False) -> Any:
@@ -75,19 +76,32 @@ def _assistant(args: argparse.Namespace, *, asking: bool = False) -> Any:
     return a
 
 
-def _print_answer(answer: Any, console: Any) -> None:
+def _shown(value: object) -> str:
+    """Article data (titles, outlets, URLs, file names, ids, quotes, answers) as rich markup
+    that prints it literally: control characters and terminal escapes removed (an `ESC[2J`
+    would clear the screen), `[...]` escaped (a `[/x]` raised MarkupError). Article data is
+    never markup."""
     from rich.markup import escape
 
+    from assistant.ingest.cleaning import strip_control
+
+    return escape(strip_control(str(value)))
+
+
+def _print_answer(answer: Any, console: Any) -> None:
     if answer.citations:
         console.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
             date = c.published.isoformat() if c.published else "date unknown"
             where = f"{c.source}, {date}" if c.source else date
             console.print(
-                f"[{c.number}] [bold]{escape(c.title)}[/bold] ({escape(where)})"
-                f" — {escape(c.doc_id)}" + (f" {c.url}" if c.url else "")
+                f"\\[{c.number}] [bold]{_shown(c.title)}[/bold] ({_shown(where)})"
+                f" — {_shown(c.doc_id)}" + (f" {_shown(c.url)}" if c.url else ""),
+                highlight=False,
             )
-            console.print(f"    “{escape(c.quote)}” (chars {c.start}-{c.end})", style="dim")
+            console.print(
+                f"    “{_shown(c.quote)}” (chars {c.start}-{c.end})", style="dim", highlight=False
+            )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -97,22 +111,56 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     a = _assistant(args)
     report = a.ingest(args.paths, prune=args.prune, progress=None)
     console.print(
-        f"Indexed into {a.store.location}: {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.removed} removed, {report.failed} failed "
-        f"({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused, "
+        f"Indexed into {_shown(a.store.location)}: {report.added} added, {report.updated} "
+        f"updated, {report.unchanged} unchanged, {report.removed} removed, {report.failed} "
+        f"failed ({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused, "
         f"{report.seconds:.1f}s)."
     )
     for f in report.failures:
-        console.print(f"[red]failed[/red] {f.path}: {f.reason}", highlight=False)
+        console.print(f"[red]failed[/red] {_shown(f.path)}: {_shown(f.reason)}", highlight=False)
     if args.list:
         for info in a.articles():
             date = info.published.isoformat() if info.published else "undated"
             console.print(
-                f"  {info.doc_id}  {date}  {info.source or '-'}  {info.title[:70]}"
-                f"  ({info.n_chunks} chunks)",
+                f"  {_shown(info.doc_id)}  {date}  {_shown(info.source or '-')}  "
+                f"{_shown(info.title[:70])}  ({info.n_chunks} chunks)",
                 highlight=False,
             )
     return 1 if report.failures else 0
+
+
+def _stream_answer(console: Any, stream: Any) -> Any:
+    """Show the answer while it streams, then the final, verified one in its place.
+
+    What streams is the model's raw reply: its markers are not checked yet (an invalid [9]
+    is dropped only from the final text) and a cut stream may be followed by the offline
+    fallback. So the streamed text is transient: on a terminal it is erased when the answer
+    is complete (or fails), elsewhere it is never written, and only the final text stays.
+    """
+    from rich.live import Live
+    from rich.text import Text
+
+    from assistant.errors import AssistantError
+    from assistant.ingest.cleaning import strip_control
+
+    streamed: list[str] = []
+    final = None
+    live = Live(Text(""), console=console, transient=True, auto_refresh=False)
+    try:
+        with live:
+            for item in stream:
+                if isinstance(item, str):
+                    streamed.append(item)
+                    live.update(Text(strip_control("".join(streamed))), refresh=True)
+                else:
+                    final = item
+    except AssistantError:
+        if streamed:
+            console.print("(answer interrupted; its partial text was discarded)", style="dim")
+        raise
+    assert final is not None
+    console.print(Text(strip_control(final.text)))
+    return final
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -125,23 +173,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         answer = a.ask(args.question, **when)
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
-    from assistant.errors import AssistantError
-
-    final = None
-    printed = False
-    try:
-        for item in a.stream(args.question, **when):
-            if isinstance(item, str):
-                console.out(item, end="", highlight=False)
-                printed = printed or bool(item)
-            else:
-                final = item
-    except AssistantError:
-        # Text streamed before a failure is not an answer; say so where it was printed.
-        if printed:
-            console.print("\n(answer interrupted; the text above is incomplete)", style="dim")
-        raise
-    console.print()
+    final = _stream_answer(console, a.stream(args.question, **when))
     _print_window(final, console)
     _print_answer(final, console)
     return 0
@@ -168,11 +200,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
             answer = a.ask(q, history=history, **when)
         except LLMError as exc:
             # One failed answer need not end the conversation: the server may recover.
-            console.print(f"error: {exc}", style="red", highlight=False)
+            console.print(f"error: {_shown(exc)}", style="red", highlight=False)
             continue
         if answer.standalone_question != q:
-            console.print(f"(searching for: {answer.standalone_question})", style="dim")
-        console.print(answer.text, highlight=False)
+            console.print(f"(searching for: {_shown(answer.standalone_question)})", style="dim")
+        console.print(_shown(answer.text), highlight=False)
         _print_window(answer, console)
         _print_answer(answer, console)
         history.append((q, answer.text))
@@ -183,8 +215,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from assistant.core import Assistant
 
     a = Assistant(create_store=False, **_settings_overrides(args))
+    from assistant.ingest.cleaning import strip_control
+
     for k, v in a.stats().items():
-        print(f"{k}: {v}")
+        print(f"{k}: {strip_control(str(v))}")
     return 0
 
 
@@ -288,7 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from assistant.ingest.cleaning import strip_control
+
+        # Messages name files and values from the user's data: no terminal escapes.
+        print(f"error: {strip_control(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -81,8 +81,16 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.44, description="Min evidence score to answer.")
     llm_model: str = "gpt-4o-mini"
     llm_temperature: float = 0.0
-    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds one request may wait for the server."
+    )
     llm_max_retries: int = Field(default=3, ge=0)
+    llm_deadline: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds one answer may take in all, retries included: a stalled server "
+        "fails in about this time instead of timeout x (retries + 1).",
+    )
     llm_fallback: bool = Field(
         default=False,
         description="When the LLM fails (after retries), answer with the offline extractive "

@@ -592,3 +592,20 @@ def test_property_clean_articles_are_left_alone(real: list[str], sep: str) -> No
     cleaned = clean_text(raw)
     assert cleaned.text == raw
     assert clean_text(cleaned.text).text == cleaned.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Vote\x1b[2J\x1b[H on Sunday.", "Vote on Sunday."),  # clear screen, cursor home
+        ("Vote\x1b]0;pwned\x07 on Sunday.", "Vote on Sunday."),  # OSC title, BEL-ended
+        ("Vote\x1b]2;pwned\x1b\\ on Sunday.", "Vote on Sunday."),  # OSC title, ST-ended
+        ("Vote \x1b]8;;http://x.test\x1b\\here\x1b]8;;\x1b\\.", "Vote here."),  # hyperlink
+        ("Vote\x07\x08\x00\x7f\x9b on Sunday.", "Vote on Sunday."),  # C0, DEL and C1 controls
+        ("Line one\x0cLine two", "Line one\nLine two"),  # a form feed ends a line
+    ],
+)
+def test_control_characters_and_terminal_escapes_are_stripped(raw: str, expected: str) -> None:
+    assert normalise_whitespace(raw) == expected
+    assert expected in clean_text(f"Ruritania votes\n\n{raw} Turnout was high.").text
+    assert not any(ord(c) < 32 and c not in "\n\t" for c in clean_text(raw * 3).text)

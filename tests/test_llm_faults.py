@@ -301,7 +301,7 @@ def test_cli_prints_llm_error_and_exits_2(cli_env, server: FakeOpenAI, capsys) -
     out, err = capsys.readouterr()
     assert err.startswith("error: the connection to the LLM server at ")
     assert server.base_url in err and "Traceback" not in err
-    assert "answer interrupted" in out  # the streamed start is marked as not an answer
+    assert "answer interrupted" in out  # the streamed start is discarded, and says so
     assert API_KEY not in out + err
 
 
@@ -442,3 +442,55 @@ def test_fallback_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert Settings().llm_fallback is False
     monkeypatch.setenv("ASSISTANT_LLM_FALLBACK", "1")
     assert Settings().llm_fallback is True
+
+
+def test_cli_ask_prints_the_verified_answer_not_the_raw_stream(  # type: ignore[no-untyped-def]
+    cli_env, server: FakeOpenAI, capsys
+) -> None:
+    from assistant.cli import main
+
+    server.reply("Short answer: March 3, 2027 [9]\n\nThe bridge reopens on March 3, 2027 [1][9].")
+    assert main(["ask", BRIDGE_Q]) == 0
+    out = capsys.readouterr().out
+    # The invalid [9] streamed by the model is gone; the verified text is what is shown.
+    assert out.startswith("Short answer: March 3, 2027") or out.startswith("The bridge")
+    assert "The bridge reopens on March 3, 2027 [1]." in out
+    assert "[9]" not in out
+    assert out.count("The bridge reopens on March 3, 2027") == 1
+
+
+def test_cli_fallback_after_a_cut_stream_leaves_no_partial_text(  # type: ignore[no-untyped-def]
+    cli_env, server: FakeOpenAI, capsys
+) -> None:
+    from assistant.cli import main
+
+    server.fail_always("drop")  # "The bridge " streams, then the connection is cut
+    cli_env.setenv("ASSISTANT_LLM_FALLBACK", "1")
+    assert main(["ask", BRIDGE_Q]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(FALLBACK_NOTE), out[:200]
+    assert "March 3, 2027" in out
+
+
+def test_one_deadline_bounds_all_attempts_of_an_answer(make, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+    # A server that accepts requests and never answers: with three retries of a whole
+    # timeout each, the answer took timeout x 4 plus backoff (247 s with the defaults).
+    server.fail_always("timeout")
+    a = make(llm_max_retries=3, llm_deadline=1.5 * TIMEOUT)
+    with pytest.raises(LLMError) as info:
+        a.ask(BRIDGE_Q)
+    msg = str(info.value)
+    assert f"no whole answer within {1.5 * TIMEOUT:g} s, the deadline for one answer" in msg
+    assert "ASSISTANT_LLM_DEADLINE" in msg
+    # The deadline ended the attempts before the retries ran out (each waits what is left).
+    assert 1 <= len(server.chat_requests) < 4
+    _assert_clear_error(info.value, server.base_url, "deadline")
+
+
+def test_llm_deadline_setting_is_validated() -> None:
+    from assistant.config import load_settings
+    from assistant.errors import ConfigError
+
+    assert load_settings(llm_deadline=30).llm_deadline == 30
+    with pytest.raises(ConfigError, match="llm_deadline"):
+        load_settings(llm_deadline=0)

@@ -467,3 +467,29 @@ def test_jsonl_doc_ids_are_record_ids_even_in_subfolders(write_files) -> None:
     assert fails == []
     assert [a.doc_id for a in arts] == ["w-1"]
     assert arts[0].origin == str(root.resolve())
+
+
+@pytest.mark.parametrize("where", [100, 8191, 8192, 20_000, -1])
+def test_a_nul_byte_is_decided_for_the_whole_file(write_files, where: int) -> None:
+    # One NUL anywhere (in the first 8 KB or far after it) gives the same verdict: a NUL
+    # past the first 8 KB was once indexed and quoted ("Ruritania\x00 hidden tail").
+    text = bytearray(("Ruritania held elections on Sunday, officials said. " * 600).encode())
+    text[where] = 0
+    for suffix in (".txt", ".jsonl"):
+        body = bytes(text)
+        if suffix == ".jsonl":
+            line = json.dumps({"id": "a", "text": text.decode()}).replace("\\u0000", "\x00")
+            body = line.encode() + b"\n"
+        f = _one_failure(write_files({f"doc{suffix}": body}) / f"doc{suffix}")
+        assert f.reason.startswith("binary file (NUL byte at offset"), f.reason
+
+
+def test_malformed_json_reason_gives_line_and_column(write_files) -> None:
+    folder = write_files(
+        {"feed.jsonl": '{"id": "a", "text": "fine text here"}\n{"id": "b", "text": "cut\n'}
+    )
+    (fail,) = [x for x in _read(folder / "feed.jsonl") if isinstance(x, IngestFailure)]
+    assert fail.path.endswith("feed.jsonl:2")
+    assert fail.reason == (
+        "malformed JSON at line 2, column 21: Unterminated string starting at"
+    ), fail.reason

@@ -125,6 +125,18 @@ def test_an_articles_own_brackets_inside_a_quote_are_not_linked() -> None:
     assert "(#citation-2)" in md and "said \\[1\\]." in md
 
 
+def test_an_articles_own_marker_in_a_passage_with_inner_quotes_is_not_linked() -> None:
+    # The passage quotes someone (curly quotes of its own), and the article's own "[2]"
+    # follows the inner closing quote: it is still inside the passage.
+    q1 = "He said “the talks [2] resumed” on Monday [2], and [1] more."
+    q2 = "Other passage."
+    text = f"by 2025 [1]\n\nSupporting passages:\n[1] “{q1}”\n[2] “{q2}”"
+    md = chat_markdown(text, [1, 2], [q1, q2])
+    assert md.count("(#citation-1)") == 2  # the short answer's and the passage's own marker
+    assert md.count("(#citation-2)") == 1  # only the second passage's marker
+    assert "Monday \\[2\\]" in md and "and \\[1\\] more" in md
+
+
 def test_answer_markdown_lists_numbered_references() -> None:
     cite = _citation(url="https://example.org/a", source="World Defense", quote="the quote")
     answer = Answer(question="Q?", standalone_question="Q?", text="A [1]", citations=(cite,))
@@ -467,6 +479,32 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
 
     with pytest.raises(Exception, match="2025-01-31"):
         client.predict(QUESTION, [], "31/01/2025", api_name="/ask")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([123, [], ""], "question must be a string"),
+        ([["a question"], [], ""], "question must be a string"),
+        ([QUESTION, "not a list", ""], "history must be a list"),
+        ([QUESTION, [], 20250131], "as_of must be a date string"),
+    ],
+)
+def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
+    ui: Any, data: list[Any], message: str
+) -> None:
+    """Raw JSON, as any HTTP client may send it (the Python client would check types)."""
+    import httpx
+
+    with httpx.Client(base_url=ui.url, timeout=60) as http:
+        r = http.post("gradio_api/call/ask", json={"data": data})
+        assert r.status_code == 200, r.text
+        event_id = r.json()["event_id"]
+        body = http.get(f"gradio_api/call/ask/{event_id}").text
+    assert "event: error" in body, body
+    assert message in body, body
+    assert "null" not in body.split("event: error", 1)[1].split("\n\n")[0], body
 
 
 @pytest.mark.slow

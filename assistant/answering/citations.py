@@ -6,9 +6,15 @@ import re
 
 from assistant.types import Citation, RetrievedChunk
 
-__all__ = ["MARKER", "make_citation", "renumber_markers"]
+__all__ = ["ANY_MARKER", "MARKER", "make_citation", "normalise_markers", "renumber_markers"]
 
-MARKER = re.compile(r"\[(\d{1,3})\]")
+# The canonical marker, one number: "[3]".
+MARKER = re.compile(r"\[(\d+)\]")
+# Every form a model writes citation markers in: "[1, 9]", "[1; 2]", "[1-3]", "[1000]",
+# full-width "【9】" and footnote-style "[^9]". `normalise_markers` rewrites them as MARKERs.
+ANY_MARKER = re.compile(r"[\[【]\^?[ \t]*(\d+(?:[ \t]*[,;\-–][ \t]*\^?\d+)*)[ \t]*[\]】]")
+# A range "[1-30]" stands for each of its numbers; a longer one is not a citation range.
+_MAX_RANGE = 20
 
 
 def make_citation(number: int, rc: RetrievedChunk, start: int, end: int) -> Citation:
@@ -30,12 +36,31 @@ def make_citation(number: int, rc: RetrievedChunk, start: int, end: int) -> Cita
     )
 
 
+def _numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"[ \t]*[,;][ \t]*", group):
+        ends = [int(x) for x in re.findall(r"\d+", part)]
+        if len(ends) == 2 and 0 <= ends[1] - ends[0] <= _MAX_RANGE:
+            out.extend(range(ends[0], ends[1] + 1))
+        else:
+            out.extend(ends)
+    return out
+
+
+def normalise_markers(text: str) -> str:
+    """Every citation marker form in `text` as single-number markers: "[1, 9]" -> "[1][9]",
+    "[2-4]" -> "[2][3][4]", "【9】" and "[^9]" -> "[9]". `renumber_markers` then keeps the
+    numbers that name a source and drops the rest."""
+    return ANY_MARKER.sub(lambda m: "".join(f"[{n}]" for n in _numbers(m.group(1))), text)
+
+
 def renumber_markers(text: str, n_sources: int) -> tuple[str, list[int]]:
     """Drop markers that point to no source; renumber the rest 1..m by first appearance.
 
     Returns the new text and, for each new number, the 1-based source number it stands for.
     """
     order: list[int] = []
+    text = normalise_markers(text)
 
     def sub(m: re.Match[str]) -> str:
         n = int(m.group(1))

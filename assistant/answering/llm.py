@@ -28,7 +28,13 @@ import httpx
 import numpy as np
 
 from assistant.answering.base import AnswerRequest, Draft
-from assistant.answering.citations import MARKER, make_citation, renumber_markers
+from assistant.answering.citations import (
+    ANY_MARKER,
+    MARKER,
+    make_citation,
+    normalise_markers,
+    renumber_markers,
+)
 from assistant.answering.sentences import content_words, split_sentences
 from assistant.config import Settings
 from assistant.embeddings import Embedder
@@ -70,6 +76,32 @@ class _Truncated(Exception):
     """The event stream ended without the model saying it had finished."""
 
 
+class _OutOfTime(Exception):
+    """The answer's deadline passed (`args[0]`, if any: the last fault before it)."""
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Faults worth asking again for, as the OpenAI SDK retries them: timeouts, refused or
+    broken connections, 408, 409, 429 and 5xx, and replies that broke before any text."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return isinstance(exc, (openai.APIConnectionError, _OutOfTime, *_BROKEN_REPLY))
+
+
+def _retry_after(headers: Any, default: float) -> float:
+    """The wait a 429 or 503 asks for (retry-after-ms or retry-after seconds), if sane."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            wait = float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+        if 0 <= wait <= 60:
+            return wait
+    return default
+
+
 # Faults the SDK lets through once it has handed us a streamed response (it retries only the
 # request itself): a connection cut or stalled mid-body, an event that is not JSON, a body
 # that is JSON but not a completion, an error event, or a stream that just stops.
@@ -108,6 +140,7 @@ class OpenAIChat:
         self.base_url = display_url(settings.openai_base_url or "https://api.openai.com/v1")
         self.timeout = settings.llm_timeout
         self.max_retries = settings.llm_max_retries
+        self.deadline = settings.llm_deadline
         # Kept only to scrub it from text a server sends back (which could echo headers).
         self._key = key or ""
         # Local servers ignore the key, but the SDK insists on one.
@@ -125,72 +158,100 @@ class OpenAIChat:
 
         A reply that breaks before its first text is asked for again. One that breaks after
         is not: its start has already reached the reader, and a second reply could differ.
+        All attempts share one deadline (`llm_deadline`): each waits at most what is left of
+        it, so a stalled server fails in about that time, not timeout x (retries + 1).
         """
         import openai
 
-        retries_left = self.max_retries
+        deadline = time.monotonic() + self.deadline
+        retry = 0
         while True:
-            resp: Any = self._create(messages, stream=True, max_retries=retries_left)
             got_text = False
             broken: Exception | None = None
             try:
-                finished = False
-                for event in resp:
-                    if not event.choices:
-                        continue
-                    choice = event.choices[0]
-                    if choice.delta and choice.delta.content:
-                        got_text = True
-                        yield choice.delta.content
-                    finished = finished or bool(choice.finish_reason)
-                if not finished:
-                    raise _Truncated
-                return
+                resp: Any = self._create(messages, stream=True, deadline=deadline)
             except Exception as exc:
-                if not isinstance(exc, (*_BROKEN_REPLY, openai.APIError)):
+                if not _retryable(exc):
                     raise
                 broken = exc
-            finally:
-                resp.close()
+            else:
+                try:
+                    finished = False
+                    for event in resp:
+                        if time.monotonic() > deadline:
+                            raise _OutOfTime
+                        if not event.choices:
+                            continue
+                        choice = event.choices[0]
+                        if choice.delta and choice.delta.content:
+                            got_text = True
+                            yield choice.delta.content
+                        finished = finished or bool(choice.finish_reason)
+                    if not finished:
+                        raise _Truncated
+                    return
+                except Exception as exc:
+                    if not isinstance(exc, (*_BROKEN_REPLY, _OutOfTime, openai.APIError)):
+                        raise
+                    broken = exc
+                finally:
+                    resp.close()
             # Raised outside the except block so the LLMError has no __context__: the SDK's
             # exception holds the request (its Authorization header) and the server's words.
-            if got_text or retries_left == 0:
+            if got_text or retry == self.max_retries or isinstance(broken, _OutOfTime):
                 raise self._error(broken, partial=got_text)
-            self._backoff(broken, self.max_retries - retries_left)
-            retries_left -= 1
+            self._backoff(broken, retry, deadline)
+            retry += 1
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The whole reply at once (for text nobody watches arrive, like a condensed question)."""
-        retries_left = self.max_retries
+        deadline = time.monotonic() + self.deadline
+        retry = 0
         while True:
             try:
-                resp: Any = self._create(messages, stream=False, max_retries=retries_left)
+                resp: Any = self._create(messages, stream=False, deadline=deadline)
                 return str(resp.choices[0].message.content or "")
-            except _BROKEN_REPLY as exc:
+            except Exception as exc:
+                if not _retryable(exc):
+                    raise
                 broken = exc
-            if retries_left == 0:
+            if retry == self.max_retries:
                 raise self._error(broken, partial=False)  # outside `except`: no __context__
-            self._backoff(broken, self.max_retries - retries_left)
-            retries_left -= 1
+            self._backoff(broken, retry, deadline)
+            retry += 1
 
-    def _create(self, messages: list[dict[str, str]], *, stream: bool, max_retries: int) -> Any:
-        """One request; the SDK retries 429, 5xx, timeouts and refused or cut connections."""
+    def _create(self, messages: list[dict[str, str]], *, stream: bool, deadline: float) -> Any:
+        """One request, waiting at most what is left before `deadline`. The retries are ours
+        (the SDK's would each wait a whole timeout, whatever the deadline)."""
         import openai
 
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _OutOfTime
         try:
-            return self._client.with_options(max_retries=max_retries).chat.completions.create(
+            return self._client.with_options(
+                max_retries=0, timeout=min(self.timeout, left)
+            ).chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.temperature,
                 stream=stream,
             )
         except openai.APIError as exc:
+            if _retryable(exc):
+                raise
             error = self._error(exc, partial=False)
         raise error  # outside `except`, so it carries no __context__ with the request in it
 
-    def _backoff(self, exc: BaseException, retry: int) -> None:
+    def _backoff(self, exc: BaseException, retry: int, deadline: float) -> None:
+        import openai
+
         delay = min(self.retry_base_seconds * 2**retry, self.retry_max_seconds)
         delay *= 1 - 0.25 * random.random()  # jitter, as the SDK does
+        if isinstance(exc, openai.APIStatusError):  # the server says when to come back
+            delay = _retry_after(exc.response.headers, delay)
+        if time.monotonic() + delay >= deadline:
+            raise self._error(_OutOfTime(exc), partial=False)
         logger.warning(
             "broken reply from the LLM server at %s (%s); retrying in %.2f s",
             self.base_url,
@@ -205,7 +266,15 @@ class OpenAIChat:
 
         url = self.base_url
         retried = f"after {self.max_retries} retr{'y' if self.max_retries == 1 else 'ies'}"
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, _OutOfTime):
+            last = exc.args[0] if exc.args else None
+            why = f" (last: {type(last).__name__})" if last is not None else ""
+            msg = (
+                f"the LLM server at {url} gave no whole answer within {self.deadline:g} s, the "
+                f"deadline for one answer{why}; check that it is running and not overloaded, "
+                "or raise ASSISTANT_LLM_DEADLINE."
+            )
+        elif isinstance(exc, openai.APITimeoutError):
             msg = (
                 f"the LLM server at {url} did not answer within {self.timeout:g} s ({retried}); "
                 "check that it is running and not overloaded, or raise ASSISTANT_LLM_TIMEOUT."
@@ -273,7 +342,7 @@ def _inert(text: str, *, quote: bool) -> str:
     Escaping keeps an article from closing the fence (or an attribute) and writing outside
     it; "[7]" becomes "(7)" so an article cannot plant the markers the model cites with.
     """
-    return MARKER.sub(r"(\1)", html.escape(text, quote=quote))
+    return ANY_MARKER.sub(r"(\1)", html.escape(text, quote=quote))
 
 
 def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
@@ -291,8 +360,9 @@ def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
 
 
 def parse_llm_output(raw: str) -> tuple[str, str]:
-    """Split the model's reply into (short answer, answer text)."""
-    text = raw.strip()
+    """Split the model's reply into (short answer, answer text); every marker form in it
+    is made a plain "[n]" (see `normalise_markers`), and the short answer has none."""
+    text = normalise_markers(raw).strip()
     # [ \t] not \s: an empty "Short answer:" line must not swallow the next line.
     m = re.match(r"^\s*\**short answer\**[ \t]*:[ \t]*(.*?)[ \t]*(?:\n|$)", text, re.I)
     if not m:

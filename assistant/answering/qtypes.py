@@ -50,7 +50,9 @@ _CAP = r"(?<![\w'’])(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
 _NAME_RE = re.compile(
     rf"{_CAP}(?:\s+(?:(?:of|the|de|del|da|la|le|von|van|al|bin|and|for|on)\s+)?{_CAP})*"
 )
-_QUOTED_RE = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
+# A quotation: its opening mark not glued to a word or `=` (`id="7" title="x"` holds no
+# quotation `" title="`), no markup characters inside, no space just inside the marks.
+_QUOTED_RE = re.compile(r"(?<![\w=])[“\"](?!\s)([^”\"<>=]{2,60}?)(?<!\s)[”\"](?![\w=])")
 _CALENDAR = frozenset(
     [
         "monday",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from assistant.ingest.cleaning import clean_text
+from assistant.ingest.cleaning import clean_text, strip_control
 from assistant.ingest.dates import parse_date
 from assistant.ingest.readers import RawArticle
 from assistant.types import Article, IngestFailure
@@ -23,7 +23,7 @@ def content_hash(*parts: object) -> str:
 
 def build_article(raw: RawArticle, *, salt: str = "") -> Article | IngestFailure:
     """Clean `raw`; `salt` (the chunking set-up) goes into the hash so a change re-chunks."""
-    cleaned = clean_text(raw.text, title=raw.title)
+    cleaned = clean_text(raw.text, title=_field(raw.title))
     if len(cleaned.text) < MIN_ARTICLE_CHARS:
         return IngestFailure(
             path=raw.path,
@@ -32,14 +32,22 @@ def build_article(raw: RawArticle, *, salt: str = "") -> Article | IngestFailure
         )
     published = parse_date(raw.published) or parse_date(cleaned.published_text)
     title = cleaned.title or raw.doc_id
-    source = raw.source or cleaned.source
+    source = _field(raw.source) or cleaned.source
+    url = _field(raw.url)
     return Article(
         doc_id=raw.doc_id,
         title=title,
         text=cleaned.text,
         published=published,
         source=source,
-        url=raw.url,
+        url=url,
         origin=raw.origin,
-        content_hash=content_hash(cleaned.text, title, published, source, raw.url, salt),
+        content_hash=content_hash(cleaned.text, title, published, source, url, salt),
     )
+
+
+def _field(value: str | None) -> str | None:
+    """A one-line metadata value (title, outlet, URL) without control characters."""
+    if value is None:
+        return None
+    return " ".join(strip_control(value).split()) or None

@@ -14,7 +14,20 @@ from dataclasses import dataclass
 
 from assistant.ingest.dates import find_header_date, is_date_line
 
-__all__ = ["CleanedText", "clean_text", "normalise_whitespace"]
+__all__ = ["CleanedText", "clean_text", "normalise_whitespace", "strip_control"]
+
+# ECMA-48 escape sequences: control strings (OSC, DCS, SOS, PM, APC) up to BEL or ST (or the
+# line's end), CSI sequences, and two-character escapes. rich's ANSI decoder ends an OSC at
+# ST only, so a BEL-terminated title code swallowed the text after it.
+_ESCAPE = re.compile(
+    r"\x1b(?:[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\[[0-?]*[ -/]*[@-~]|[ -/]*[0-~])"
+)
+# C0 and C1 control characters except newline and tab (vertical tab and form feed end lines).
+_CONTROL = {
+    c: ("\n" if chr(c) in "\v\f" else None)
+    for c in range(0xA0)
+    if unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\n\t"
+}
 
 _SENTENCE_END = re.compile(r"[.!?\"”’'»)\]]\s*$")
 _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp|svg|bmp|avif)\s*$", re.IGNORECASE)
@@ -55,9 +68,21 @@ class CleanedText:
     published_text: str | None
 
 
+def strip_control(text: str) -> str:
+    """`text` without terminal escape sequences or control characters (newlines and tabs
+    stay). An article's `ESC[2J` or OSC title code would otherwise clear or retitle the
+    terminal that prints a quote of it; whole sequences go, not only their ESC, so no
+    `[2J` is left in the text either."""
+    if "\x1b" in text:
+        text = _ESCAPE.sub("", text)
+    return text.translate(_CONTROL)
+
+
 def normalise_whitespace(text: str) -> str:
-    """NFC, Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
+    """NFC, Unix newlines, no control characters or terminal escapes, no trailing spaces, at
+    most one blank line between paragraphs."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_control(text)
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
     out: list[str] = []

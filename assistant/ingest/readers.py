@@ -52,18 +52,23 @@ def _decode(data: bytes, label: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     head = data[:_HEAD_BYTES]
-    if b"\x00" in head:
-        # UTF-16 without BOM shows NULs on every other byte; a binary shows them anywhere.
-        for enc in ("utf-16-le", "utf-16-be"):
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if text and sum(c.isprintable() or c.isspace() for c in text[:2000]) > 0.95 * len(
-                text[:2000]
-            ):
-                return text
-        raise ValueError("binary file (contains NUL bytes), not text")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # Decided for the whole file, not its head: a NUL past the head once went into the
+        # index (and quotes) while one in the head refused the file. UTF-16 without BOM shows
+        # NULs on every other byte of its head; a text with stray NULs, or a binary, does not.
+        if head.count(b"\x00") >= len(head) // 5:
+            for enc in ("utf-16-le", "utf-16-be"):
+                try:
+                    text = data.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                sample = text[:2000]
+                if text and sum(c.isprintable() or c.isspace() for c in sample) > 0.95 * len(
+                    sample
+                ):
+                    return text
+        raise ValueError(f"binary file (NUL byte at offset {nul:,}), not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -179,16 +184,18 @@ def _split_lines(text: str) -> Iterator[str]:
 
 
 def _is_plain_utf8(path: Path) -> bool:
-    """True when `_decode` would read the file as UTF-8 (no UTF-16 BOM, no NULs in its
-    head, valid UTF-8 throughout), checked block by block without keeping the text."""
+    """True when `_decode` would read the file as UTF-8 (no UTF-16 BOM, no NULs anywhere,
+    valid UTF-8 throughout), checked block by block without keeping the text."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as fh:
         head = fh.read(_HEAD_BYTES)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return False
         block = head
         try:
             while block:
+                if b"\x00" in block:
+                    return False  # `_decode` decides on the whole file
                 decoder.decode(block)
                 block = fh.read(_CHECK_BLOCK)
             decoder.decode(b"", final=True)
@@ -251,7 +258,11 @@ def _read_jsonl(path: Path, origin: str) -> Iterator[RawArticle | IngestFailure]
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield IngestFailure(path=where, reason=f"malformed JSON ({exc.msg})")
+            # exc.msg alone is cut ("Unterminated string starting at"): say where.
+            yield IngestFailure(
+                path=where,
+                reason=f"malformed JSON at line {lineno}, column {exc.colno}: {exc.msg}",
+            )
             continue
         if not isinstance(rec, dict):
             yield IngestFailure(path=where, reason="line is not a JSON object")

@@ -242,7 +242,7 @@ class _Backend:
         if final is None:  # stream() always ends with an Answer; guard anyway
             return
         numbers = [c.number for c in final.citations]
-        body = chat_markdown(final.text, numbers)
+        body = chat_markdown(final.text, numbers, [c.quote for c in final.citations])
         if final.abstained:
             body = f"⚠️ **Not answered.** {body}"
         messages[-1] = {"role": "assistant", "content": body}
@@ -267,6 +267,16 @@ class _Backend:
         since, until: only articles published in that range (YYYY-MM-DD), or "".
         include_undated: with any date given, search articles without a date too.
         """
+        # The API is called with any JSON: say what is wrong instead of failing inside.
+        if not isinstance(question, str):
+            raise gr.Error(
+                f"question must be a string (the text of the question), not "
+                f"{type(question).__name__}: {str(question)[:80]!r}"
+            )
+        if history is not None and not isinstance(history, list | tuple):
+            raise gr.Error("history must be a list of [user, assistant] pairs (or empty)")
+        if as_of is not None and not isinstance(as_of, str):
+            raise gr.Error("as_of must be a date string like 2025-01-31, or empty")
         pairs: list[tuple[str, str]] = []
         for turn in history or []:
             if not (isinstance(turn, list | tuple) and len(turn) == 2):

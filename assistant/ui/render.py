@@ -66,24 +66,46 @@ def escape_markdown(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def chat_markdown(text: str, numbers: Iterable[int] = ()) -> str:
+def _passages(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Sorted, merged spans of `text` that are quoted article text: each occurrence of a
+    citation's quote, and each “…” (a quote may hold curly quotes of its own, so the
+    citations' quotes are what decide; the “…” rule covers answers without them)."""
+    spans = [m.span() for m in _QUOTED.finditer(text)]
+    for q in {q for q in quotes if q}:
+        i = text.find(q)
+        while i >= 0:
+            spans.append((i, i + len(q)))
+            i = text.find(q, i + 1)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def chat_markdown(text: str, numbers: Iterable[int] = (), quotes: Iterable[str] = ()) -> str:
     """The answer as Chatbot Markdown, with each `[n]` of a known citation a link to its passage.
 
     The link points at `#citation-n` in the sources panel; the panel's script intercepts the
-    click and scrolls to (and highlights) the passage instead of navigating.
+    click and scrolls to (and highlights) the passage instead of navigating. A `[2]` inside
+    quoted article text (`quotes`: the citations' quotes) is the article's own, never a link.
     """
     known = set(numbers)
-    escaped = escape_markdown(text)
-
-    quoted = [m.span() for m in _QUOTED.finditer(escaped)]
 
     def link(m: re.Match[str]) -> str:
         n = int(m.group(1))
-        if n not in known or any(a < m.start() < b for a, b in quoted):
-            return m.group(0)
-        return f"[\\[{n}\\]](#citation-{n})"
+        return f"[\\[{n}\\]](#citation-{n})" if n in known else m.group(0)
 
-    return _CITE_MARK.sub(link, escaped)
+    out: list[str] = []
+    pos = 0
+    for a, b in _passages(text, quotes):
+        out.append(_CITE_MARK.sub(link, escape_markdown(text[pos:a])))
+        out.append(escape_markdown(text[a:b]))
+        pos = b
+    out.append(_CITE_MARK.sub(link, escape_markdown(text[pos:])))
+    return "".join(out)
 
 
 def safe_url(url: str | None) -> str | None:
