@@ -186,7 +186,7 @@ class BM25Index:
     def ensure_fresh(self, stamp: str | None = None) -> None:
         """Load the persisted index, rebuilding it if the store changed since it was built."""
         with self._lock:
-            # Computing the stamp reads every article record (150 ms at 800 articles); an
+            # Computing the stamp reads every article record (slow in a large store); an
             # embedded store's generation token changes with every write, so while it stays
             # the same the index in memory is known to be fresh.
             generation = self._store.generation()

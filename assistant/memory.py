@@ -24,8 +24,7 @@ def release_free_memory() -> None:
 
     Chroma's calls run on its own threads, and glibc keeps what a thread frees in that
     thread's arena for its later use, so one phase's freed memory is not reused by the next
-    (embedding, writing, building BM25) and their peaks stack. At 3,697 articles, reading the
-    article records left ~145 MB of it resident and reading every chunk ~115 MB.
+    (embedding, writing, building BM25) and their peaks stack (README: ingest memory).
     """
     trim = _malloc_trim()
     if trim is not None:

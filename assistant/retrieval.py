@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
-# Article score = best chunk + this x second-best chunk (measured on rtqa dev, see README).
+# Article score = best chunk + this x second-best chunk (chosen on rtqa dev, see README).
 SECOND_CHUNK_WEIGHT = 0.5
 
 
@@ -78,8 +78,8 @@ class HybridRetriever:
     ) -> list[tuple[str, float]]:
         """The `k` nearest indexed chunk ids (or article doc ids) passing `filters`, best first.
 
-        Chroma's filtered search is an order of magnitude slower than its plain HNSW search
-        (75 vs 4 ms on 800 articles), and returning metadata costs as much again. So fetch
+        Chroma's filtered search is an order of magnitude slower than its plain HNSW search,
+        and returning metadata costs as much again. So fetch
         `OVERFETCH * k` bare ids and filter them with the BM25 index's catalog (it holds
         exactly the committed chunks): when k survive they are exactly the filtered top k.
         Otherwise fall back to Chroma's own filtered search.

@@ -426,8 +426,8 @@ class Store:
     ) -> list[tuple[str, float]]:
         """Ids and cosine scores of the `k` nearest chunks (or articles: `article_key`s), with
         no filter and nothing else read. Chroma reads documents and metadata row by row, so a
-        query returning them costs ~9x more (120 hits: 14 ms against 1.6 ms); callers filter
-        with metadata they already hold and fetch texts only for what they keep."""
+        query returning them costs many times more; callers filter with metadata they already
+        hold and fetch texts only for what they keep."""
         col = self._articles if articles else self._chunks
         res = col.query(query_embeddings=[embedding.tolist()], n_results=k, include=["distances"])
         dists = (res["distances"] or [[]])[0]

@@ -29,7 +29,7 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # type: ignore[no-untyped-def]
+def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
     monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
     monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
     monkeypatch.setenv("COLUMNS", "400")
@@ -47,7 +47,7 @@ def _fails(capsys: pytest.CaptureFixture[str], argv: list[str], *needles: str) -
 
 
 @pytest.mark.parametrize("command", ["ask", "stats", "ingest"])
-def test_store_path_that_is_a_file(capsys, tmp_path: Path, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_store_path_that_is_a_file(capsys, tmp_path: Path, command: str) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text(STORY, encoding="utf-8")
     for store in (str(a_file), os.devnull):
@@ -56,14 +56,14 @@ def test_store_path_that_is_a_file(capsys, tmp_path: Path, command: str) -> None
         _fails(capsys, [*argv[command], "--store", store], needle)
 
 
-def test_store_under_a_file_cannot_be_created(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_store_under_a_file_cannot_be_created(capsys, tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x", encoding="utf-8")
     (tmp_path / "a.txt").write_text(STORY, encoding="utf-8")
     store = tmp_path / "f" / "store"
     _fails(capsys, ["ingest", str(tmp_path / "a.txt"), "--store", str(store)], "cannot create")
 
 
-def test_ask_on_a_missing_or_empty_store_says_so(capsys, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_ask_on_a_missing_or_empty_store_says_so(capsys, tmp_path: Path, embedder) -> None:
     missing = tmp_path / "nowhere"
     for argv in (["ask", QUESTION], ["stats"]):
         _fails(capsys, [*argv, "--store", str(missing)], "there is no store at", "assistant ingest")
@@ -74,11 +74,11 @@ def test_ask_on_a_missing_or_empty_store_says_so(capsys, tmp_path: Path, embedde
     _fails(capsys, ["ask", QUESTION, "--json", "--store", str(empty)], "holds no articles yet")
 
 
-def test_empty_store_option_is_refused(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_store_option_is_refused(capsys, tmp_path: Path) -> None:
     _fails(capsys, ["stats", "--store", ""], "setting store", "the store folder is empty")
 
 
-def test_bad_setting_values_name_setting_value_and_range(  # type: ignore[no-untyped-def]
+def test_bad_setting_values_name_setting_value_and_range(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = tmp_path / "store"
@@ -92,7 +92,7 @@ def test_bad_setting_values_name_setting_value_and_range(  # type: ignore[no-unt
     _fails(capsys, ["stats", "--store", str(store)], "= '-1'", "greater than 0")
 
 
-def test_unknown_assistant_variable_is_rejected(  # type: ignore[no-untyped-def]
+def test_unknown_assistant_variable_is_rejected(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = tmp_path / "store"
@@ -139,7 +139,7 @@ NAME=new run ingest "$ROOT/news" --store "$ROOT/new-store"
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _read_only_mounts(), reason="needs root and unshare -m for a ro mount")
-def test_read_only_store_answers_questions_and_refuses_ingest(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_store_answers_questions_and_refuses_ingest(tmp_path: Path, embedder) -> None:
     root = tmp_path / "ro"
     root.mkdir()
     out = tmp_path / "out"

@@ -394,7 +394,7 @@ sys.exit(main(sys.argv[1:]))
 NEW_DATE = "October 20, 2026"
 
 
-def test_readers_see_the_old_version_until_the_new_one_is_committed(  # type: ignore[no-untyped-def]
+def test_readers_see_the_old_version_until_the_new_one_is_committed(
     seeded: Assistant, tmp_path: Path
 ) -> None:
     """Another process updates articles (new texts) while this one asks about one of them:

@@ -296,7 +296,7 @@ def test_llm_reply_obeying_an_injection_is_not_passed_off_as_grounded(
     ],
 )
 def test_llm_marker_forms_keep_valid_numbers_and_drop_the_rest(
-    llm,  # type: ignore[no-untyped-def]
+    llm,
     server: FakeOpenAI,
     reply: str,
     numbers: list[int] | None,
@@ -358,7 +358,7 @@ def _hostile_terminal_corpus(root: Path) -> Path:
     return root
 
 
-def test_terminal_escapes_are_stripped_at_ingest_and_markup_is_printed_as_text(  # type: ignore[no-untyped-def]
+def test_terminal_escapes_are_stripped_at_ingest_and_markup_is_printed_as_text(
     tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     import assistant.core

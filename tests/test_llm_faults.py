@@ -444,7 +444,7 @@ def test_fallback_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert Settings().llm_fallback is True
 
 
-def test_cli_ask_prints_the_verified_answer_not_the_raw_stream(  # type: ignore[no-untyped-def]
+def test_cli_ask_prints_the_verified_answer_not_the_raw_stream(
     cli_env, server: FakeOpenAI, capsys
 ) -> None:
     from assistant.cli import main
@@ -459,7 +459,7 @@ def test_cli_ask_prints_the_verified_answer_not_the_raw_stream(  # type: ignore[
     assert out.count("The bridge reopens on March 3, 2027") == 1
 
 
-def test_cli_fallback_after_a_cut_stream_leaves_no_partial_text(  # type: ignore[no-untyped-def]
+def test_cli_fallback_after_a_cut_stream_leaves_no_partial_text(
     cli_env, server: FakeOpenAI, capsys
 ) -> None:
     from assistant.cli import main
@@ -472,7 +472,7 @@ def test_cli_fallback_after_a_cut_stream_leaves_no_partial_text(  # type: ignore
     assert "March 3, 2027" in out
 
 
-def test_one_deadline_bounds_all_attempts_of_an_answer(make, server: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+def test_one_deadline_bounds_all_attempts_of_an_answer(make, server: FakeOpenAI) -> None:
     # A server that accepts requests and never answers: with three retries of a whole
     # timeout each, the answer took timeout x 4 plus backoff (247 s with the defaults).
     server.fail_always("timeout")

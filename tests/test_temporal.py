@@ -63,7 +63,7 @@ REGATTA = [
 
 
 @pytest.fixture(scope="module")
-def regatta(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+def regatta(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     root = tmp_path_factory.mktemp("regatta")
     feed = root / "regatta.jsonl"
     feed.write_text("".join(json.dumps(r) + "\n" for r in REGATTA), encoding="utf-8")
@@ -206,14 +206,14 @@ def test_as_of_says_how_many_undated_articles_it_left_out(seeds_assistant: Assis
 
 
 @pytest.fixture
-def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # type: ignore[no-untyped-def]
+def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
     monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
     monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
     monkeypatch.setenv("COLUMNS", "400")
 
 
 @pytest.mark.usefixtures("_shared_model")
-def test_cli_ranges_and_the_window_line(capsys, regatta: Assistant) -> None:  # type: ignore[no-untyped-def]
+def test_cli_ranges_and_the_window_line(capsys, regatta: Assistant) -> None:
     store = str(regatta.settings.store)
     q = "Which crew won the Saltmere harbour regatta this week?"
     assert main(["ask", q, "--store", store, "--as-of", "2023-07-12"]) == 0
@@ -238,7 +238,7 @@ def test_cli_ranges_and_the_window_line(capsys, regatta: Assistant) -> None:  # 
 )
 def test_cli_bad_dates_exit_2_naming_the_option(
     capsys, tmp_path: Path, args: list[str], message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert main(["ask", "Who won?", "--store", str(tmp_path / "store"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err
