@@ -30,7 +30,8 @@ CATALOG_FILE = "catalog.npz"
 @dataclass(frozen=True)
 class Catalog:
     """The filterable metadata of the indexed (committed) chunks as columns, so a filter is a
-    few array ops instead of a Python call per chunk, and dense hits can be filtered without asking Chroma for their metadata."""
+    few array ops instead of a Python call per chunk, and dense hits can be filtered without
+    asking Chroma for their metadata."""
 
     ids: tuple[str, ...]
     ts: np.ndarray
