@@ -485,16 +485,17 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ([123, [], ""], "question must be a string"),
-        ([["a question"], [], ""], "question must be a string"),
-        ([QUESTION, "not a list", ""], "history must be a list"),
-        ([QUESTION, [], 20250131], "as_of must be a date string"),
+        ([123, [], "", "", "", False], "question must be a string"),
+        ([["a question"], [], "", "", "", False], "question must be a string"),
+        ([QUESTION, "not a list", "", "", "", False], "history must be a list"),
+        ([QUESTION, [], 20250131, "", "", False], "as_of must be a date string"),
     ],
 )
 def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
     ui: Any, data: list[Any], message: str
 ) -> None:
-    """Raw JSON, as any HTTP client may send it (the Python client would check types)."""
+    """Raw JSON, as any HTTP client may send it (the Python client would check types).
+    Raw calls send every input: question, history, as_of, since, until, include_undated."""
     import httpx
 
     with httpx.Client(base_url=ui.url, timeout=60) as http:
