@@ -36,7 +36,9 @@ class Filters:
         ends = [d for d in (self.as_of, self.until) if d is not None]
         if not ends and self.since is None:
             return None
-        lo = date_to_ts(self.since) if self.since is not None else 0
+        # Dated articles have ts >= 0 (-1 means undated): a `since` before 1970 must not
+        # let undated ones in.
+        lo = max(date_to_ts(self.since), 0) if self.since is not None else 0
         hi = date_to_ts(min(ends)) if ends else 2**31
         return lo, hi
 
