@@ -2,7 +2,9 @@
 
 The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 download cannot work offline). Screenshots of each step land in the test's tmp folder; set
-UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/ui.png from the chat step.
+UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/ui.png and docs/ui-phone.png (and the other
+docs/ui-*.png) from the steps they show. Every browser test runs at a laptop's and a phone's
+width.
 """
 
 from __future__ import annotations
@@ -229,34 +231,68 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Any, ui: Any, tmp_path: Path) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
+DOCS_SHOT = {"desktop": "ui.png", "phone": "ui-phone.png"}
+# The widths a researcher uses: a laptop and a phone (an iPhone 12-14's CSS pixels).
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
-    # The page may only load from our server (the theme asks for web fonts, for example).
+
+def _open_page(browser: Any, url: str, width: str, tmp_path: Path) -> Any:
+    """A fresh page on `url`; it records JavaScript errors and every request that leaves
+    127.0.0.1 (which it blocks: an offline machine could not load it either)."""
+    w, h = VIEWPORTS[width]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    context.set_default_timeout(TIMEOUT_MS)
+    foreign: list[str] = []
+
     def only_local(route: Any) -> None:
-        if route.request.url.startswith(ui.url):
+        if route.request.url.startswith(url):
             route.continue_()
         else:
+            foreign.append(route.request.url)
             route.abort()
 
     context.route("**/*", only_local)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(ui.url, wait_until="domcontentloaded")
+    pg.goto(url, wait_until="domcontentloaded")
     pg.locator("#question textarea").wait_for()
     pg.shots = tmp_path  # type: ignore[attr-defined]
+    pg.width = width  # type: ignore[attr-defined]
+    pg.foreign = foreign  # type: ignore[attr-defined]
+    pg.errors = errors  # type: ignore[attr-defined]
+    return pg
+
+
+def _close_page(pg: Any) -> None:
+    pg.context.close()
+    assert not pg.errors, f"JavaScript errors on the page: {pg.errors}"
+    # No web fonts, analytics or CDN: the page works the same on an air-gapped machine.
+    assert not pg.foreign, f"the page asked for non-local resources: {pg.foreign}"
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request: pytest.FixtureRequest, browser: Any, ui: Any, tmp_path: Path) -> Iterator[Any]:
+    pg = _open_page(browser, ui.url, request.param, tmp_path)
     yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    _close_page(pg)
 
 
-def _shot(page: Any, name: str) -> Path:
-    path = Path(page.shots) / name
-    page.screenshot(path=str(path))
+def _shot(page: Any, name: str, docs: str | None = None) -> Path:
+    """A screenshot in the test's folder; with UPDATE_DOCS_SCREENSHOT=1 also docs/<docs>."""
+    path = Path(page.shots) / f"{page.width}-{name}"
+    page.screenshot(path=str(path), full_page=page.width == "phone")
+    if docs and os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        shutil.copyfile(path, REPO / "docs" / docs)
     return path
+
+
+def _options(page: Any) -> None:
+    """Open the Options accordion (collapsed on a phone) if it is closed."""
+    toggle = page.locator("#options .label-wrap").first
+    if "open" not in (toggle.get_attribute("class") or ""):
+        toggle.click()
+    page.locator("#as-of textarea, #as-of input").first.wait_for()
 
 
 def _ask(page: Any, question: str) -> None:
@@ -289,9 +325,7 @@ def test_chat_streams_answer_and_citation_click_shows_passage(page: Any) -> None
     expect(cite.locator(".citation-source")).to_have_text("World Defense")
     expect(cite.locator(".citation-passage")).to_contain_text("Pashinyan")  # context around it
     expect(page.locator("#answer-markdown")).to_contain_text("References")
-    shot = _shot(page, "02-citation-clicked.png")
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
-        shutil.copyfile(shot, REPO / "docs" / "ui.png")
+    _shot(page, "02-citation-clicked.png", docs=DOCS_SHOT[page.width])
 
     # A follow-up goes out with the conversation so far; then clearing forgets it.
     _ask(page, "Who will take over control of the checkpoint?")
@@ -345,10 +379,25 @@ def test_upload_ask_then_delete(page: Any, ui: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Library").click()
     page.locator("#library-search").locator("input, textarea").first.fill("tarnwick")
     expect(page.locator("#library-summary")).to_contain_text("showing 1 matching")
+    # Nothing selected: nothing to delete. A click selects; deleting asks first, by title.
+    expect(page.locator("#delete-btn")).to_be_disabled()
     cells = page.locator('#library-table [role="gridcell"]')
     cells.filter(has_text="Tarnwick Skybridge to Open").first.click()
     expect(page.locator("#delete-select")).to_contain_text(stored)
+    expect(page.locator("#delete-btn")).to_be_enabled()
     page.locator("#delete-btn").click()
+    confirm = page.locator("#delete-confirm")
+    expect(confirm).to_contain_text("Delete 1 article from the library?")
+    expect(confirm.locator(".confirm-titles li")).to_have_count(1)
+    expect(confirm.locator(".confirm-titles")).to_contain_text("Tarnwick Skybridge to Open")
+    _shot(page, "05b-delete-confirm.png")
+    # Cancel keeps it; asking again and confirming deletes it.
+    page.locator("#delete-cancel-btn").click()
+    expect(confirm).to_be_hidden()
+    assert stored in {i.doc_id for i in ui.assistant.articles()}
+    page.locator("#delete-btn").click()
+    page.locator("#delete-confirm-btn").click()
+    expect(confirm).to_be_hidden()
     expect(page.locator("#upload-status")).to_contain_text("Deleted 1 article")
     expect(page.locator("#library-summary")).to_contain_text("5 articles")
     assert not (ui.root / "uploads" / stored).exists()
@@ -558,3 +607,174 @@ def test_launch_binds_loopback_and_reads_auth_from_env(
     assert seen["server_name"] == "127.0.0.1" and seen["server_port"] == 7860
     assert seen["auth"] == ("ann", "pw") and seen["share"] is False
     assert (tmp_path / "store" / "uploads").is_dir()
+
+
+# ---------------------------------------------------------------- as a researcher uses it
+def _bot_messages(page: Any) -> Any:
+    return page.locator("#chatbot .message-row.bot-row")
+
+
+@pytest.mark.slow
+def test_a_date_filter_says_what_it_left_out_and_how_to_include_it(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _options(page)
+    page.locator("#as-of textarea, #as-of input").first.fill("2026-01-01")
+    _ask(page, QUESTION)
+    panel = page.locator("#sources")
+    expect(panel.locator(".answer-status.not-answered")).to_be_visible()
+    hints = panel.locator(".filter-hints")
+    expect(hints).to_contain_text("4 undated articles were left out by the date filter")
+    expect(hints).to_contain_text("tick “Include undated articles”")
+    expect(hints).to_contain_text("Only articles published by 2026-01-01 were searched")
+    expect(page.locator("#answer-markdown")).to_contain_text("4 undated articles were left out")
+    _shot(page, "07-date-filter-explained.png", docs=f"ui-{page.width}-not-answered.png")
+
+    # Doing what the hint says finds the answer.
+    page.locator("#include-undated input").check()
+    _ask(page, QUESTION)
+    expect(_bot_messages(page)).to_have_count(2)
+    expect(panel.locator(".answer-status.answered")).to_be_visible()
+    expect(_bot_messages(page).nth(1)).to_contain_text("January 1, 2025")
+    expect(panel.locator(".filter-hints")).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_a_publication_filter_that_excludes_the_answer_says_so(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _options(page)
+    box = page.locator("#source-filter")
+    box.locator("input").first.click()
+    # Any publication but the one that answers.
+    option = page.locator("ul.options li", has_not_text="World Defense").first
+    name = option.inner_text().strip()
+    option.click()
+    page.keyboard.press("Escape")
+    _ask(page, QUESTION)
+    hints = page.locator("#sources .filter-hints")
+    expect(page.locator("#sources .answer-status.not-answered")).to_be_visible()
+    expect(hints).to_contain_text(f"Only 1 publication (“{name}”) was searched")
+    expect(hints).to_contain_text("clear “Only these publications”")
+
+
+@pytest.mark.slow
+def test_a_follow_up_shows_how_it_was_understood(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _ask(page, QUESTION)
+    expect(page.locator("#sources .answer-status.answered")).to_be_visible()
+    # A standalone question was understood as itself: nothing to show.
+    expect(page.locator("#chatbot .understood-as")).to_have_count(0)
+    expect(page.locator("#answer-markdown")).not_to_contain_text("Understood as")
+    _ask(page, "Who will replace them?")
+    expect(_bot_messages(page)).to_have_count(2)
+    understood = _bot_messages(page).nth(1).locator(".understood-as")
+    expect(understood).to_contain_text("Understood as: Who will replace them? (about:")
+    expect(understood).to_contain_text("border")
+    # Small and muted: smaller and lighter than the answer it sits under.
+    style = understood.evaluate(
+        "e => { const s = getComputedStyle(e), p = getComputedStyle(e.parentElement);"
+        " return [parseFloat(s.fontSize), parseFloat(p.fontSize), s.color, p.color]; }"
+    )
+    assert style[0] < style[1] and style[2] != style[3], style
+    expect(page.locator("#answer-markdown")).to_contain_text(
+        "Understood as: Who will replace them? (about:"
+    )
+    _shot(page, "08-follow-up-understood.png", docs=f"ui-{page.width}-follow-up.png")
+
+
+@pytest.mark.slow
+def test_looks_citation_links_cards_fonts_and_the_markdown_box(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    # No answer yet: no empty Markdown box.
+    expect(page.locator("#answer-markdown")).to_be_hidden()
+    # The theme's fonts are the system's: no web font is asked for (the fixture checks no
+    # request left 127.0.0.1) and the headings use the system stack.
+    font = page.locator("h2").first.evaluate("e => getComputedStyle(e).fontFamily")
+    assert font.startswith("system-ui"), font
+    assert page.evaluate("[...document.fonts].filter(f => f.status !== 'unloaded').length") == 0
+
+    _ask(page, QUESTION)
+    expect(page.locator("#sources .answer-status.answered")).to_be_visible()
+    link = page.locator('#chatbot a[href$="#citation-1"]').first
+    colour = link.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(37, 99, 235)", colour  # link blue, not bold black
+    assert "underline" not in link.evaluate("e => getComputedStyle(e).textDecorationLine")
+    link.hover()
+    expect(link).to_have_css("text-decoration-line", "underline")
+
+    # The card's heading is the title; its passage does not repeat it.
+    card = page.locator("#citation-1")
+    title = card.locator(".citation-title").inner_text().strip()
+    assert title
+    assert title not in card.locator(".citation-passage").inner_text(), title
+    expect(page.locator("#answer-markdown")).to_be_visible()
+    expect(page.locator("#answer-markdown")).to_contain_text("References")
+
+
+@pytest.mark.slow
+def test_a_bad_date_is_one_toast_without_stray_quotes(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _options(page)
+    page.locator("#as-of textarea, #as-of input").first.fill("31/01/2025")
+    page.locator("#question textarea").fill(QUESTION)
+    page.locator("#question textarea").press("Enter")
+    toast = page.locator(".toast-body")
+    expect(toast).to_have_count(1)
+    text = toast.inner_text()
+    assert "“As of” must be a date like 2025-01-31, not “31/01/2025”." in text, text
+    assert "'" not in text and "(2)" not in text, text
+    expect(_bot_messages(page)).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_phone_layout_placeholder_sources_options_and_library(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    box = page.locator("#question textarea")
+    # The placeholder fits its box (measured in the box's own font).
+    fits = box.evaluate(
+        """e => { const s = getComputedStyle(e), c = document.createElement('canvas')
+            .getContext('2d'); c.font = s.font;
+          const room = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+          return c.measureText(e.placeholder).width <= room; }"""
+    )
+    assert fits, box.get_attribute("placeholder")
+    options = page.locator("#options .label-wrap").first
+    if page.width == "phone":
+        expect(options).not_to_have_class("label-wrap open")
+    else:
+        expect(options).to_have_class("label-wrap open")
+
+    _ask(page, QUESTION)
+    expect(page.locator("#sources .answer-status.answered")).to_be_visible()
+    y = {
+        name: page.locator(sel).first.bounding_box()
+        for name, sel in (("chat", "#chatbot"), ("sources", "#sources"), ("options", "#options"))
+    }
+    if page.width == "phone":  # one column: answer, its sources, then the controls
+        assert y["chat"]["y"] < y["sources"]["y"] < y["options"]["y"], y
+    else:  # side by side, the controls below
+        assert y["sources"]["x"] > y["chat"]["x"] and y["options"]["y"] > y["chat"]["y"], y
+    _shot(page, "09-layout.png")
+
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library-summary")).to_contain_text("5 articles")
+    table = page.locator("#library-table")
+    date_cell = table.locator('[role="gridcell"]').filter(has_text="2025-09-11").first
+    # A date stays on one line, and the table is no wider than the page.
+    lines = date_cell.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+    )
+    assert lines == 1, lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[page.width][0]
+    headers = [h.strip() for h in table.locator("th:visible").all_inner_texts() if h.strip()]
+    if page.width == "phone":
+        assert headers[:2] == ["Title", "Date"] and "Chunks" not in " ".join(headers), headers
+    else:
+        assert "Chunks" in " ".join(headers), headers
+    _shot(page, "10-library.png", docs=f"ui-{page.width}-library.png")
