@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from assistant.ui.render import (
     chat_markdown,
     escape_html,
     escape_markdown,
+    library_list_html,
     library_rows,
     safe_filename,
     sources_html,
@@ -292,7 +294,8 @@ class _Backend:
 
     # ------------------------------------------------------------------ library
     def library_view(self, query: str = "") -> tuple[Any, ...]:
-        """Outputs: table, delete choices, publication filter, article filter, summary."""
+        """Outputs: table, list (the table on a phone), delete choices, publication filter,
+        article filter, summary."""
         infos = self.assistant.articles()
         rows = library_rows(infos, query or "")
         doc_choices = [(_doc_label(i), i.doc_id) for i in infos]
@@ -305,16 +308,17 @@ class _Backend:
         )
         return (
             gr.Dataframe(value={"data": rows, "headers": LIBRARY_HEADERS}),
+            library_list_html(rows),
             gr.Dropdown(choices=doc_choices, value=[]),
             gr.Dropdown(choices=sources),
             gr.Dropdown(choices=doc_choices),
             summary,
         )
 
-    def library_table(self, query: str) -> tuple[Any, Any]:
-        """Outputs: table and summary (the selections stay as they are while searching)."""
+    def library_table(self, query: str) -> tuple[Any, Any, Any]:
+        """Outputs: table, list and summary (the selections stay as they are while searching)."""
         view = self.library_view(query)
-        return view[0], view[-1]
+        return view[0], view[1], view[-1]
 
     def _check_upload(self, path: Path, name: str) -> str | None:
         """Why a file is refused before it touches the library, or None."""
@@ -381,7 +385,7 @@ class _Backend:
         query: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects it
     ) -> tuple[Any, ...]:
-        """Outputs: status, file box, then library_view()'s five."""
+        """Outputs: status, file box, then library_view()'s six."""
         paths = [Path(f) for f in (files or [])]
         if not paths:
             return (gr.skip(), gr.skip(), *self.library_view(query))
@@ -452,7 +456,7 @@ class _Backend:
         return gr.Group(visible=True), text
 
     def delete(self, doc_ids: list[str] | None, query: str) -> tuple[Any, ...]:
-        """Outputs: status, then library_view()'s five."""
+        """Outputs: status, then library_view()'s six."""
         ids = [d for d in (doc_ids or []) if d]
         if not ids:
             gr.Warning("Pick articles to delete first (or click rows in the table).")
@@ -529,7 +533,12 @@ def build_app(
     s = assistant.settings
     private: dict[str, Any] = {"api_visibility": "private"}
 
-    with gr.Blocks(title="News research assistant", analytics_enabled=False, theme=theme()) as demo:
+    # Gradio 6 wants the theme in launch() and warns here, but still applies one given here;
+    # given here, it holds for callers that launch the Blocks themselves (the tests do).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The parameters have been moved", UserWarning)
+        demo = gr.Blocks(title="News research assistant", analytics_enabled=False, theme=theme())
+    with demo:
         gr.Markdown(
             "## News research assistant\n"
             "Answers come only from the indexed articles, each claim numbered [n] and linked "
@@ -695,6 +704,8 @@ def build_app(
                     max_height=520,
                     column_widths=["44%", "12%", "16%", "7%", "21%"],
                 )
+                # A phone shows the library as a list instead: five columns do not fit.
+                library_list = gr.HTML(elem_id="library-list")
 
         # ---- events
         chat_inputs = [
@@ -733,9 +744,9 @@ def build_app(
         for clear in (clear_btn.click, chatbot.clear):
             clear(reset, None, reset_outputs, queue=False, cancels=answering, **private)
 
-        library_outputs = [table, to_delete, source_filter, doc_filter, summary]
+        library_outputs = [table, library_list, to_delete, source_filter, doc_filter, summary]
         demo.load(be.library_view, [search], library_outputs, **private)
-        search.change(be.library_table, [search], [table, summary], **private)
+        search.change(be.library_table, [search], [table, library_list, summary], **private)
         files.upload(
             be.upload,
             [files, search],

@@ -78,11 +78,16 @@ CSS = (
 #upload-status .upload-error { color: #b71c1c; font-weight: 600; }
 #upload-status ul { margin: 4px 0; padding-left: 18px; }
 #delete-confirm .confirm-titles { margin: 4px 0 8px; padding-left: 20px; }
-#library-table td, #library-table th { word-break: normal; overflow-wrap: anywhere; }
-#library-table td:nth-child(2), #library-table td:nth-child(4) { white-space: nowrap; }
+#library-list ul.library-items { list-style: none; padding: 0; margin: 0; }
+#library-list .library-item { border-bottom: 1px solid #e5e7eb; padding: 8px 2px; }
+#library-list .library-title { font-weight: 600; }
+#library-list .library-meta { font-size: .9em; color: #4b5563; }
+#library-list .library-date { white-space: nowrap; }
+#library-list .library-id { font-size: .75em; color: #9ca3af; overflow-wrap: anywhere; }
+#library-list { display: none; }
 @media (max-width: NARROWpx) {
-  #library-table th:nth-child(n+3), #library-table td:nth-child(n+3) { display: none; }
-  #library-table th:nth-child(1), #library-table td:nth-child(1) { width: auto; }
+  #library-table { display: none !important; }
+  #library-list { display: block; }
 }
 """
 ).replace("NARROW", str(NARROW_PX - 1))
@@ -101,8 +106,17 @@ if (!document.getElementById('assistant-ui-style')) {
 if (!window.__assistantNarrowDone) {
   window.__assistantNarrowDone = true;
   if (window.matchMedia('(max-width: NARROW_PXpx)').matches) {
-    const toggle = document.querySelector('#options > .label-wrap.open, #options .label-wrap.open');
-    if (toggle) toggle.click();
+    // The accordion may mount after this panel: collapse it once it is there.
+    const collapse = () => {
+      const toggle = document.querySelector('#options .label-wrap');
+      if (!toggle) return false;
+      if (toggle.classList.contains('open')) toggle.click();
+      return true;
+    };
+    if (!collapse()) {
+      const watch = new MutationObserver(() => { if (collapse()) watch.disconnect(); });
+      watch.observe(document.body, {childList: true, subtree: true});
+    }
   }
 }
 if (!window.__assistantCitationClicks) {

@@ -24,6 +24,7 @@ __all__ = [
     "chat_markdown",
     "escape_html",
     "escape_markdown",
+    "library_list_html",
     "library_rows",
     "passage_html",
     "safe_filename",
@@ -323,3 +324,27 @@ def library_rows(infos: Sequence[Any], query: str = "") -> list[list[Any]]:
     rows.sort(key=lambda r: str(r[0]).lower())
     rows.sort(key=lambda r: str(r[1]), reverse=True)
     return rows
+
+
+def library_list_html(rows: Sequence[Sequence[Any]]) -> str:
+    """library_rows() as a list of cards (title, then date · source · chunks, then the id):
+    the library as a phone shows it."""
+    if not rows:
+        return '<p class="library-empty">No articles.</p>'
+    items = []
+    for title, date, source, chunks, doc_id in rows:
+        meta = " · ".join(
+            x
+            for x in (
+                f'<span class="library-date">{escape_html(str(date))}</span>' if date else "",
+                escape_html(str(source)) if source else "",
+                f"{chunks} chunk{'s' if chunks != 1 else ''}",
+            )
+            if x
+        )
+        items.append(
+            f'<li class="library-item"><div class="library-title">{escape_html(str(title))}'
+            f'</div><div class="library-meta">{meta}</div>'
+            f'<div class="library-id">{escape_html(str(doc_id))}</div></li>'
+        )
+    return f'<ul class="library-items">{"".join(items)}</ul>'
