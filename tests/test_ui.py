@@ -289,11 +289,15 @@ def _shot(page: Any, name: str, docs: str | None = None) -> Path:
 
 
 def _options(page: Any) -> None:
-    """Open the Options accordion (collapsed on a phone) if it is closed."""
+    """Open the Options accordion: a phone collapses it on load, so wait for that first."""
+    from playwright.sync_api import expect
+
     toggle = page.locator("#options .label-wrap").first
-    if "open" not in (toggle.get_attribute("class") or "").split():
+    if page.width == "phone":
+        expect(toggle).not_to_have_class(re.compile(r"\bopen\b"))
         toggle.click()
-    page.locator("#as-of textarea, #as-of input").first.wait_for()
+    expect(toggle).to_have_class(re.compile(r"\bopen\b"))
+    page.locator("#as-of input, #as-of textarea").first.wait_for()
 
 
 def _ask(page: Any, question: str) -> None:
@@ -814,6 +818,7 @@ def llm_ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Ite
             llm_model="fake-model",
             llm_max_retries=0,
             llm_timeout=TIMEOUT_MS / 1000,
+            llm_deadline=TIMEOUT_MS / 1000,
         )
         assert assistant.ingest([seeds_dir]).added == 5
         demo = build_app(assistant, upload_dir=root / "uploads", max_upload_mb=1)

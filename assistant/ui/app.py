@@ -25,7 +25,7 @@ from assistant.errors import AssistantError
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
-from assistant.ui.page import PAGE_JS, theme
+from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
 from assistant.ui.render import (
     answer_markdown,
     chat_markdown,
@@ -486,6 +486,11 @@ class _Backend:
         return gr.Dropdown(value=chosen)
 
 
+def _options_for_width(width: float | None) -> Any:
+    """Options start open on a wide screen, collapsed on a phone (below the sources)."""
+    return gr.Accordion(open=not (width and width < NARROW_PX))
+
+
 def _log_outcome(kind: str, question: str, answer: Answer, seconds: float) -> None:
     """One line per answered request: what was asked and how it ended."""
     if answer.abstained:
@@ -593,7 +598,7 @@ def build_app(
                             show_line_numbers=False,
                             visible=False,
                         )
-                with gr.Accordion("Options", open=True, elem_id="options"):
+                with gr.Accordion("Options", open=True, elem_id="options") as options:
                     with gr.Row():
                         mode = gr.Radio(
                             choices=[
@@ -744,6 +749,15 @@ def build_app(
         for clear in (clear_btn.click, chatbot.clear):
             clear(reset, None, reset_outputs, queue=False, cancels=answering, **private)
 
+        viewport_width = gr.Number(visible=False)
+        demo.load(
+            _options_for_width,
+            [viewport_width],
+            [options],
+            js=VIEWPORT_WIDTH_JS,
+            queue=False,
+            **private,
+        )
         library_outputs = [table, library_list, to_delete, source_filter, doc_filter, summary]
         demo.load(be.library_view, [search], library_outputs, **private)
         search.change(be.library_table, [search], [table, library_list, summary], **private)

@@ -12,10 +12,14 @@ import json
 
 import gradio as gr
 
-__all__ = ["CSS", "NARROW_PX", "PAGE_JS", "theme"]
+__all__ = ["CSS", "NARROW_PX", "PAGE_JS", "VIEWPORT_WIDTH_JS", "theme"]
 
 # Below this width the page is laid out for a phone (one column, Options collapsed).
 NARROW_PX = 640
+
+# Hands the browser's width to the server on load (the Options accordion starts collapsed on
+# a phone, so the answer and its sources come before the controls).
+VIEWPORT_WIDTH_JS = "() => window.innerWidth"
 
 SYSTEM_FONTS = (
     "system-ui",
@@ -92,8 +96,7 @@ CSS = (
 """
 ).replace("NARROW", str(NARROW_PX - 1))
 
-# Runs once per page load. It adds our styles, collapses Options on a phone (so the answer
-# and its sources come before the controls), and turns every `[n]` link in the chat (href
+# Runs once per page load. It adds our styles and turns every `[n]` link in the chat (href
 # "#citation-n") into "scroll the sources panel to passage n and highlight it", instead of
 # letting the browser follow the link (the chat opens links in a new tab).
 PAGE_JS = """
@@ -102,22 +105,6 @@ if (!document.getElementById('assistant-ui-style')) {
   style.id = 'assistant-ui-style';
   style.textContent = CSS_TEXT;
   document.head.appendChild(style);
-}
-if (!window.__assistantNarrowDone) {
-  window.__assistantNarrowDone = true;
-  if (window.matchMedia('(max-width: NARROW_PXpx)').matches) {
-    // The accordion may mount after this panel: collapse it once it is there.
-    const collapse = () => {
-      const toggle = document.querySelector('#options .label-wrap');
-      if (!toggle) return false;
-      if (toggle.classList.contains('open')) toggle.click();
-      return true;
-    };
-    if (!collapse()) {
-      const watch = new MutationObserver(() => { if (collapse()) watch.disconnect(); });
-      watch.observe(document.body, {childList: true, subtree: true});
-    }
-  }
 }
 if (!window.__assistantCitationClicks) {
   window.__assistantCitationClicks = true;
@@ -137,4 +124,4 @@ if (!window.__assistantCitationClicks) {
     target.scrollIntoView({block: 'center', behavior: 'smooth'});
   }, true);
 }
-""".replace("CSS_TEXT", json.dumps(CSS)).replace("NARROW_PX", str(NARROW_PX - 1))
+""".replace("CSS_TEXT", json.dumps(CSS))
