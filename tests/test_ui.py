@@ -149,6 +149,65 @@ def test_answer_markdown_lists_numbered_references() -> None:
     assert "> the quote" in md
 
 
+def test_filter_hints_name_each_filter_that_narrowed_an_empty_search() -> None:
+    from assistant.ui.explain import SearchScope, filter_hints
+
+    none = Answer(question="q", standalone_question="q", text="no", abstained=True)
+    assert filter_hints(none, SearchScope()) == []  # nothing filtered: the articles don't say
+    answered = none.model_copy(update={"abstained": False, "undated_excluded": 4})
+    assert filter_hints(answered, SearchScope(as_of="2026-01-01")) == []
+    left_out = none.model_copy(update={"undated_excluded": 4})
+    hints = filter_hints(
+        left_out,
+        SearchScope(as_of="2026-01-01", since="2025-01-01", publications=("A", "B"), articles=1),
+    )
+    assert hints[0].startswith("4 undated articles were left out by the date filter")
+    assert "“Include undated articles”" in hints[0]
+    assert hints[1].startswith("Only articles published by 2026-01-01, since 2025-01-01")
+    assert hints[2].startswith("Only 2 publications (“A”, “B”) were searched")
+    assert hints[3].startswith("Only 1 chosen article was searched")
+
+
+def test_a_follow_ups_standalone_question_is_shown_escaped_and_exported() -> None:
+    from assistant.ui.render import understood_html
+
+    same = Answer(question="Who?", standalone_question="Who?", text="x")
+    assert understood_html(same) == "" and "Understood" not in answer_markdown(same)
+    rewritten = same.model_copy(update={"standalone_question": "Who? (about: <b>${x}</b>)"})
+    html_out = understood_html(rewritten)
+    assert html_out.startswith('<p class="understood-as">Understood as: Who? (about: &lt;b&gt;')
+    assert "${" not in html_out and "<b>" not in html_out
+    assert answer_markdown(rewritten).startswith(
+        "**Q:** Who?\n_Understood as:_ Who? (about: <b>${x}</b>)\n\nx"
+    )
+
+
+def test_a_source_card_does_not_repeat_the_title_in_its_passage() -> None:
+    text = "Bridge To Open\n\nWorld Defense\n\nBridge to open\n\nThe bridge opens in May."
+    quote = "The bridge opens in May."
+    start = text.index(quote)
+    cite = _citation(title="Bridge To Open", source="World Defense", quote=quote, start=start)
+    cite = cite.model_copy(update={"end": start + len(quote)})
+    answer = Answer(question="q", standalone_question="q", text="May [1]", citations=(cite,))
+    article = Article(doc_id="a.txt", title="Bridge To Open", text=text, content_hash="h")
+    out = sources_html(answer, {"a.txt": article})
+    passage = out.split('<blockquote class="citation-passage">')[1].split("</blockquote>")[0]
+    assert passage == "<mark>The bridge opens in May.</mark>"
+    # A passage that is itself the first line still shows (only the context is cut).
+    first = _citation(title="Other", quote="Bridge To Open", start=0, end=14)
+    both = answer.model_copy(update={"citations": (first,)})
+    assert "<mark>Bridge To Open</mark>" in sources_html(both, {"a.txt": article})
+
+
+def test_library_list_for_phones_escapes_and_keeps_dates_whole() -> None:
+    from assistant.ui.render import library_list_html
+
+    out = library_list_html([["<i>T</i>", "2025-09-11", "S & Co", 1, "a.txt"]])
+    assert "&lt;i&gt;T&lt;/i&gt;" in out and "S &amp; Co" in out and "1 chunk<" in out
+    assert '<span class="library-date">2025-09-11</span>' in out
+    assert "No articles" in library_list_html([])
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -611,6 +670,10 @@ def test_launch_binds_loopback_and_reads_auth_from_env(
     ui_app.launch(store=tmp_path / "store")
     assert seen["server_name"] == "127.0.0.1" and seen["server_port"] == 7860
     assert seen["auth"] == ("ann", "pw") and seen["share"] is False
+    # Gradio's banner would tell the user to set `share=True` in launch(); ours is --share.
+    assert seen["quiet"] is True
+    ui_app.launch(store=tmp_path / "store", share=True)
+    assert seen["share"] is True and seen["quiet"] is False  # Gradio prints the public link
     assert (tmp_path / "store" / "uploads").is_dir()
 
 
@@ -872,3 +935,36 @@ def test_llm_answer_streams_progress_then_tokens_then_the_verified_answer(
         halfway.set()
         server.pauses = {}
         _close_page(page)
+
+
+@pytest.mark.slow
+def test_server_log_has_one_line_per_request_and_no_traceback_for_caller_errors(
+    ui: Any, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    import httpx
+
+    caplog.set_level(logging.INFO, logger="assistant.ui")
+    capfd.readouterr()
+    calls = [
+        (["", [], ""], "the question is empty"),
+        ([QUESTION, [], "2025-13-45"], "must be a date like 2025-01-31"),
+        ([QUESTION, [], ""], None),
+    ]
+    with httpx.Client(base_url=ui.url, timeout=TIMEOUT_MS / 1000) as http:
+        for data, error in calls:
+            event_id = http.post("gradio_api/call/ask", json={"data": data}).json()["event_id"]
+            body = http.get(f"gradio_api/call/ask/{event_id}").text
+            if error:
+                assert "event: error" in body and error in body, body
+            else:
+                assert "event: complete" in body, body
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err
+    assert "%|" not in err, err  # no progress bars in the server log
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("api ask")]
+    assert len(lines) == 3, lines
+    assert lines[0] == "api ask '': refused: the question is empty"
+    assert "refused: “As of” must be a date like 2025-01-31" in lines[1]
+    assert lines[2].startswith(f"api ask {QUESTION!r}: answered, 1 citation")

@@ -442,7 +442,7 @@ class _Backend:
         infos = {i.doc_id: i for i in self.assistant.articles()}
         chosen = [infos[d] for d in (doc_ids or []) if d in infos]
         if not chosen:
-            return gr.Group(visible=False), ""
+            return gr.Column(visible=False), ""
         n = len(chosen)
         items = "".join(
             f"<li>{escape_html(i.title or i.doc_id)} <code>{escape_html(i.doc_id)}</code></li>"
@@ -453,7 +453,7 @@ class _Backend:
             f"Their passages will no longer be searched.</p>"
             f'<ul class="confirm-titles">{items}</ul>'
         )
-        return gr.Group(visible=True), text
+        return gr.Column(visible=True), text
 
     def delete(self, doc_ids: list[str] | None, query: str) -> tuple[Any, ...]:
         """Outputs: status, then library_view()'s six."""
@@ -694,7 +694,9 @@ def build_app(
                                 interactive=False,
                                 min_width=120,
                             )
-                        with gr.Group(visible=False, elem_id="delete-confirm") as confirm_box:
+                        with gr.Column(
+                            visible=False, elem_id="delete-confirm", variant="panel"
+                        ) as confirm_box:
                             confirm_text = gr.HTML(elem_id="delete-confirm-text")
                             with gr.Row():
                                 confirm_btn = gr.Button(
@@ -775,10 +777,10 @@ def build_app(
             be.confirm_delete, [to_delete], [confirm_box, confirm_text], queue=False, **private
         )
         cancel_btn.click(
-            lambda: gr.Group(visible=False), None, [confirm_box], queue=False, **private
+            lambda: gr.Column(visible=False), None, [confirm_box], queue=False, **private
         )
         confirm_btn.click(
-            lambda: gr.Group(visible=False), None, [confirm_box], queue=False, **private
+            lambda: gr.Column(visible=False), None, [confirm_box], queue=False, **private
         ).then(
             be.delete,
             [to_delete, search],
