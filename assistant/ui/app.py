@@ -144,12 +144,14 @@ class _Backend:
         """Stream one answer into the chat; outputs: chat, history, sources, markdown, box."""
         question = (question or "").strip()
         if not question:
+            logger.info("chat '': refused: the question is empty")
             gr.Warning("Type a question first.")
             yield _skip(5)
             return
         try:
             day, lo, hi = self._check_dates(as_of, since, until)
         except gr.Error as exc:
+            logger.info("chat %r: refused: %s", question[:80], exc.message)
             # str() of a gr.Error is its repr (in quotes); the message is what the user reads.
             gr.Warning(escape_html(str(exc.message)))
             yield _skip(5)
