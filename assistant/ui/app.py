@@ -163,8 +163,7 @@ class _Backend:
         messages.append(
             {"role": "assistant", "content": f'<span class="progress-note">{working}</span>'}
         )
-        hidden = gr.Code(value="", visible=False)
-        yield messages, gr.skip(), status_html("working", working), hidden, ""
+        yield messages, gr.skip(), status_html("working", working), "", ""
 
         assistant = self.assistant
         answer_mode = self.mode_for(mode)
@@ -196,7 +195,7 @@ class _Backend:
                 "role": "assistant",
                 "content": f"⚠️ **Error:** {escape_markdown(str(exc))}",
             }
-            yield messages, gr.skip(), status_html("error", str(exc)), hidden, gr.skip()
+            yield messages, gr.skip(), status_html("error", str(exc)), "", gr.skip()
             return
         except Exception:
             logger.exception("chat %r: failed", question[:80])
@@ -204,7 +203,7 @@ class _Backend:
                 "role": "assistant",
                 "content": "⚠️ **Error:** the answer failed; see the server log.",
             }
-            yield messages, gr.skip(), status_html("error", "The answer failed."), hidden, gr.skip()
+            yield messages, gr.skip(), status_html("error", "The answer failed."), "", gr.skip()
             return
         if final is None:  # stream() always ends with an Answer; guard anyway
             return
@@ -226,7 +225,7 @@ class _Backend:
         messages[-1] = {"role": "assistant", "content": body}
         history.append((question, final.text))
         articles = assistant.get_articles([c.doc_id for c in final.citations])
-        markdown = gr.Code(value=answer_markdown(final, hints), visible=True)
+        markdown = answer_markdown(final, hints)
         yield messages, history, sources_html(final, articles, hints), markdown, ""
 
     def ask_api(
@@ -488,6 +487,11 @@ class _Backend:
         return gr.Dropdown(value=chosen)
 
 
+def _markdown_box(text: str | None) -> Any:
+    """The answer's Markdown box is shown only while it holds an answer."""
+    return gr.Code(visible=bool(text))
+
+
 def _options_for_width(width: float | None) -> Any:
     """Options start open on a wide screen, collapsed on a phone (below the sources)."""
     return gr.Accordion(open=not (width and width < NARROW_PX))
@@ -745,7 +749,7 @@ def build_app(
         ]
 
         def reset() -> tuple[Any, ...]:
-            return [], [], sources_html(None, {}), gr.Code(value="", visible=False)
+            return [], [], sources_html(None, {}), ""
 
         # Clearing also cancels an answer still streaming; otherwise its last update would
         # land after the reset and bring the old conversation back.
@@ -762,6 +766,8 @@ def build_app(
             queue=False,
             **private,
         )
+        # The Markdown box is there only while there is an answer to copy.
+        answer_md.change(_markdown_box, [answer_md], [answer_md], queue=False, **private)
         library_outputs = [table, library_list, to_delete, source_filter, doc_filter, summary]
         demo.load(be.library_view, [search], library_outputs, **private)
         search.change(be.library_table, [search], [table, library_list, summary], **private)
