@@ -405,6 +405,7 @@ def test_chat_streams_answer_and_citation_click_shows_passage(page: Any) -> None
     page.locator("#clear-btn").click()
     expect(page.locator("#chatbot .message-row")).to_have_count(0)
     expect(page.locator("#sources .answer-status.empty")).to_be_visible()
+    expect(page.locator("#answer-markdown")).to_be_hidden()  # nothing to copy any more
 
 
 @pytest.mark.slow
