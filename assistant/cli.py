@@ -225,6 +225,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     from assistant.ui import launch
 
+    # An operator watching the server wants its address and one line per request with its
+    # outcome, without -v turning on every other module's info logging.
+    if not args.verbose:
+        logging.getLogger("assistant.ui").setLevel(logging.INFO)
     try:
         launch(store=args.store, host=args.host, port=args.port, share=args.share, auth=args.auth)
     except ValueError as exc:  # malformed --auth / ASSISTANT_UI_AUTH

@@ -72,6 +72,11 @@ class FakeOpenAI:
         self.hang_seconds = 30.0
         # Error bodies quote the request's Authorization header, as a careless proxy might.
         self.echo_auth = False
+        # Streamed replies pause before their event number i (0: the role, 1: the first
+        # text, ...) until pauses[i] is set (or stop()), so a test can see what a browser
+        # shows before the rest arrives; `paused` is set while one waits.
+        self.pauses: dict[int, threading.Event] = {}
+        self.paused = threading.Event()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -270,7 +275,13 @@ class FakeOpenAI:
                 events += [_chunk(cid, model, {"content": p}, None) for p in pieces]
                 if final:
                     events.append(_chunk(cid, model, {}, "stop"))
-                for ev in events:
+                for i, ev in enumerate(events):
+                    pause = server.pauses.get(i)
+                    if pause is not None:
+                        server.paused.set()
+                        while not (pause.wait(0.1) or server._stopping.is_set()):
+                            pass
+                        server.paused.clear()
                     self.wfile.write(f"data: {json.dumps(ev)}\n\n".encode())
                     self.wfile.flush()
                 if final:

@@ -2,13 +2,16 @@
 
 The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 download cannot work offline). Screenshots of each step land in the test's tmp folder; set
-UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/ui.png from the chat step.
+UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/ui.png and docs/ui-phone.png (and the other
+docs/ui-*.png) from the steps they show. Every browser test runs at a laptop's and a phone's
+width.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -146,6 +149,65 @@ def test_answer_markdown_lists_numbered_references() -> None:
     assert "> the quote" in md
 
 
+def test_filter_hints_name_each_filter_that_narrowed_an_empty_search() -> None:
+    from assistant.ui.explain import SearchScope, filter_hints
+
+    none = Answer(question="q", standalone_question="q", text="no", abstained=True)
+    assert filter_hints(none, SearchScope()) == []  # nothing filtered: the articles don't say
+    answered = none.model_copy(update={"abstained": False, "undated_excluded": 4})
+    assert filter_hints(answered, SearchScope(as_of="2026-01-01")) == []
+    left_out = none.model_copy(update={"undated_excluded": 4})
+    hints = filter_hints(
+        left_out,
+        SearchScope(as_of="2026-01-01", since="2025-01-01", publications=("A", "B"), articles=1),
+    )
+    assert hints[0].startswith("4 undated articles were left out by the date filter")
+    assert "“Include undated articles”" in hints[0]
+    assert hints[1].startswith("Only articles published by 2026-01-01, since 2025-01-01")
+    assert hints[2].startswith("Only 2 publications (“A”, “B”) were searched")
+    assert hints[3].startswith("Only 1 chosen article was searched")
+
+
+def test_a_follow_ups_standalone_question_is_shown_escaped_and_exported() -> None:
+    from assistant.ui.render import understood_html
+
+    same = Answer(question="Who?", standalone_question="Who?", text="x")
+    assert understood_html(same) == "" and "Understood" not in answer_markdown(same)
+    rewritten = same.model_copy(update={"standalone_question": "Who? (about: <b>${x}</b>)"})
+    html_out = understood_html(rewritten)
+    assert html_out.startswith('<p class="understood-as">Understood as: Who? (about: &lt;b&gt;')
+    assert "${" not in html_out and "<b>" not in html_out
+    assert answer_markdown(rewritten).startswith(
+        "**Q:** Who?\n_Understood as:_ Who? (about: <b>${x}</b>)\n\nx"
+    )
+
+
+def test_a_source_card_does_not_repeat_the_title_in_its_passage() -> None:
+    text = "Bridge To Open\n\nWorld Defense\n\nBridge to open\n\nThe bridge opens in May."
+    quote = "The bridge opens in May."
+    start = text.index(quote)
+    cite = _citation(title="Bridge To Open", source="World Defense", quote=quote, start=start)
+    cite = cite.model_copy(update={"end": start + len(quote)})
+    answer = Answer(question="q", standalone_question="q", text="May [1]", citations=(cite,))
+    article = Article(doc_id="a.txt", title="Bridge To Open", text=text, content_hash="h")
+    out = sources_html(answer, {"a.txt": article})
+    passage = out.split('<blockquote class="citation-passage">')[1].split("</blockquote>")[0]
+    assert passage == "<mark>The bridge opens in May.</mark>"
+    # A passage that is itself the first line still shows (only the context is cut).
+    first = _citation(title="Other", quote="Bridge To Open", start=0, end=14)
+    both = answer.model_copy(update={"citations": (first,)})
+    assert "<mark>Bridge To Open</mark>" in sources_html(both, {"a.txt": article})
+
+
+def test_library_list_for_phones_escapes_and_keeps_dates_whole() -> None:
+    from assistant.ui.render import library_list_html
+
+    out = library_list_html([["<i>T</i>", "2025-09-11", "S & Co", 1, "a.txt"]])
+    assert "&lt;i&gt;T&lt;/i&gt;" in out and "S &amp; Co" in out and "1 chunk<" in out
+    assert '<span class="library-date">2025-09-11</span>' in out
+    assert "No articles" in library_list_html([])
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -229,34 +291,72 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Any, ui: Any, tmp_path: Path) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
+DOCS_SHOT = {"desktop": "ui.png", "phone": "ui-phone.png"}
+# The widths a researcher uses: a laptop and a phone (an iPhone 12-14's CSS pixels).
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
-    # The page may only load from our server (the theme asks for web fonts, for example).
+
+def _open_page(browser: Any, url: str, width: str, tmp_path: Path) -> Any:
+    """A fresh page on `url`; it records JavaScript errors and every request that leaves
+    127.0.0.1 (which it blocks: an offline machine could not load it either)."""
+    w, h = VIEWPORTS[width]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    context.set_default_timeout(TIMEOUT_MS)
+    foreign: list[str] = []
+
     def only_local(route: Any) -> None:
-        if route.request.url.startswith(ui.url):
+        if route.request.url.startswith(url):
             route.continue_()
         else:
+            foreign.append(route.request.url)
             route.abort()
 
     context.route("**/*", only_local)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(ui.url, wait_until="domcontentloaded")
+    pg.goto(url, wait_until="domcontentloaded")
     pg.locator("#question textarea").wait_for()
     pg.shots = tmp_path  # type: ignore[attr-defined]
+    pg.width = width  # type: ignore[attr-defined]
+    pg.foreign = foreign  # type: ignore[attr-defined]
+    pg.errors = errors  # type: ignore[attr-defined]
+    return pg
+
+
+def _close_page(pg: Any) -> None:
+    pg.context.close()
+    assert not pg.errors, f"JavaScript errors on the page: {pg.errors}"
+    # No web fonts, analytics or CDN: the page works the same on an air-gapped machine.
+    assert not pg.foreign, f"the page asked for non-local resources: {pg.foreign}"
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request: pytest.FixtureRequest, browser: Any, ui: Any, tmp_path: Path) -> Iterator[Any]:
+    pg = _open_page(browser, ui.url, request.param, tmp_path)
     yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    _close_page(pg)
 
 
-def _shot(page: Any, name: str) -> Path:
-    path = Path(page.shots) / name
-    page.screenshot(path=str(path))
+def _shot(page: Any, name: str, docs: str | None = None) -> Path:
+    """A screenshot in the test's folder; with UPDATE_DOCS_SCREENSHOT=1 also docs/<docs>."""
+    path = Path(page.shots) / f"{page.width}-{name}"
+    page.screenshot(path=str(path), full_page=page.width == "phone")
+    if docs and os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        shutil.copyfile(path, REPO / "docs" / docs)
     return path
+
+
+def _options(page: Any) -> None:
+    """Open the Options accordion: a phone collapses it on load, so wait for that first."""
+    from playwright.sync_api import expect
+
+    toggle = page.locator("#options .label-wrap").first
+    if page.width == "phone":
+        expect(toggle).not_to_have_class(re.compile(r"\bopen\b"))
+        toggle.click()
+    expect(toggle).to_have_class(re.compile(r"\bopen\b"))
+    page.locator("#as-of input, #as-of textarea").first.wait_for()
 
 
 def _ask(page: Any, question: str) -> None:
@@ -265,8 +365,13 @@ def _ask(page: Any, question: str) -> None:
     page.locator("#ask-btn").click()
 
 
+def _library(page: Any) -> Any:
+    """The library as this width shows it: a table on a laptop, a list on a phone."""
+    return page.locator("#library-list" if page.width == "phone" else "#library-table")
+
+
 def _library_text(page: Any) -> str:
-    return str(page.locator("#library-table").inner_text())
+    return str(_library(page).inner_text())
 
 
 @pytest.mark.slow
@@ -289,9 +394,7 @@ def test_chat_streams_answer_and_citation_click_shows_passage(page: Any) -> None
     expect(cite.locator(".citation-source")).to_have_text("World Defense")
     expect(cite.locator(".citation-passage")).to_contain_text("Pashinyan")  # context around it
     expect(page.locator("#answer-markdown")).to_contain_text("References")
-    shot = _shot(page, "02-citation-clicked.png")
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
-        shutil.copyfile(shot, REPO / "docs" / "ui.png")
+    _shot(page, "02-citation-clicked.png", docs=DOCS_SHOT[page.width])
 
     # A follow-up goes out with the conversation so far; then clearing forgets it.
     _ask(page, "Who will take over control of the checkpoint?")
@@ -302,6 +405,7 @@ def test_chat_streams_answer_and_citation_click_shows_passage(page: Any) -> None
     page.locator("#clear-btn").click()
     expect(page.locator("#chatbot .message-row")).to_have_count(0)
     expect(page.locator("#sources .answer-status.empty")).to_be_visible()
+    expect(page.locator("#answer-markdown")).to_be_hidden()  # nothing to copy any more
 
 
 @pytest.mark.slow
@@ -328,7 +432,7 @@ def test_upload_ask_then_delete(page: Any, ui: Any, tmp_path: Path) -> None:
     stored = "Tarnwick skybridge draft.md"
     expect(page.locator("#upload-status .upload-ok")).to_contain_text(f"{stored}: 1 added")
     expect(page.locator("#library-summary")).to_contain_text("6 articles")
-    expect(page.locator("#library-table")).to_contain_text("Tarnwick Skybridge to Open")
+    expect(_library(page)).to_contain_text("Tarnwick Skybridge to Open")
     _shot(page, "04-library-uploaded.png")
     assert (ui.root / "uploads" / stored).is_file()
 
@@ -345,10 +449,30 @@ def test_upload_ask_then_delete(page: Any, ui: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Library").click()
     page.locator("#library-search").locator("input, textarea").first.fill("tarnwick")
     expect(page.locator("#library-summary")).to_contain_text("showing 1 matching")
-    cells = page.locator('#library-table [role="gridcell"]')
-    cells.filter(has_text="Tarnwick Skybridge to Open").first.click()
+    # Nothing selected: nothing to delete. A click selects; deleting asks first, by title.
+    expect(page.locator("#delete-btn")).to_be_disabled()
+    if page.width == "phone":  # the list has no rows to click: pick it in the dropdown
+        page.locator("#delete-select input").first.click()
+        page.get_by_role("option", name="Tarnwick Skybridge to Open").click()
+        page.keyboard.press("Escape")
+    else:
+        cells = page.locator('#library-table [role="gridcell"]')
+        cells.filter(has_text="Tarnwick Skybridge to Open").first.click()
     expect(page.locator("#delete-select")).to_contain_text(stored)
+    expect(page.locator("#delete-btn")).to_be_enabled()
     page.locator("#delete-btn").click()
+    confirm = page.locator("#delete-confirm")
+    expect(confirm).to_contain_text("Delete 1 article from the library?")
+    expect(confirm.locator(".confirm-titles li")).to_have_count(1)
+    expect(confirm.locator(".confirm-titles")).to_contain_text("Tarnwick Skybridge to Open")
+    _shot(page, "05b-delete-confirm.png")
+    # Cancel keeps it; asking again and confirming deletes it.
+    page.locator("#delete-cancel-btn").click()
+    expect(confirm).to_be_hidden()
+    assert stored in {i.doc_id for i in ui.assistant.articles()}
+    page.locator("#delete-btn").click()
+    page.locator("#delete-confirm-btn").click()
+    expect(confirm).to_be_hidden()
     expect(page.locator("#upload-status")).to_contain_text("Deleted 1 article")
     expect(page.locator("#library-summary")).to_contain_text("5 articles")
     assert not (ui.root / "uploads" / stored).exists()
@@ -558,4 +682,301 @@ def test_launch_binds_loopback_and_reads_auth_from_env(
     ui_app.launch(store=tmp_path / "store")
     assert seen["server_name"] == "127.0.0.1" and seen["server_port"] == 7860
     assert seen["auth"] == ("ann", "pw") and seen["share"] is False
+    # Gradio's banner would tell the user to set `share=True` in launch(); ours is --share.
+    assert seen["quiet"] is True
+    ui_app.launch(store=tmp_path / "store", share=True)
+    assert seen["share"] is True and seen["quiet"] is False  # Gradio prints the public link
     assert (tmp_path / "store" / "uploads").is_dir()
+
+
+# ---------------------------------------------------------------- as a researcher uses it
+def _bot_messages(page: Any) -> Any:
+    return page.locator("#chatbot .message-row.bot-row")
+
+
+@pytest.mark.slow
+def test_a_date_filter_says_what_it_left_out_and_how_to_include_it(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _options(page)
+    page.locator("#as-of textarea, #as-of input").first.fill("2026-01-01")
+    _ask(page, QUESTION)
+    panel = page.locator("#sources")
+    expect(panel.locator(".answer-status.not-answered")).to_be_visible()
+    hints = panel.locator(".filter-hints")
+    expect(hints).to_contain_text("4 undated articles were left out by the date filter")
+    expect(hints).to_contain_text("tick “Include undated articles”")
+    expect(hints).to_contain_text("Only articles published by 2026-01-01 were searched")
+    expect(page.locator("#answer-markdown")).to_contain_text("4 undated articles were left out")
+    _shot(page, "07-date-filter-explained.png", docs=f"ui-{page.width}-not-answered.png")
+
+    # Doing what the hint says finds the answer.
+    page.locator("#include-undated input").check()
+    _ask(page, QUESTION)
+    expect(_bot_messages(page)).to_have_count(2)
+    expect(panel.locator(".answer-status.answered")).to_be_visible()
+    expect(_bot_messages(page).nth(1)).to_contain_text("January 1, 2025")
+    expect(panel.locator(".filter-hints")).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_an_article_filter_that_excludes_the_answer_says_so(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _options(page)
+    page.locator("#doc-filter input").first.click()
+    # Only an article that does not answer (the seeds have one publication, so the article
+    # filter is the one that can exclude the answer here).
+    page.get_by_role("option", name="Joint Military Drills").click()
+    page.keyboard.press("Escape")
+    expect(page.locator("#doc-filter")).to_contain_text("Joint Military Drills")
+    _ask(page, QUESTION)
+    hints = page.locator("#sources .filter-hints")
+    expect(page.locator("#sources .answer-status.not-answered")).to_be_visible()
+    expect(hints).to_contain_text("Only 1 chosen article was searched")
+    expect(hints).to_contain_text("clear “Only these articles”")
+
+
+@pytest.mark.slow
+def test_a_follow_up_shows_how_it_was_understood(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _ask(page, QUESTION)
+    expect(page.locator("#sources .answer-status.answered")).to_be_visible()
+    # A standalone question was understood as itself: nothing to show.
+    expect(page.locator("#chatbot .understood-as")).to_have_count(0)
+    expect(page.locator("#answer-markdown")).not_to_contain_text("Understood as")
+    _ask(page, "Who will replace them?")
+    expect(_bot_messages(page)).to_have_count(2)
+    understood = _bot_messages(page).nth(1).locator(".understood-as")
+    expect(understood).to_contain_text("Understood as: Who will replace them? (about:")
+    expect(understood).to_contain_text("border")
+    # Small and muted: smaller and lighter than the answer it sits under.
+    style = understood.evaluate(
+        "e => { const s = getComputedStyle(e), p = getComputedStyle(e.parentElement);"
+        " return [parseFloat(s.fontSize), parseFloat(p.fontSize), s.color, p.color]; }"
+    )
+    assert style[0] < style[1] and style[2] != style[3], style
+    expect(page.locator("#answer-markdown")).to_contain_text(
+        "_Understood as:_ Who will replace them? (about:"
+    )
+    _shot(page, "08-follow-up-understood.png", docs=f"ui-{page.width}-follow-up.png")
+
+
+@pytest.mark.slow
+def test_looks_citation_links_cards_fonts_and_the_markdown_box(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    # No answer yet: no empty Markdown box.
+    expect(page.locator("#answer-markdown")).to_be_hidden()
+    # The theme's fonts are the system's: no web font is asked for (the fixture checks no
+    # request left 127.0.0.1) and the headings use the system stack.
+    font = page.locator("h2").first.evaluate("e => getComputedStyle(e).fontFamily")
+    assert font.startswith("system-ui"), font
+    assert page.evaluate("[...document.fonts].filter(f => f.status !== 'unloaded').length") == 0
+
+    _ask(page, QUESTION)
+    expect(page.locator("#sources .answer-status.answered")).to_be_visible()
+    link = page.locator('#chatbot a[href$="#citation-1"]').first
+    colour = link.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(37, 99, 235)", colour  # link blue, not bold black
+    assert "underline" not in link.evaluate("e => getComputedStyle(e).textDecorationLine")
+    link.hover()
+    expect(link).to_have_css("text-decoration-line", "underline")
+
+    # The card's heading is the title; its passage does not repeat it.
+    card = page.locator("#citation-1")
+    title = card.locator(".citation-title").inner_text().strip()
+    assert title
+    assert title not in card.locator(".citation-passage").inner_text(), title
+    expect(page.locator("#answer-markdown")).to_be_visible()
+    expect(page.locator("#answer-markdown")).to_contain_text("References")
+
+
+@pytest.mark.slow
+def test_a_bad_date_is_one_toast_without_stray_quotes(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _options(page)
+    page.locator("#as-of textarea, #as-of input").first.fill("31/01/2025")
+    page.locator("#question textarea").fill(QUESTION)
+    page.locator("#question textarea").press("Enter")
+    toast = page.locator(".toast-body")
+    expect(toast).to_have_count(1)
+    text = toast.inner_text()
+    assert "“As of” must be a date like 2025-01-31, not “31/01/2025”." in text, text
+    assert "'" not in text and "(2)" not in text, text
+    expect(_bot_messages(page)).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_phone_layout_placeholder_sources_options_and_library(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    box = page.locator("#question textarea")
+    # The placeholder fits its box (measured in the box's own font).
+    fits = box.evaluate(
+        """e => { const s = getComputedStyle(e), c = document.createElement('canvas')
+            .getContext('2d'); c.font = s.font;
+          const room = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+          return c.measureText(e.placeholder).width <= room; }"""
+    )
+    assert fits, box.get_attribute("placeholder")
+    options = page.locator("#options .label-wrap").first
+    is_open = re.compile(r"\bopen\b")
+    if page.width == "phone":
+        expect(options).not_to_have_class(is_open)
+    else:
+        expect(options).to_have_class(is_open)
+
+    _ask(page, QUESTION)
+    expect(page.locator("#sources .answer-status.answered")).to_be_visible()
+    y = {
+        name: page.locator(sel).first.bounding_box()
+        for name, sel in (("chat", "#chatbot"), ("sources", "#sources"), ("options", "#options"))
+    }
+    if page.width == "phone":  # one column: answer, its sources, then the controls
+        assert y["chat"]["y"] < y["sources"]["y"] < y["options"]["y"], y
+    else:  # side by side, the controls below
+        assert y["sources"]["x"] > y["chat"]["x"] and y["options"]["y"] > y["chat"]["y"], y
+    _shot(page, "09-layout.png")
+
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library-summary")).to_contain_text("5 articles")
+    # A phone gets the library as a list (five columns cannot fit 390 px), a laptop a table.
+    table, listing = page.locator("#library-table"), page.locator("#library-list")
+    if page.width == "phone":
+        expect(table).to_be_hidden()
+        expect(listing.locator(".library-item")).to_have_count(5)
+        item = listing.locator(".library-item").filter(has_text="Joint Military Drills")
+        expect(item.locator(".library-meta")).to_contain_text("2025-09-11 · 7 chunks")
+        # A date stays on one line.
+        date = item.locator(".library-date")
+        lines = date.evaluate(
+            "e => new Set([...e.getClientRects()].map(r => Math.round(r.top))).size"
+        )
+        assert lines == 1, lines
+    else:
+        expect(listing).to_be_hidden()
+        expect(table).to_contain_text("Chunks")
+        expect(table).to_contain_text("2025-09-11")
+    # Nothing is wider than the page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[page.width][0]
+    _shot(page, "10-library.png", docs=f"ui-{page.width}-library.png")
+
+
+LLM_REPLY = (
+    "Short answer: January 1, 2025\n\n"
+    "Russian border guards are set to withdraw from the Armenia-Iran border by "
+    "January 1, 2025 [1]."
+)
+
+
+@pytest.fixture(scope="module")
+def llm_ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:
+    """The app over the seeds, answering with an LLM: the fake OpenAI-compatible server."""
+    from fake_openai import FakeOpenAI
+
+    from assistant import Assistant
+    from assistant.ui import build_app
+
+    root = tmp_path_factory.mktemp("ui-llm")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GRADIO_TEMP_DIR", str(root / "gradio-cache"))
+    with FakeOpenAI(chunk_size=12) as server:
+        assistant = Assistant(
+            store=root / "store",
+            embedder=embedder,
+            answerer="llm",
+            openai_base_url=server.base_url,
+            openai_api_key="sk-test-not-a-secret",
+            llm_model="fake-model",
+            llm_max_retries=0,
+            llm_timeout=TIMEOUT_MS / 1000,
+            llm_deadline=TIMEOUT_MS / 1000,
+        )
+        assert assistant.ingest([seeds_dir]).added == 5
+        demo = build_app(assistant, upload_dir=root / "uploads", max_upload_mb=1)
+        port = _free_port()
+        demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+        try:
+            yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", server=server)
+        finally:
+            demo.close()
+            mp.undo()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_llm_answer_streams_progress_then_tokens_then_the_verified_answer(
+    browser: Any, llm_ui: Any, width: str, tmp_path: Path
+) -> None:
+    import threading
+
+    from playwright.sync_api import expect
+
+    server = llm_ui.server
+    # The server holds its reply before the first words, then again halfway: the page is
+    # looked at in each of those states, so no update can be merged into the next.
+    before_text, halfway = threading.Event(), threading.Event()
+    server.pauses = {1: before_text, 6: halfway}
+    server.reply(LLM_REPLY)
+    page = _open_page(browser, llm_ui.url, width, tmp_path)
+    try:
+        expect(page.locator('#answer-mode input[value="llm"]')).to_be_checked()
+        _ask(page, QUESTION)
+        bot = _bot_messages(page).last
+        status = page.locator("#sources .answer-status")
+        # 1: what it is doing, before any answer text.
+        expect(bot).to_contain_text("Searching 5 articles…")
+        expect(status).to_have_class(re.compile(r"\bworking\b"))
+        expect(status).to_contain_text("Searching 5 articles…")
+        before_text.set()
+        # 2: the first tokens, as they arrive, while the rest is still held back.
+        expect(bot).to_contain_text("Short answer: January 1, 2025")
+        expect(status).to_contain_text("Writing the answer…")
+        assert "[1]" not in bot.inner_text()
+        _shot(page, "11-llm-streaming.png")
+        halfway.set()
+        # 3: the verified answer, its citation linked to the passage.
+        expect(page.locator("#sources .answer-status.answered")).to_contain_text("(llm)")
+        expect(bot.locator('a[href$="#citation-1"]')).to_have_count(1)
+        expect(page.locator("#citation-1 mark")).to_contain_text("January 1, 2025")
+    finally:
+        before_text.set()
+        halfway.set()
+        server.pauses = {}
+        _close_page(page)
+
+
+@pytest.mark.slow
+def test_server_log_has_one_line_per_request_and_no_traceback_for_caller_errors(
+    ui: Any, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    import httpx
+
+    caplog.set_level(logging.INFO, logger="assistant.ui")
+    capfd.readouterr()
+    calls = [
+        (["", [], "", "", "", False], "the question is empty"),
+        ([QUESTION, [], "2025-13-45", "", "", False], "must be a date like 2025-01-31"),
+        ([QUESTION, [], "", "", "", False], None),
+    ]
+    with httpx.Client(base_url=ui.url, timeout=TIMEOUT_MS / 1000) as http:
+        for data, error in calls:
+            event_id = http.post("gradio_api/call/ask", json={"data": data}).json()["event_id"]
+            body = http.get(f"gradio_api/call/ask/{event_id}").text
+            if error:
+                assert "event: error" in body and error in body, body
+            else:
+                assert "event: complete" in body, body
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err
+    assert "%|" not in err, err  # no progress bars in the server log
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("api ask")]
+    assert len(lines) == 3, lines
+    assert lines[0] == "api ask '': refused: the question is empty"
+    assert "refused: “As of” must be a date like 2025-01-31" in lines[1]
+    assert re.match(rf"api ask {re.escape(repr(QUESTION))}: answered, \d+ citations? \[", lines[2])

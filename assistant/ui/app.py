@@ -7,12 +7,13 @@ The UI holds no retrieval or answering logic of its own: everything goes through
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import shutil
 import threading
+import time
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,15 +24,19 @@ from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
+from assistant.ui.explain import SearchScope, filter_hints
+from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
 from assistant.ui.render import (
     answer_markdown,
     chat_markdown,
     escape_html,
     escape_markdown,
+    library_list_html,
     library_rows,
     safe_filename,
     sources_html,
     status_html,
+    understood_html,
 )
 
 __all__ = ["UPLOAD_SUFFIXES", "build_app", "launch", "parse_auth"]
@@ -48,66 +53,6 @@ LLM_HINT = (
 LIBRARY_HEADERS = ["Title", "Date", "Source", "Chunks", "Document id"]
 AUTH_ENV = "ASSISTANT_UI_AUTH"
 
-# Styles for elements rendered inside components (chat links, sources panel). Gradio 6 takes
-# page CSS only in launch(), so the sources panel injects this itself (see _PANEL_JS); that
-# keeps build_app() self-contained for callers that launch the Blocks themselves.
-_CSS = """
-#sources .answer-status { padding: 8px 12px; border-radius: 6px; margin-bottom: 10px;
-  font-weight: 600; }
-#sources .answer-status.answered { background: #e8f5e9; color: #1b5e20; }
-#sources .answer-status.not-answered { background: #fff3e0; color: #8a4b00;
-  border-left: 4px solid #ef6c00; }
-#sources .answer-status.error { background: #ffebee; color: #b71c1c; }
-#sources .answer-status.working, #sources .answer-status.empty { background: #f3f4f6;
-  color: #4b5563; font-weight: 400; }
-#sources .time-window { color: #4b5563; font-size: 0.9em; margin: -4px 0 10px 2px; }
-#sources ol.citations { list-style: none; padding: 0; margin: 0; }
-#sources .citation { border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px;
-  margin-bottom: 10px; scroll-margin: 16px; }
-#sources .citation.active { border-color: #f59e0b; box-shadow: 0 0 0 3px #fde68a; }
-#sources .citation-number { font-weight: 700; color: #2563eb; }
-#sources .citation-title { font-weight: 600; }
-#sources .citation-meta { font-size: .85em; color: #6b7280; margin: 2px 0 6px; }
-#sources .citation-passage { margin: 0; padding: 6px 10px; border-left: 3px solid #d1d5db;
-  white-space: pre-wrap; font-size: .92em; line-height: 1.45; }
-#sources .citation-passage mark { background: #fde68a; padding: 0 1px; }
-#sources .citation-doc { font-size: .75em; color: #9ca3af; margin-top: 4px; }
-#chatbot a[href^="#citation-"] { font-weight: 700; text-decoration: none; }
-#upload-status .upload-ok { color: #1b5e20; }
-#upload-status .upload-error { color: #b71c1c; font-weight: 600; }
-#upload-status ul { margin: 4px 0; padding-left: 18px; }
-"""
-
-# Runs once per page load. A capturing document listener turns every `[n]` link in the chat
-# (href "#citation-n") into "scroll the sources panel to passage n and highlight it", instead
-# of letting the browser follow the link (the chat opens links in a new tab).
-_PANEL_JS = """
-if (!document.getElementById('assistant-ui-style')) {
-  const style = document.createElement('style');
-  style.id = 'assistant-ui-style';
-  style.textContent = CSS_TEXT;
-  document.head.appendChild(style);
-}
-if (!window.__assistantCitationClicks) {
-  window.__assistantCitationClicks = true;
-  document.addEventListener('click', (ev) => {
-    const t = ev.target;
-    if (!(t instanceof Element)) return;
-    const link = t.closest('a[href*="#citation-"]');
-    if (!link) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    const id = link.getAttribute('href').split('#').pop();
-    const target = document.getElementById(id);
-    if (!target) return;
-    document.querySelectorAll('#sources .citation.active')
-      .forEach((e) => e.classList.remove('active'));
-    target.classList.add('active');
-    target.scrollIntoView({block: 'center', behavior: 'smooth'});
-  }, true);
-}
-""".replace("CSS_TEXT", json.dumps(_CSS))
-
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
     """`USER:PASS` → (user, pass); None/empty → None. The password may contain colons."""
@@ -117,6 +62,12 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     if not sep or not user or not password:
         raise ValueError("auth must look like USER:PASS (both parts non-empty)")
     return user, password
+
+
+def _refuse(message: str) -> gr.Error:
+    """An error the user (or API caller) made: shown to them, logged as one line by us, and
+    never as a traceback (those are kept for real faults)."""
+    return gr.Error(message, print_exception=False)
 
 
 def _skip(n: int) -> tuple[Any, ...]:
@@ -152,7 +103,7 @@ class _Backend:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise gr.Error(f"“{label}” must be a date like 2025-01-31, not {value!r}.") from None
+            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{value}”.") from None
         return value
 
     @classmethod
@@ -163,10 +114,18 @@ class _Backend:
         day = cls._check_date(as_of)
         lo, hi = cls._check_date(since, "Since"), cls._check_date(until, "Until")
         if lo and hi and lo > hi:
-            raise gr.Error(f"“Since” ({lo}) is after “Until” ({hi}): no day is in that range.")
+            raise _refuse(f"“Since” ({lo}) is after “Until” ({hi}): no day is in that range.")
         if lo and day and lo > day:
-            raise gr.Error(f"“Since” ({lo}) is after “As of” ({day}): no article is that recent.")
+            raise _refuse(f"“Since” ({lo}) is after “As of” ({day}): no article is that recent.")
         return day, lo, hi
+
+    def _progress(self, followup: bool) -> str:
+        """What the assistant is doing before the first words of the answer arrive."""
+        n = len(self.assistant.articles())
+        searching = f"Searching {n} article{'s' if n != 1 else ''}…"
+        if followup:
+            return f"Reading the follow-up in context, then {searching.lower()}"
+        return searching
 
     def chat(
         self,
@@ -185,25 +144,32 @@ class _Backend:
         """Stream one answer into the chat; outputs: chat, history, sources, markdown, box."""
         question = (question or "").strip()
         if not question:
+            logger.info("chat '': refused: the question is empty")
             gr.Warning("Type a question first.")
             yield _skip(5)
             return
         try:
             day, lo, hi = self._check_dates(as_of, since, until)
         except gr.Error as exc:
-            gr.Warning(str(exc))
+            logger.info("chat %r: refused: %s", question[:80], exc.message)
+            # str() of a gr.Error is its repr (in quotes); the message is what the user reads.
+            gr.Warning(escape_html(str(exc.message)))
             yield _skip(5)
             return
         messages = list(messages or [])
         history = list(history or [])
+        working = self._progress(bool(history))
         messages.append({"role": "user", "content": escape_markdown(question)})
-        messages.append({"role": "assistant", "content": "…"})
-        working = status_html("working", "Searching the articles…")
-        yield messages, gr.skip(), working, "", ""
+        messages.append(
+            {"role": "assistant", "content": f'<span class="progress-note">{working}</span>'}
+        )
+        yield messages, gr.skip(), status_html("working", working), "", ""
 
         assistant = self.assistant
+        answer_mode = self.mode_for(mode)
         streamed = ""
         final: Answer | None = None
+        started = time.perf_counter()
         try:
             for item in assistant.stream(
                 question,
@@ -215,16 +181,16 @@ class _Backend:
                 since=lo,
                 until=hi,
                 include_undated=bool(include_undated),
-                answerer=self.mode_for(mode),
+                answerer=answer_mode,
             ):
                 if isinstance(item, Answer):
                     final = item
                     break
                 streamed += item
                 messages[-1] = {"role": "assistant", "content": chat_markdown(streamed)}
-                yield messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield messages, gr.skip(), status_html("working", "Writing the answer…"), *_skip(2)
         except AssistantError as exc:
-            logger.warning("answer failed: %s", exc)
+            logger.warning("chat %r: failed: %s", question[:80], exc)
             messages[-1] = {
                 "role": "assistant",
                 "content": f"⚠️ **Error:** {escape_markdown(str(exc))}",
@@ -232,7 +198,7 @@ class _Backend:
             yield messages, gr.skip(), status_html("error", str(exc)), "", gr.skip()
             return
         except Exception:
-            logger.exception("answer failed")
+            logger.exception("chat %r: failed", question[:80])
             messages[-1] = {
                 "role": "assistant",
                 "content": "⚠️ **Error:** the answer failed; see the server log.",
@@ -241,14 +207,26 @@ class _Backend:
             return
         if final is None:  # stream() always ends with an Answer; guard anyway
             return
+        _log_outcome("chat", question, final, time.perf_counter() - started)
+        scope = SearchScope(
+            as_of=day,
+            since=lo,
+            until=hi,
+            include_undated=bool(include_undated),
+            publications=tuple(sources or ()),
+            articles=len(doc_ids or ()),
+        )
+        hints = filter_hints(final, scope)
         numbers = [c.number for c in final.citations]
         body = chat_markdown(final.text, numbers, [c.quote for c in final.citations])
         if final.abstained:
             body = f"⚠️ **Not answered.** {body}"
+        body += understood_html(final)
         messages[-1] = {"role": "assistant", "content": body}
         history.append((question, final.text))
         articles = assistant.get_articles([c.doc_id for c in final.citations])
-        yield messages, history, sources_html(final, articles), answer_markdown(final), ""
+        markdown = answer_markdown(final, hints)
+        yield messages, history, sources_html(final, articles, hints), markdown, ""
 
     def ask_api(
         self,
@@ -267,24 +245,43 @@ class _Backend:
         since, until: only articles published in that range (YYYY-MM-DD), or "".
         include_undated: with any date given, search articles without a date too.
         """
+        started = time.perf_counter()
+        try:
+            answer = self._api_answer(question, history, as_of, since, until, include_undated)
+        except gr.Error as exc:
+            # The caller's mistake (or a store error it is told about): one line, no traceback.
+            logger.info("api ask %r: refused: %s", str(question)[:80], exc.message)
+            raise
+        _log_outcome("api ask", question, answer, time.perf_counter() - started)
+        return answer.to_json_dict()
+
+    def _api_answer(
+        self,
+        question: Any,
+        history: Any,
+        as_of: Any,
+        since: Any,
+        until: Any,
+        include_undated: Any,
+    ) -> Answer:
         # The API is called with any JSON: say what is wrong instead of failing inside.
         if not isinstance(question, str):
-            raise gr.Error(
+            raise _refuse(
                 f"question must be a string (the text of the question), not "
                 f"{type(question).__name__}: {str(question)[:80]!r}"
             )
         if history is not None and not isinstance(history, list | tuple):
-            raise gr.Error("history must be a list of [user, assistant] pairs (or empty)")
+            raise _refuse("history must be a list of [user, assistant] pairs (or empty)")
         if as_of is not None and not isinstance(as_of, str):
-            raise gr.Error("as_of must be a date string like 2025-01-31, or empty")
+            raise _refuse("as_of must be a date string like 2025-01-31, or empty")
         pairs: list[tuple[str, str]] = []
         for turn in history or []:
             if not (isinstance(turn, list | tuple) and len(turn) == 2):
-                raise gr.Error("history must be a list of [user, assistant] pairs")
+                raise _refuse("history must be a list of [user, assistant] pairs")
             pairs.append((str(turn[0] or ""), str(turn[1] or "")))
         day, lo, hi = self._check_dates(as_of, since, until)
         try:
-            answer = self.assistant.ask(
+            answer: Answer = self.assistant.ask(
                 question,
                 history=pairs,
                 as_of=day,
@@ -293,12 +290,13 @@ class _Backend:
                 include_undated=bool(include_undated),
             )
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from None
-        return answer.to_json_dict()
+            raise _refuse(str(exc)) from None
+        return answer
 
     # ------------------------------------------------------------------ library
     def library_view(self, query: str = "") -> tuple[Any, ...]:
-        """Outputs: table, delete choices, publication filter, article filter, summary."""
+        """Outputs: table, list (the table on a phone), delete choices, publication filter,
+        article filter, summary."""
         infos = self.assistant.articles()
         rows = library_rows(infos, query or "")
         doc_choices = [(_doc_label(i), i.doc_id) for i in infos]
@@ -311,16 +309,17 @@ class _Backend:
         )
         return (
             gr.Dataframe(value={"data": rows, "headers": LIBRARY_HEADERS}),
+            library_list_html(rows),
             gr.Dropdown(choices=doc_choices, value=[]),
             gr.Dropdown(choices=sources),
             gr.Dropdown(choices=doc_choices),
             summary,
         )
 
-    def library_table(self, query: str) -> tuple[Any, Any]:
-        """Outputs: table and summary (the selections stay as they are while searching)."""
+    def library_table(self, query: str) -> tuple[Any, Any, Any]:
+        """Outputs: table, list and summary (the selections stay as they are while searching)."""
         view = self.library_view(query)
-        return view[0], view[-1]
+        return view[0], view[1], view[-1]
 
     def _check_upload(self, path: Path, name: str) -> str | None:
         """Why a file is refused before it touches the library, or None."""
@@ -387,7 +386,7 @@ class _Backend:
         query: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects it
     ) -> tuple[Any, ...]:
-        """Outputs: status, file box, then library_view()'s five."""
+        """Outputs: status, file box, then library_view()'s six."""
         paths = [Path(f) for f in (files or [])]
         if not paths:
             return (gr.skip(), gr.skip(), *self.library_view(query))
@@ -434,8 +433,31 @@ class _Backend:
         status = _upload_status_html(ok_lines, err_lines)
         return (status, None, *self.library_view(query))
 
+    @staticmethod
+    def delete_ready(doc_ids: list[str] | None) -> Any:
+        """ "Delete selected…" is enabled only while something is selected."""
+        return gr.Button(interactive=bool(doc_ids))
+
+    def confirm_delete(self, doc_ids: list[str] | None) -> tuple[Any, Any]:
+        """Outputs: the confirmation box (shown, naming the titles) and its text."""
+        infos = {i.doc_id: i for i in self.assistant.articles()}
+        chosen = [infos[d] for d in (doc_ids or []) if d in infos]
+        if not chosen:
+            return gr.Column(visible=False), ""
+        n = len(chosen)
+        items = "".join(
+            f"<li>{escape_html(i.title or i.doc_id)} <code>{escape_html(i.doc_id)}</code></li>"
+            for i in chosen
+        )
+        text = (
+            f"<p><strong>Delete {n} article{'s' if n != 1 else ''} from the library?</strong> "
+            f"Their passages will no longer be searched.</p>"
+            f'<ul class="confirm-titles">{items}</ul>'
+        )
+        return gr.Column(visible=True), text
+
     def delete(self, doc_ids: list[str] | None, query: str) -> tuple[Any, ...]:
-        """Outputs: status, then library_view()'s five."""
+        """Outputs: status, then library_view()'s six."""
         ids = [d for d in (doc_ids or []) if d]
         if not ids:
             gr.Warning("Pick articles to delete first (or click rows in the table).")
@@ -449,6 +471,7 @@ class _Backend:
                 origin = Path(infos[d].origin)
                 if origin.parent == self.upload_dir and origin.name == d and origin.is_file():
                     origin.unlink()
+        logger.info("library: deleted %s", ", ".join(ids))
         msg = f"Deleted {len(ids)} article{'s' if len(ids) != 1 else ''}: " + ", ".join(ids)
         status = f'<div class="upload-report"><p class="upload-ok">{escape_html(msg)}</p></div>'
         return (status, *self.library_view(query))
@@ -462,6 +485,28 @@ class _Backend:
         if doc_id and doc_id not in chosen:
             chosen.append(doc_id)
         return gr.Dropdown(value=chosen)
+
+
+def _markdown_box(text: str | None) -> Any:
+    """The answer's Markdown box is shown only while it holds an answer."""
+    return gr.Code(visible=bool(text))
+
+
+def _options_for_width(width: float | None) -> Any:
+    """Options start open on a wide screen, collapsed on a phone (below the sources)."""
+    return gr.Accordion(open=not (width and width < NARROW_PX))
+
+
+def _log_outcome(kind: str, question: str, answer: Answer, seconds: float) -> None:
+    """One line per answered request: what was asked and how it ended."""
+    if answer.abstained:
+        outcome = "not answered" + (
+            f" ({answer.undated_excluded} undated left out)" if answer.undated_excluded else ""
+        )
+    else:
+        n = len(answer.citations)
+        outcome = f"answered, {n} citation{'s' if n != 1 else ''}"
+    logger.info("%s %r: %s [%s, %.1f s]", kind, question[:80], outcome, answer.mode, seconds)
 
 
 def _doc_label(info: ArticleInfo) -> str:
@@ -499,7 +544,12 @@ def build_app(
     s = assistant.settings
     private: dict[str, Any] = {"api_visibility": "private"}
 
-    with gr.Blocks(title="News research assistant", analytics_enabled=False) as demo:
+    # Gradio 6 wants the theme in launch() and warns here, but still applies one given here;
+    # given here, it holds for callers that launch the Blocks themselves (the tests do).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The parameters have been moved", UserWarning)
+        demo = gr.Blocks(title="News research assistant", analytics_enabled=False, theme=theme())
+    with demo:
         gr.Markdown(
             "## News research assistant\n"
             "Answers come only from the indexed articles, each claim numbered [n] and linked "
@@ -507,8 +557,10 @@ def build_app(
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
+                # Conversation and sources side by side; on a phone the columns stack, so the
+                # sources come right after the answer and the Options below both.
+                with gr.Row(equal_height=False, elem_id="chat-row"):
+                    with gr.Column(scale=3, min_width=300):
                         chatbot = gr.Chatbot(
                             elem_id="chatbot",
                             label="Conversation",
@@ -518,83 +570,25 @@ def build_app(
                             feedback_options=None,
                             placeholder="Ask about the indexed news articles.",
                         )
-                        with gr.Row():
+                        with gr.Row(elem_id="question-row"):
                             question = gr.Textbox(
                                 elem_id="question",
                                 show_label=False,
-                                placeholder="e.g. When do the Russian border guards leave "
-                                "the Armenia-Iran border?",
+                                placeholder="Ask about the news…",
                                 lines=1,
                                 max_lines=4,
                                 scale=6,
+                                min_width=160,
                             )
-                            ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
-                        with gr.Accordion("Options", open=True):
-                            with gr.Row():
-                                mode = gr.Radio(
-                                    choices=[
-                                        ("Offline (extractive)", MODE_EXTRACTIVE),
-                                        ("LLM", MODE_LLM),
-                                    ],
-                                    value=be.default_mode,
-                                    label="Answer mode",
-                                    info=None if be.llm_available else LLM_HINT,
-                                    interactive=be.llm_available,
-                                    elem_id="answer-mode",
-                                )
-                                top_k = gr.Slider(
-                                    1,
-                                    20,
-                                    value=s.top_k,
-                                    step=1,
-                                    label="Number of sources (articles)",
-                                    elem_id="top-k",
-                                )
-                                as_of = gr.Textbox(
-                                    label="As of (YYYY-MM-DD)",
-                                    placeholder="today",
-                                    elem_id="as-of",
-                                    max_lines=1,
-                                )
-                            with gr.Row():
-                                since = gr.Textbox(
-                                    label="Published since (YYYY-MM-DD)",
-                                    placeholder="any date",
-                                    elem_id="since",
-                                    max_lines=1,
-                                )
-                                until = gr.Textbox(
-                                    label="Published until (YYYY-MM-DD)",
-                                    placeholder="any date",
-                                    elem_id="until",
-                                    max_lines=1,
-                                )
-                                include_undated = gr.Checkbox(
-                                    label="Include undated articles",
-                                    info="With a date above, also search articles whose "
-                                    "publication date is unknown.",
-                                    elem_id="include-undated",
-                                )
-                            with gr.Row():
-                                source_filter = gr.Dropdown(
-                                    choices=[],
-                                    multiselect=True,
-                                    label="Only these publications",
-                                    elem_id="source-filter",
-                                )
-                                doc_filter = gr.Dropdown(
-                                    choices=[],
-                                    multiselect=True,
-                                    label="Only these articles",
-                                    elem_id="doc-filter",
-                                )
-                        clear_btn = gr.Button("Clear conversation", elem_id="clear-btn")
-                    with gr.Column(scale=2):
+                            ask_btn = gr.Button(
+                                "Ask", variant="primary", elem_id="ask-btn", min_width=70, scale=1
+                            )
+                    with gr.Column(scale=2, min_width=300):
                         sources = gr.HTML(
                             value=sources_html(None, {}),
                             elem_id="sources",
                             label="Sources",
-                            js_on_load=_PANEL_JS,
+                            js_on_load=PAGE_JS,
                             max_height=560,
                         )
                         answer_md = gr.Code(
@@ -604,16 +598,78 @@ def build_app(
                             elem_id="answer-markdown",
                             interactive=False,
                             buttons=["copy"],
-                            lines=6,
+                            lines=3,
+                            max_lines=14,
                             wrap_lines=True,
                             show_line_numbers=False,
+                            visible=False,
                         )
+                with gr.Accordion("Options", open=True, elem_id="options") as options:
+                    with gr.Row():
+                        mode = gr.Radio(
+                            choices=[
+                                ("Offline (extractive)", MODE_EXTRACTIVE),
+                                ("LLM", MODE_LLM),
+                            ],
+                            value=be.default_mode,
+                            label="Answer mode",
+                            info=None if be.llm_available else LLM_HINT,
+                            interactive=be.llm_available,
+                            elem_id="answer-mode",
+                        )
+                        top_k = gr.Slider(
+                            1,
+                            20,
+                            value=s.top_k,
+                            step=1,
+                            label="Number of sources (articles)",
+                            elem_id="top-k",
+                        )
+                        as_of = gr.Textbox(
+                            label="As of (YYYY-MM-DD)",
+                            placeholder="today",
+                            elem_id="as-of",
+                            max_lines=1,
+                        )
+                    with gr.Row():
+                        since = gr.Textbox(
+                            label="Published since (YYYY-MM-DD)",
+                            placeholder="any date",
+                            elem_id="since",
+                            max_lines=1,
+                        )
+                        until = gr.Textbox(
+                            label="Published until (YYYY-MM-DD)",
+                            placeholder="any date",
+                            elem_id="until",
+                            max_lines=1,
+                        )
+                        include_undated = gr.Checkbox(
+                            label="Include undated articles",
+                            info="With a date above, also search articles whose "
+                            "publication date is unknown.",
+                            elem_id="include-undated",
+                        )
+                    with gr.Row():
+                        source_filter = gr.Dropdown(
+                            choices=[],
+                            multiselect=True,
+                            label="Only these publications",
+                            elem_id="source-filter",
+                        )
+                        doc_filter = gr.Dropdown(
+                            choices=[],
+                            multiselect=True,
+                            label="Only these articles",
+                            elem_id="doc-filter",
+                        )
+                clear_btn = gr.Button("Clear conversation", elem_id="clear-btn")
                 history = gr.State([])
 
             with gr.Tab("Library", id="library"):
                 summary = gr.Markdown(elem_id="library-summary")
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=2):
+                    with gr.Column(scale=2, min_width=300):
                         files = gr.File(
                             label=f"Add articles ({' '.join(UPLOAD_SUFFIXES)}; "
                             f"up to {max_upload_mb:g} MB each)",
@@ -621,7 +677,7 @@ def build_app(
                             elem_id="upload",
                         )
                         upload_status = gr.HTML(elem_id="upload-status")
-                    with gr.Column(scale=3):
+                    with gr.Column(scale=3, min_width=300):
                         search = gr.Textbox(
                             label="Search the library",
                             placeholder="title, source, date or id",
@@ -635,18 +691,34 @@ def build_app(
                                 label="Articles to delete (or click rows below)",
                                 elem_id="delete-select",
                                 scale=4,
+                                min_width=200,
                             )
                             delete_btn = gr.Button(
-                                "Delete selected", variant="stop", elem_id="delete-btn"
+                                "Delete selected…",
+                                variant="secondary",
+                                elem_id="delete-btn",
+                                interactive=False,
+                                min_width=120,
                             )
+                        with gr.Column(
+                            visible=False, elem_id="delete-confirm", variant="panel"
+                        ) as confirm_box:
+                            confirm_text = gr.HTML(elem_id="delete-confirm-text")
+                            with gr.Row():
+                                confirm_btn = gr.Button(
+                                    "Delete", variant="stop", elem_id="delete-confirm-btn"
+                                )
+                                cancel_btn = gr.Button("Cancel", elem_id="delete-cancel-btn")
                 table = gr.Dataframe(
                     headers=LIBRARY_HEADERS,
                     interactive=False,
                     elem_id="library-table",
                     wrap=True,
                     max_height=520,
-                    column_widths=["44%", "11%", "16%", "7%", "22%"],
+                    column_widths=["44%", "12%", "16%", "7%", "21%"],
                 )
+                # A phone shows the library as a list instead: five columns do not fit.
+                library_list = gr.HTML(elem_id="library-list")
 
         # ---- events
         chat_inputs = [
@@ -665,7 +737,14 @@ def build_app(
         chat_outputs = [chatbot, history, sources, answer_md, question]
         # gradio's Dependency is a dict; its `cancels` hint wants the list typed as such.
         answering: list[dict[str, Any]] = [
-            trigger(be.chat, chat_inputs, chat_outputs, concurrency_id="answer", **private)
+            trigger(
+                be.chat,
+                chat_inputs,
+                chat_outputs,
+                concurrency_id="answer",
+                show_progress="hidden",
+                **private,
+            )
             for trigger in (question.submit, ask_btn.click)
         ]
 
@@ -678,9 +757,20 @@ def build_app(
         for clear in (clear_btn.click, chatbot.clear):
             clear(reset, None, reset_outputs, queue=False, cancels=answering, **private)
 
-        library_outputs = [table, to_delete, source_filter, doc_filter, summary]
+        viewport_width = gr.Number(visible=False)
+        demo.load(
+            _options_for_width,
+            [viewport_width],
+            [options],
+            js=VIEWPORT_WIDTH_JS,
+            queue=False,
+            **private,
+        )
+        # The Markdown box is there only while there is an answer to copy.
+        answer_md.change(_markdown_box, [answer_md], [answer_md], queue=False, **private)
+        library_outputs = [table, library_list, to_delete, source_filter, doc_filter, summary]
         demo.load(be.library_view, [search], library_outputs, **private)
-        search.change(be.library_table, [search], [table, summary], **private)
+        search.change(be.library_table, [search], [table, library_list, summary], **private)
         files.upload(
             be.upload,
             [files, search],
@@ -690,7 +780,16 @@ def build_app(
             show_progress="full",
             **private,
         )
+        to_delete.change(be.delete_ready, [to_delete], [delete_btn], queue=False, **private)
         delete_btn.click(
+            be.confirm_delete, [to_delete], [confirm_box, confirm_text], queue=False, **private
+        )
+        cancel_btn.click(
+            lambda: gr.Column(visible=False), None, [confirm_box], queue=False, **private
+        )
+        confirm_btn.click(
+            lambda: gr.Column(visible=False), None, [confirm_box], queue=False, **private
+        ).then(
             be.delete,
             [to_delete, search],
             [upload_status, *library_outputs],
@@ -733,6 +832,10 @@ def launch(
         logger.warning("--share without --auth makes the UI public to anyone with the link")
     demo = build_app(assistant, upload_dir=folder, max_upload_mb=limit)
     logger.info("store %s, uploads to %s", store_dir, folder)
+    # Gradio's own banner tells users to pass share=True to launch(); ours is --share. So
+    # without --share the address is logged here instead; with it, Gradio prints the link.
+    url_host = f"[{host}]" if ":" in host else host
+    logger.info("serving the UI on http://%s:%d/", url_host, port)
     demo.launch(
         server_name=host,
         server_port=port,
@@ -740,4 +843,5 @@ def launch(
         auth=credentials,
         max_file_size=f"{limit:g}mb",
         footer_links=["api"],
+        quiet=not share,
     )

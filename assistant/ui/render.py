@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from assistant.types import Answer, Article, Citation
+from assistant.ui.explain import understood_as
 
 __all__ = [
     "CONTEXT_CHARS",
@@ -23,12 +24,14 @@ __all__ = [
     "chat_markdown",
     "escape_html",
     "escape_markdown",
+    "library_list_html",
     "library_rows",
     "passage_html",
     "safe_filename",
     "safe_url",
     "sources_html",
     "status_html",
+    "understood_html",
 ]
 
 # Characters of article text shown on each side of a cited passage.
@@ -130,9 +133,13 @@ def _locate(text: str, c: Citation) -> tuple[int, int] | None:
     return (i, i + len(c.quote)) if i >= 0 else None
 
 
-def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> str:
-    """`text[start:end]` in <mark>, with up to `context` characters around it, all escaped."""
-    lo = max(0, start - context)
+def passage_html(
+    text: str, start: int, end: int, context: int = CONTEXT_CHARS, floor: int = 0
+) -> str:
+    """`text[start:end]` in <mark>, with up to `context` characters around it (none before
+    `floor`), all escaped."""
+    floor = floor if floor <= start else 0
+    lo = max(floor, start - context)
     hi = min(len(text), end + context)
     # Cut the context at whitespace so it does not begin or end mid-word.
     if lo > 0 and not text[lo - 1].isspace():
@@ -143,7 +150,7 @@ def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS) 
         hi = space if space != -1 else hi
     before, quote, after = text[lo:start].lstrip(), text[start:end], text[end:hi].rstrip()
     return (
-        ("… " if lo > 0 else "")
+        ("… " if lo > floor else "")
         + escape_html(before)
         + f"<mark>{escape_html(quote)}</mark>"
         + escape_html(after)
@@ -151,10 +158,27 @@ def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS) 
     )
 
 
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+
+
+def body_start(text: str, labels: Iterable[str | None]) -> int:
+    """Where an article's body begins: after its leading lines that only repeat its title or
+    its publication (the card shows those already; many articles start with them)."""
+    known = {" ".join(x.split()).casefold() for x in labels if x and x.strip()}
+    pos = 0
+    for m in _LINE.finditer(text):
+        line = " ".join(m.group(0).split()).casefold()
+        if m.end() == m.start() or (line and line not in known):
+            break
+        pos = m.end()
+    return pos
+
+
 def _citation_html(c: Citation, article: Article | None) -> str:
     located = _locate(article.text, c) if article is not None else None
     if article is not None and located is not None:
-        passage = passage_html(article.text, *located)
+        floor = body_start(article.text, (c.title, article.title, c.source))
+        passage = passage_html(article.text, *located, floor=floor)
     else:
         # The article changed or was deleted since the answer: the verified quote still stands.
         passage = f"<mark>{escape_html(c.quote)}</mark>"
@@ -184,8 +208,19 @@ def status_html(kind: str, message: str) -> str:
     return f'<div class="answer-status {kind}">{escape_html(message)}</div>'
 
 
-def sources_html(answer: Answer | None, articles: Mapping[str, Article]) -> str:
-    """The sources panel for an answer: a status line, then every citation with its passage."""
+def understood_html(answer: Answer) -> str:
+    """A small line under a follow-up's answer: the standalone question it was read as."""
+    standalone = understood_as(answer)
+    if standalone is None:
+        return ""
+    return f'<p class="understood-as">Understood as: {escape_html(standalone)}</p>'
+
+
+def sources_html(
+    answer: Answer | None, articles: Mapping[str, Article], hints: Sequence[str] = ()
+) -> str:
+    """The sources panel for an answer: a status line, what the filters left out (`hints`,
+    for an abstention), then every citation with its passage."""
     if answer is None:
         return status_html("empty", "Ask a question: the cited passages appear here.")
     if answer.abstained:
@@ -199,6 +234,9 @@ def sources_html(answer: Answer | None, articles: Mapping[str, Article]) -> str:
             "answered",
             f"Answered ({answer.mode}) from {n} cited passage{'s' if n != 1 else ''}.",
         )
+    if hints:
+        items = "".join(f"<li>{escape_html(h)}</li>" for h in hints)
+        head += f'<ul class="filter-hints">{items}</ul>'
     if answer.time_window is not None:
         head += f'<div class="time-window">{escape_html(answer.time_window.describe())}</div>'
     if not answer.citations:
@@ -207,13 +245,19 @@ def sources_html(answer: Answer | None, articles: Mapping[str, Article]) -> str:
     return f'{head}<ol class="citations">{items}</ol>'
 
 
-def answer_markdown(answer: Answer) -> str:
+def answer_markdown(answer: Answer, hints: Sequence[str] = ()) -> str:
     """Answer plus numbered references, as Markdown to paste into notes or a report."""
-    lines = [f"**Q:** {answer.question}", ""]
+    lines = [f"**Q:** {answer.question}"]
+    standalone = understood_as(answer)
+    if standalone is not None:
+        lines.append(f"_Understood as:_ {standalone}")
+    lines.append("")
     if answer.abstained:
         lines.append(f"_Not answered._ {answer.text}")
     else:
         lines.append(answer.text)
+    if hints:
+        lines += [""] + [f"- {h}" for h in hints]
     if answer.citations:
         lines += ["", "**References**", ""]
         for c in answer.citations:
@@ -280,3 +324,27 @@ def library_rows(infos: Sequence[Any], query: str = "") -> list[list[Any]]:
     rows.sort(key=lambda r: str(r[0]).lower())
     rows.sort(key=lambda r: str(r[1]), reverse=True)
     return rows
+
+
+def library_list_html(rows: Sequence[Sequence[Any]]) -> str:
+    """library_rows() as a list of cards (title, then date · source · chunks, then the id):
+    the library as a phone shows it."""
+    if not rows:
+        return '<p class="library-empty">No articles.</p>'
+    items = []
+    for title, date, source, chunks, doc_id in rows:
+        meta = " · ".join(
+            x
+            for x in (
+                f'<span class="library-date">{escape_html(str(date))}</span>' if date else "",
+                escape_html(str(source)) if source else "",
+                f"{chunks} chunk{'s' if chunks != 1 else ''}",
+            )
+            if x
+        )
+        items.append(
+            f'<li class="library-item"><div class="library-title">{escape_html(str(title))}'
+            f'</div><div class="library-meta">{meta}</div>'
+            f'<div class="library-id">{escape_html(str(doc_id))}</div></li>'
+        )
+    return f'<ul class="library-items">{"".join(items)}</ul>'
