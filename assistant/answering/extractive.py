@@ -30,7 +30,12 @@ from assistant.answering.qtypes import (
     question_type,
     wants_title,
 )
-from assistant.answering.sentences import STOPWORDS, content_words, split_sentences
+from assistant.answering.sentences import (
+    STOPWORDS,
+    content_words,
+    sentence_score,
+    split_sentences,
+)
 from assistant.embeddings import Embedder
 from assistant.types import Citation, RetrievedChunk
 
@@ -94,7 +99,7 @@ class _Candidate:
     @property
     def cheap(self) -> float:
         """The score without its cosine term: what the embedding shortlist ranks by."""
-        return 0.5 * self.overlap + self.bonus + self.prior - self.penalty
+        return sentence_score(0.0, self.overlap) + self.bonus + self.prior - self.penalty
 
 
 class ExtractiveAnswerer:
@@ -214,7 +219,7 @@ class ExtractiveAnswerer:
                 c.end,
                 # Summed in this order on purpose: float addition is not associative, and a
                 # reordering could break ties (so change answers) differently.
-                0.5 * float(v) + 0.5 * c.overlap + c.bonus + c.prior - c.penalty,
+                sentence_score(float(v), c.overlap) + c.bonus + c.prior - c.penalty,
                 float(v),
                 c.overlap,
             )

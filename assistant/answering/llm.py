@@ -35,7 +35,7 @@ from assistant.answering.citations import (
     normalise_markers,
     renumber_markers,
 )
-from assistant.answering.sentences import content_words, split_sentences
+from assistant.answering.sentences import content_words, sentence_score, split_sentences
 from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import LLMError
@@ -436,8 +436,10 @@ class LLMAnswerer:
             vecs = self.embedder.embed([claim] + [c.text for c in cands])
             cw = set(content_words(claim))
             scores = [
-                0.5 * float(np.dot(vecs[0], v))
-                + 0.5 * (len(cw & set(content_words(c.text))) / max(len(cw), 1))
+                sentence_score(
+                    float(np.dot(vecs[0], v)),
+                    len(cw & set(content_words(c.text))) / max(len(cw), 1),
+                )
                 for c, v in zip(cands, vecs[1:], strict=True)
             ]
             best = cands[int(np.argmax(scores))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["STOPWORDS", "Sentence", "content_words", "split_sentences"]
+__all__ = ["STOPWORDS", "Sentence", "content_words", "sentence_score", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,12 @@ def stem(word: str) -> str:
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             return w[: -len(suf)] + ("y" if suf == "ies" else "")
     return w
+
+
+def sentence_score(cosine: float, overlap: float) -> float:
+    """How well a sentence matches a question or a claim: half meaning (the embeddings'
+    cosine), half wording (the share of its content words the sentence has)."""
+    return 0.5 * cosine + 0.5 * overlap
 
 
 def content_words(text: str) -> list[str]:
