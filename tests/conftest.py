@@ -10,6 +10,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -76,8 +77,7 @@ def _cpu_flags() -> str:
     return " ".join(w for w in ("avx2", "avx512_bf16", "amx_bf16") if w in words) or "none"
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Which embedding path this run exercises, so a CI log says whether bf16 was tested."""
+def _embedding_path() -> list[str]:
     from assistant.config import Settings
     from assistant.embeddings import MiniLMEmbedder
 
@@ -90,6 +90,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"embedding path (default settings): ingest batches {bulk} "
         f"(batch {emb.batch_size}), questions {small}",
     ]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which embedding path this run exercises, so a CI log says whether bf16 was tested."""
+    return _embedding_path()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # `pytest -q` (the README's command) hides the header: say it again in the summary.
+    for line in _embedding_path():
+        terminalreporter.write_line(line)
 
 
 # Fixtures that load the real model; a test using one (directly or through another fixture)
