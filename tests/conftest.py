@@ -131,6 +131,18 @@ def embedder():
 
 
 @pytest.fixture
+def cli_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
+    """The CLI builds its own Assistant: hand it the session's model instead of a new one,
+    and keep rich from wrapping long lines."""
+    import assistant.core
+    import assistant.embeddings
+
+    monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
+    monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
+    monkeypatch.setenv("COLUMNS", "400")
+
+
+@pytest.fixture
 def make_assistant(tmp_path: Path, embedder):
     """Factory for an Assistant on a fresh embedded store under tmp_path."""
     from assistant import Assistant

@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 
-import assistant.core
-import assistant.embeddings
 from assistant import Assistant
 from assistant.cli import main
 from assistant.config import Settings
@@ -148,10 +146,8 @@ def _write_bad_batch(root: Path) -> None:
 
 
 @pytest.fixture
-def _cli_uses_session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
-    monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
-    monkeypatch.setenv("COLUMNS", "400")  # keep rich from wrapping the failure lines
+def _cli_uses_session_model(cli_model: None) -> None:
+    """The CLI runs with the session's model (conftest's `cli_model`)."""
 
 
 def _snapshot(a: Assistant) -> tuple[dict[str, str], set[str]]:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import assistant.core
-import assistant.embeddings
 from assistant import Assistant
 from assistant.cli import main
 from assistant.testing import ConstantEmbedder
@@ -41,11 +39,8 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    """The CLI builds its own Assistant: hand it the session's model instead of a new one."""
-    monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
-    monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
-    monkeypatch.setenv("COLUMNS", "400")  # keep rich from wrapping long lines
+def _shared_model(cli_model: None) -> None:
+    """Every test here runs the CLI with the session's model."""
 
 
 @pytest.fixture(scope="module")

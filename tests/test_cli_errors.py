@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import assistant.core
-import assistant.embeddings
 from assistant import Assistant
 from assistant.cli import main
 
@@ -29,10 +27,7 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
-    monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
-    monkeypatch.setenv("COLUMNS", "400")
+def _shared_model(cli_model: None, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in [k for k in os.environ if k.startswith("ASSISTANT_")]:
         monkeypatch.delenv(var)
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import assistant.core
-import assistant.embeddings
 from assistant import Assistant
 from assistant.cli import main
 from assistant.errors import ConfigError
@@ -206,10 +204,8 @@ def test_as_of_says_how_many_undated_articles_it_left_out(seeds_assistant: Assis
 
 
 @pytest.fixture
-def _shared_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    monkeypatch.setattr(assistant.embeddings, "make_embedder", lambda settings: embedder)
-    monkeypatch.setattr(assistant.core, "make_embedder", lambda settings: embedder)
-    monkeypatch.setenv("COLUMNS", "400")
+def _shared_model(cli_model: None) -> None:
+    """The CLI runs with the session's model (conftest's `cli_model`)."""
 
 
 @pytest.mark.usefixtures("_shared_model")
