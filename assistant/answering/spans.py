@@ -1,0 +1,147 @@
+"""Candidate answer spans in a parsed sentence: entities, noun chunks, dates and numbers.
+
+Each span carries its type fit (how well its spaCy label matches what the question wants)
+and its distance in tokens to the nearest word the question shares with the sentence: the
+answer to "who signed the treaty" sits next to "signed" and "treaty", not at the other end
+of a long sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.answering.question import Analysis
+from assistant.answering.sentences import STOPWORDS, stem
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+__all__ = ["SpanCandidate", "candidates", "could_hold", "names_a_date", "norm_value"]
+
+# Labels that are values, never the answer to a "what"/"which" phrase question.
+_VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
+# Fit of the first, second, ... wanted label; further ones keep the last.
+_RANK_FIT = (1.0, 0.75, 0.6, 0.5)
+# Untyped spans of a "what"/"which X" question: an entity is likelier than a noun chunk.
+_PHRASE_ENTITY_FIT = 0.8
+_PHRASE_CHUNK_FIT = 0.6
+_NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
+_NUMERIC = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozens?|half)\b",
+    re.IGNORECASE,
+)
+_DATE_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|"
+    r"tomorrow|week|month|year|decade|spring|summer|fall|autumn|winter)s?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SpanCandidate:
+    text: str
+    start: int  # character offsets in the sentence
+    end: int
+    label: str  # the entity label, "NP" for a noun chunk, "QUOTE" for a quoted title
+    fit: float
+    distance: float
+
+
+def could_hold(sentence: str, kind: str) -> bool:
+    """A cheap test, before any parsing: can `sentence` hold a value of `kind` at all?"""
+    if kind == "number":
+        return bool(_NUMERIC.search(sentence))
+    if kind == "date":
+        return bool(_NUMERIC.search(sentence) or _DATE_WORD.search(sentence))
+    return True
+
+
+def names_a_date(text: str) -> bool:
+    """A month, weekday or calendar word: `text` is (or holds) a date."""
+    return bool(_DATE_WORD.search(text))
+
+
+def norm_value(text: str) -> str:
+    """The span's comparison key: case, punctuation and a leading "the" do not count."""
+    words = re.sub(r"[^\w]", " ", text.casefold()).split()
+    while words and words[0] in ("the", "a", "an", "about", "around", "some", "nearly"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _repeats_question(span: Span, q_stems: Collection[str]) -> bool:
+    content = [stem(t.lower_) for t in span if t.is_alpha and t.lower_ not in STOPWORDS]
+    if not content:
+        return not any(t.like_num for t in span)
+    return all(c in q_stems for c in content)
+
+
+def _trim(span: Span) -> Span | None:
+    """Drop leading determiners, possessives and pronouns, and a trailing possessive."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (
+        doc[start].pos_ in ("DET", "PRON", "PUNCT", "CCONJ", "ADP")
+        or doc[start].lower_ in STOPWORDS
+    ):
+        start += 1
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].pos_ == "PUNCT"):
+        end -= 1
+    if start >= end:
+        return None
+    return doc[start:end]
+
+
+def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[SpanCandidate]:
+    """Spans of the parsed sentence `doc` that could answer, with their type fit."""
+    anchors = [
+        t.i for t in doc if t.is_alpha and t.lower_ not in STOPWORDS and stem(t.lower_) in q_stems
+    ]
+
+    def distance(span: Span) -> float:
+        gaps = [
+            min(abs(a - span.start), abs(a - (span.end - 1)))
+            for a in anchors
+            if not span.start <= a < span.end
+        ]
+        return float(min(gaps)) if gaps else _NO_ANCHOR
+
+    out: list[SpanCandidate] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(span: Span | None, label: str, fit: float) -> None:
+        if span is None or fit <= 0 or (span.start, span.end) in seen:
+            return
+        if _repeats_question(span, q_stems):
+            return
+        seen.add((span.start, span.end))
+        out.append(
+            SpanCandidate(span.text, span.start_char, span.end_char, label, fit, distance(span))
+        )
+
+    wanted = analysis.labels
+    for ent in doc.ents:
+        if wanted:
+            if ent.label_ in wanted:
+                rank = wanted.index(ent.label_)
+                add(_trim(ent) or ent, ent.label_, _RANK_FIT[min(rank, len(_RANK_FIT) - 1)])
+        elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
+            add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
+    if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
+        # Titles are often quoted and often missed by the recogniser.
+        for m in _QUOTED.finditer(doc.text):
+            if len(m.group(1).split()) <= 8:
+                span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+                add(span, "QUOTE", _RANK_FIT[0] if wanted else _PHRASE_ENTITY_FIT)
+    if analysis.kind == "phrase":
+        for chunk in doc.noun_chunks:
+            if chunk.root.pos_ == "PRON":
+                continue
+            add(_trim(chunk), "NP", _PHRASE_CHUNK_FIT)
+    return out
