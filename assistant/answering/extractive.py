@@ -93,7 +93,7 @@ class ExtractiveAnswerer:
         embed_limit: int | None = 20,
         per_article: int = 1,
         top_sentences: int = 8,
-        top_ratio: float = 0.8,
+        top_ratio: float = 0.5,
         conflict_ratio: float = 0.75,
         bridge_pool: int = 40,
     ) -> None:
@@ -222,12 +222,16 @@ class ExtractiveAnswerer:
         """
         docs = nlp.parse_many([s.text for s in top])
         acc: dict[str, _Vote] = {}
+        lead = max((s.score for s in top), default=1.0) or 1.0
         for s, doc in zip(top, docs, strict=True):
+            # Weaker sentences count, but much less: a value the best sentence gives should
+            # not be outvoted by a name that several loosely related sentences repeat.
+            relevance = s.score * (s.score / lead) ** _RELEVANCE_POWER
             for c in candidates(doc, analysis, q_stems):
                 key = norm_value(c.text)
                 if not key:
                     continue
-                weight = s.score * c.fit / (1.0 + c.distance / _PROXIMITY_SCALE)
+                weight = relevance * c.fit / (1.0 + c.distance / _PROXIMITY_SCALE)
                 if c.label == "DATE":
                     weight *= date_specificity(c.text)
                 v = acc.get(key)
@@ -342,7 +346,7 @@ class ExtractiveAnswerer:
             )
         best_score = scored[0].score
         top = [s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score]
-        q_stems = set(content_words(question))
+        q_stems = question_stems(question)
         votes: list[_Vote] = []
         bridge: ScoredSentence | None = None
         short = ""
@@ -417,6 +421,12 @@ class ExtractiveAnswerer:
         )
 
 
+def question_stems(question: str) -> set[str]:
+    """The question's content words, hyphenated ones also in parts ("Russian-led")."""
+    words = content_words(question)
+    return set(words) | {stem(p) for w in words if "-" in w for p in w.split("-") if p}
+
+
 @dataclass
 class _Vote:
     """A candidate value and its support (mutable while votes are counted)."""
@@ -432,6 +442,8 @@ class _Vote:
 
 # Words between a span and the question's words that halve its weight.
 _PROXIMITY_SCALE = 8.0
+# How sharply a sentence's weight falls with its score relative to the best sentence.
+_RELEVANCE_POWER = 3.0
 # Extra support per further article that gives the same value.
 _AGREEMENT = 0.25
 _BRIDGE_LABELS = frozenset(["PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
+from assistant.answering.sentences import stem
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -240,6 +241,7 @@ _HOW: dict[str, tuple[str, ...]] = {
     "soon": ("DATE", "TIME"),
 }
 _MONEY = ("MONEY", "CARDINAL")
+_MEASURE = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")
 _MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "worth", "price"])
 _TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
 _DATE = frozenset({"DATE", "TIME"})
@@ -251,7 +253,8 @@ class Analysis:
     """What a question asks for. `labels` are spaCy entity labels, best first."""
 
     wh: str  # who, when, where, which, what, why, how, how many, ... ("" for none)
-    focus: str  # the focus noun ("country" in "which country"), "" when there is none
+    # The focus noun ("country" in "which country", "soldiers" in "how many soldiers"), or "".
+    focus: str
     labels: tuple[str, ...]
     kind: Kind
 
@@ -286,13 +289,21 @@ def analyse(question: str) -> Analysis:
             return Analysis("why", "", (), "explain")
         if low == "how":
             nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is not None and nxt.lower_ in _HOW:
-                labels = _HOW[nxt.lower_]
-                unit = toks[i + 2].lower_ if i + 2 < len(toks) else ""
-                if nxt.lower_ == "many" and unit.rstrip("s") in _TIME_UNITS:
+            if nxt is not None and (nxt.lower_ in _HOW or nxt.pos_ in ("ADJ", "ADV")):
+                # "how wide", "how deep": any measure the table does not list is a quantity.
+                labels = _HOW.get(nxt.lower_, _MEASURE)
+                unit = ""
+                if nxt.lower_ in ("many", "much") and nxt.head.pos_ == "NOUN":
+                    unit = nxt.head.lower_  # "how many soldiers": the counted noun
+                if nxt.lower_ == "long" and not any(
+                    t.pos_ == "VERB" and t.lower_ not in ("is", "are", "was", "were") for t in toks
+                ):
+                    # "How long is the border?" is a length; "how long did it last?" a time.
+                    labels = ("QUANTITY", "CARDINAL", "DATE")
+                if stem(unit) in _TIME_UNITS:
                     # "How many days ...": OntoNotes tags "12 days" as a DATE.
                     labels = ("DATE", "CARDINAL", "TIME")
-                return Analysis(f"how {nxt.lower_}", "", labels, _kind(labels))
+                return Analysis(f"how {nxt.lower_}", unit, labels, _kind(labels))
             return Analysis("how", "", (), "explain")
         if low == "when":
             return Analysis("when", "", ("DATE", "TIME"), "date")

@@ -29,6 +29,8 @@ _RANK_FIT = (1.0, 0.75, 0.6, 0.5)
 _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
 _NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
+_OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question asks
+_PREFIX = 6  # shortest stem that matches by prefix
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 _NUMERIC = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
@@ -76,10 +78,24 @@ def norm_value(text: str) -> str:
 
 
 def _repeats_question(span: Span, q_stems: Collection[str]) -> bool:
+    """Every word of the span is in the question: it restates, it does not answer. A number
+    the question does not hold is new ("12-day" answers "how many days")."""
+    if any(t.like_num and t.lower_ not in q_stems for t in span):
+        return False
     content = [stem(t.lower_) for t in span if t.is_alpha and t.lower_ not in STOPWORDS]
-    if not content:
-        return not any(t.like_num for t in span)
-    return all(c in q_stems for c in content)
+    return all(_matches(c, q_stems) for c in content)
+
+
+def _matches(word_stem: str, q_stems: Collection[str]) -> bool:
+    """Same stem, or one a prefix of the other ("codenamed" and "codename"): the light
+    stemmer leaves such pairs apart."""
+    if word_stem in q_stems:
+        return True
+    if len(word_stem) < _PREFIX:
+        return False
+    return any(
+        len(q) >= _PREFIX and (q.startswith(word_stem) or word_stem.startswith(q)) for q in q_stems
+    )
 
 
 def _trim(span: Span) -> Span | None:
@@ -98,10 +114,19 @@ def _trim(span: Span) -> Span | None:
     return doc[start:end]
 
 
+def _counts(ent: Span, unit: str) -> bool:
+    """The number `ent` counts `unit` ("three soldiers", "12-day"): the unit is in the span or
+    is the noun the number modifies."""
+    toks = [*ent, ent.root.head]
+    return any(stem(t.lower_) == unit for t in toks)
+
+
 def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[SpanCandidate]:
     """Spans of the parsed sentence `doc` that could answer, with their type fit."""
     anchors = [
-        t.i for t in doc if t.is_alpha and t.lower_ not in STOPWORDS and stem(t.lower_) in q_stems
+        t.i
+        for t in doc
+        if t.is_alpha and t.lower_ not in STOPWORDS and _matches(stem(t.lower_), q_stems)
     ]
 
     def distance(span: Span) -> float:
@@ -126,11 +151,16 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
         )
 
     wanted = analysis.labels
+    unit = stem(analysis.focus) if analysis.kind in ("number", "date") else ""
     for ent in doc.ents:
         if wanted:
             if ent.label_ in wanted:
                 rank = wanted.index(ent.label_)
-                add(_trim(ent) or ent, ent.label_, _RANK_FIT[min(rank, len(_RANK_FIT) - 1)])
+                fit = _RANK_FIT[min(rank, len(_RANK_FIT) - 1)]
+                if unit and not _counts(ent, unit):
+                    # "How many soldiers": "three soldiers" answers, "2,000 kilometers" less so.
+                    fit *= _OTHER_UNIT_FIT
+                add(_trim(ent) or ent, ent.label_, fit)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
     if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
