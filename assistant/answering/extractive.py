@@ -263,15 +263,21 @@ class ExtractiveAnswerer:
         votes.sort(key=lambda v: -v.support)
         return votes
 
-    def _conflict(self, analysis: Analysis, votes: Sequence[_Vote]) -> list[_Vote]:
-        """The two best values when different articles give them with comparable support."""
-        if analysis.kind not in ("date", "number", "entity") or len(votes) < 2:
+    def _conflict(
+        self, analysis: Analysis, votes: Sequence[_Vote], best_score: float
+    ) -> list[_Vote]:
+        """The two best values when different articles give them with comparable support,
+        each from a sentence nearly as close to the question as the best one. Dates and
+        numbers only: two articles naming two different people are usually two stories,
+        two dates for one event are a disagreement."""
+        if analysis.kind not in ("date", "number") or len(votes) < 2:
             return []
         first, second = votes[0], votes[1]
         if (
             second.support >= self.conflict_ratio * first.support
             and not (first.docs & second.docs)
             and first.label == second.label
+            and min(first.sentence.score, second.sentence.score) >= _CONFLICT_CLOSE * best_score
         ):
             return [first, second]
         return []
@@ -358,6 +364,13 @@ class ExtractiveAnswerer:
             votes = self._votes(analysis, q_stems, top)
             if not votes and analysis.labels:
                 votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
+            if not votes and analysis.kind == "entity":
+                # The recogniser missed or mislabelled the name ("Squid Game" as nothing):
+                # any entity or noun phrase may answer, with less weight.
+                untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
+                votes = self._votes(untyped, q_stems, top)
+                for v in votes:
+                    v.support *= _UNTYPED
             if votes:
                 short, source = votes[0].text, votes[0].sentence
             elif analysis.labels:
@@ -371,7 +384,7 @@ class ExtractiveAnswerer:
                     self.mode,
                     best_score,
                 )
-        conflict = self._conflict(analysis, votes)
+        conflict = self._conflict(analysis, votes, best_score)
 
         # The sentences to quote: the one holding the short answer first (and the one that
         # led to it, for one hop), then the best others.
@@ -442,6 +455,10 @@ class _Vote:
 
 # Words between a span and the question's words that halve its weight.
 _PROXIMITY_SCALE = 8.0
+# Support of an untyped answer to a typed question, relative to a typed one.
+_UNTYPED = 0.5
+# Both sides of a conflict come from sentences at least this close to the best one.
+_CONFLICT_CLOSE = 0.9
 # How sharply a sentence's weight falls with its score relative to the best sentence.
 _RELEVANCE_POWER = 3.0
 # Extra support per further article that gives the same value.

@@ -178,6 +178,7 @@ FOCUS_TYPES: dict[str, tuple[str, ...]] = {
             "dictator",
             "monarch",
             "member",
+            "head",
         ],
         _PERSON,
     ),
@@ -257,6 +258,7 @@ class Analysis:
     focus: str
     labels: tuple[str, ...]
     kind: Kind
+    plural: bool = False  # "which two countries": coordinated names answer together
 
 
 def _kind(labels: tuple[str, ...]) -> Kind:
@@ -315,7 +317,8 @@ def analyse(question: str) -> Analysis:
             focus = _focus(tok)
             if focus:
                 labels = FOCUS_TYPES.get(_singular(focus), ())
-                return Analysis(low, _singular(focus), labels, _kind(labels))
+                plural = _singular(focus) != focus.casefold() and focus.casefold().endswith("s")
+                return Analysis(low, _singular(focus), labels, _kind(labels), plural)
             if low == "what" and any(t.lower_ in _MONEY_WORDS for t in toks[i + 1 :]):
                 # "What did the repair cost?", "What was she paid?"
                 return Analysis(low, "", _MONEY, "number")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from assistant.answering.places import is_known_place
 from assistant.answering.question import Analysis
 from assistant.answering.sentences import STOPWORDS, stem
 
@@ -30,6 +31,9 @@ _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
 _NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
 _OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question asks
+_COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
+_CITY_FOCUS = frozenset(["city", "town", "capital", "village"])
+_OTHER_PLACE_FIT = 0.5
 _PREFIX = 6  # shortest stem that matches by prefix
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 _NUMERIC = re.compile(
@@ -102,16 +106,27 @@ def _trim(span: Span) -> Span | None:
     """Drop leading determiners, possessives and pronouns, and a trailing possessive."""
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and (
-        doc[start].pos_ in ("DET", "PRON", "PUNCT", "CCONJ", "ADP")
-        or doc[start].lower_ in STOPWORDS
-    ):
+    while start < end and doc[start].pos_ in ("DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART"):
         start += 1
+    for i in range(start, end):
+        if doc[i].text == "(":  # "Alphabet (GOOGL": the name ends where the aside begins
+            end = i
+            break
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].pos_ == "PUNCT"):
         end -= 1
     if start >= end:
         return None
     return doc[start:end]
+
+
+def _place_fit(focus: str, text: str) -> float:
+    """spaCy's GPE is any country, state or city: "which country" prefers a known country
+    or state (places.py), "which city" anything else."""
+    if focus in _COUNTRY_FOCUS:
+        return 1.0 if is_known_place(text) else _OTHER_PLACE_FIT
+    if focus in _CITY_FOCUS:
+        return _OTHER_PLACE_FIT if is_known_place(text) else 1.0
+    return 1.0
 
 
 def _counts(ent: Span, unit: str) -> bool:
@@ -160,6 +175,8 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 if unit and not _counts(ent, unit):
                     # "How many soldiers": "three soldiers" answers, "2,000 kilometers" less so.
                     fit *= _OTHER_UNIT_FIT
+                if ent.label_ in ("GPE", "LOC"):
+                    fit *= _place_fit(analysis.focus, ent.text)
                 add(_trim(ent) or ent, ent.label_, fit)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
@@ -171,7 +188,36 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 add(span, "QUOTE", _RANK_FIT[0] if wanted else _PHRASE_ENTITY_FIT)
     if analysis.kind == "phrase":
         for chunk in doc.noun_chunks:
-            if chunk.root.pos_ == "PRON":
-                continue
+            if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in _VALUE_LABELS:
+                continue  # "it"; "Sunday" (a date is not a "what")
             add(_trim(chunk), "NP", _PHRASE_CHUNK_FIT)
+    if analysis.plural:
+        out.extend(_joined(doc, out, analysis, distance))
+    return out
+
+
+def _joined(doc: Doc, found: list[SpanCandidate], analysis: Analysis, distance: Any) -> list:
+    """ "Which two countries": the coordinated names ("Sweden and Finland") as one answer."""
+    by_start = {c.start: c for c in found}
+    out: list[SpanCandidate] = []
+    for ent in doc.ents:
+        first = by_start.get(ent.start_char)
+        if first is None:
+            continue
+        conj = [
+            e
+            for e in doc.ents
+            if e.label_ == ent.label_
+            and e.start > ent.end
+            and e.root.head.i == ent.root.i
+            and e.root.dep_ == "conj"
+        ]
+        if conj:
+            last = conj[-1]
+            span = doc[ent.start : last.end]
+            out.append(
+                SpanCandidate(
+                    span.text, span.start_char, span.end_char, ent.label_, first.fit, distance(span)
+                )
+            )
     return out
