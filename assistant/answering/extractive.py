@@ -421,7 +421,7 @@ class ExtractiveAnswerer:
                 when = art.published.isoformat() if art.published else "undated"
                 parts.append(f"{v.text} {mark(v.sentence)} ({art.source or art.title}, {when})")
             short = f"{conflict[0].text} or {conflict[1].text}: the sources differ"
-            lines.append(" or ".join(parts) + ": the sources differ")
+            lines.append("The articles disagree: " + " or ".join(parts))
         elif short and source is not None:
             via = f" (via {mark(bridge)})" if bridge is not None else ""
             lines.append(f"{short} {mark(source)}{via}")

@@ -244,6 +244,9 @@ _HOW: dict[str, tuple[str, ...]] = {
 _MONEY = ("MONEY", "CARDINAL")
 _MEASURE = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")
 _MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "worth", "price"])
+_BE = frozenset(["is", "are", "was", "were", "'s"])
+# "How long did/will ... last" asks for a time; "how long is ..." for a length.
+_DO_WILL = frozenset(["did", "does", "do", "will", "would", "has", "have", "had", "can"])
 _TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
 _DATE = frozenset({"DATE", "TIME"})
 _NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
@@ -297,9 +300,7 @@ def analyse(question: str) -> Analysis:
                 unit = ""
                 if nxt.lower_ in ("many", "much") and nxt.head.pos_ == "NOUN":
                     unit = nxt.head.lower_  # "how many soldiers": the counted noun
-                if nxt.lower_ == "long" and not any(
-                    t.pos_ == "VERB" and t.lower_ not in ("is", "are", "was", "were") for t in toks
-                ):
+                if nxt.lower_ == "long" and not any(t.lower_ in _DO_WILL for t in toks):
                     # "How long is the border?" is a length; "how long did it last?" a time.
                     labels = ("QUANTITY", "CARDINAL", "DATE")
                 if stem(unit) in _TIME_UNITS:
@@ -354,7 +355,7 @@ def _focus(wh: Token) -> str:
                 continue
             break
         noun = run
-    if noun is None and wh.dep_ in ("attr", "nsubj", "dobj"):
+    if noun is None and wh.dep_ in ("attr", "nsubj") and wh.head.lower_ in _BE:
         # "What is the capital of France?": the copula's other argument.
         for tok in wh.head.children:
             if tok is not wh and tok.dep_ in ("attr", "nsubj") and tok.pos_ == "NOUN":

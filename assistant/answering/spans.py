@@ -29,6 +29,8 @@ _RANK_FIT = (1.0, 0.75, 0.6, 0.5)
 # Untyped spans of a "what"/"which X" question: an entity is likelier than a noun chunk.
 _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
+# A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
+_FOCUS_FIT = 1.2
 _NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
 _OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question asks
 _COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
@@ -191,9 +193,63 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
             if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in _VALUE_LABELS:
                 continue  # "it"; "Sunday" (a date is not a "what")
             add(_trim(chunk), "NP", _PHRASE_CHUNK_FIT)
+    if analysis.focus and analysis.kind in ("entity", "phrase"):
+        for span in _linked_to_focus(doc, stem(analysis.focus)):
+            ent_label = span.root.ent_type_
+            if wanted and ent_label and ent_label not in wanted:
+                continue
+            key = (span.start, span.end)
+            if key in seen:
+                # Already a candidate: the link to the focus noun makes it the likelier one.
+                out = [
+                    c
+                    if (c.start, c.end) != (span.start_char, span.end_char)
+                    else SpanCandidate(c.text, c.start, c.end, c.label, _FOCUS_FIT, c.distance)
+                    for c in out
+                ]
+                continue
+            add(span, "FOCUS", _FOCUS_FIT)
     if analysis.plural:
         out.extend(_joined(doc, out, analysis, distance))
     return out
+
+
+def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
+    """Spans the sentence itself links to the question's focus noun: "the monkeypox virus"
+    (the modifiers of "virus"), "the spokesman, Dmitri Peskov" (its apposition), "Peskov,
+    the spokesman" (the noun it stands beside)."""
+    out: list[Span] = []
+    for tok in doc:
+        if tok.pos_ != "NOUN" or stem(tok.lower_) != focus:
+            continue
+        mods = [
+            c
+            for c in tok.children
+            if c.dep_ in ("compound", "amod", "nmod") and c.pos_ in ("NOUN", "PROPN")
+        ]
+        if mods:
+            left = min(m.left_edge.i for m in mods)
+            span = _trim(doc[left : tok.i])
+            if span is not None:
+                out.append(span)
+        for c in tok.children:
+            if c.dep_ == "appos":
+                span = _trim(doc[c.left_edge.i : c.right_edge.i + 1])
+                if span is not None:
+                    out.append(_entity_of(span))
+        if tok.dep_ == "appos":
+            head = tok.head
+            out.append(_entity_of(doc[head.left_edge.i : head.i + 1]))
+    return out
+
+
+def _entity_of(span: Span) -> Span:
+    """The entity that `span`'s root belongs to, when it is one ("Dmitri Peskov, who ..."
+    -> "Dmitri Peskov"), else the span."""
+    for ent in span.doc.ents:
+        if ent.start <= span.root.i < ent.end:
+            return ent
+    return span
 
 
 def _joined(doc: Doc, found: list[SpanCandidate], analysis: Analysis, distance: Any) -> list:
