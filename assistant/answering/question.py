@@ -179,6 +179,11 @@ FOCUS_TYPES: dict[str, tuple[str, ...]] = {
             "monarch",
             "member",
             "head",
+            "individual",
+            "people",
+            "woman",
+            "men",
+            "women",
         ],
         _PERSON,
     ),
@@ -214,7 +219,18 @@ FOCUS_TYPES: dict[str, tuple[str, ...]] = {
         ("EVENT", "PERSON", "ORG"),
     ),
     **dict.fromkeys(
-        ["building", "airport", "stadium", "bridge", "ship", "museum", "arena", "prison"],
+        [
+            "building",
+            "airport",
+            "stadium",
+            "bridge",
+            "ship",
+            "museum",
+            "arena",
+            "prison",
+            "park",
+            "station",
+        ],
         ("FAC", "ORG", "GPE"),
     ),
     **dict.fromkeys(
@@ -290,6 +306,8 @@ def analyse(question: str) -> Analysis:
     toks = list(doc)
     for i, tok in enumerate(toks):
         low = tok.lower_
+        if tok.head.dep_ == "relcl" and tok.i < tok.head.i and low in ("who", "which", "whom"):
+            continue  # "31 men who were ...": a relative pronoun, not the question's wh-word
         if low in ("why",):
             return Analysis("why", "", (), "explain")
         if low == "how":

@@ -215,31 +215,26 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
 
 
 def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
-    """Spans the sentence itself links to the question's focus noun: "the monkeypox virus"
-    (the modifiers of "virus"), "the spokesman, Dmitri Peskov" (its apposition), "Peskov,
-    the spokesman" (the noun it stands beside)."""
+    """Names the sentence itself links to the question's focus noun: "the monkeypox virus"
+    (its noun modifiers), "the spokesman, Dmitri Peskov" (its apposition), "Yellowstone
+    National Park" (a name the focus noun is part of)."""
     out: list[Span] = []
     for tok in doc:
-        if tok.pos_ != "NOUN" or stem(tok.lower_) != focus:
+        if tok.pos_ not in ("NOUN", "PROPN") or stem(tok.lower_) != focus:
             continue
-        mods = [
-            c
-            for c in tok.children
-            if c.dep_ in ("compound", "amod", "nmod") and c.pos_ in ("NOUN", "PROPN")
-        ]
+        if tok.ent_type_:
+            out.append(_entity_of(doc[tok.i : tok.i + 1]))
+            continue
+        mods = [c for c in tok.children if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
         if mods:
-            left = min(m.left_edge.i for m in mods)
-            span = _trim(doc[left : tok.i])
+            span = _trim(doc[min(m.i for m in mods) : tok.i])
             if span is not None:
-                out.append(span)
+                out.append(_entity_of(span) if span.root.ent_type_ else span)
         for c in tok.children:
-            if c.dep_ == "appos":
-                span = _trim(doc[c.left_edge.i : c.right_edge.i + 1])
-                if span is not None:
-                    out.append(_entity_of(span))
-        if tok.dep_ == "appos":
-            head = tok.head
-            out.append(_entity_of(doc[head.left_edge.i : head.i + 1]))
+            if c.dep_ == "appos" and (c.ent_type_ or c.pos_ == "PROPN"):
+                out.append(_entity_of(doc[c.i : c.i + 1]))
+        if tok.dep_ == "appos" and (tok.head.ent_type_ or tok.head.pos_ == "PROPN"):
+            out.append(_entity_of(doc[tok.head.i : tok.head.i + 1]))
     return out
 
 
