@@ -16,7 +16,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -220,6 +220,11 @@ class ExtractiveAnswerer:
         the question's words in that sentence; a value's support is the sum over every
         sentence that gives it, and grows with the number of articles that agree.
         """
+        if analysis.kind in ("date", "number") and analysis.names:
+            # A date or number only answers if its sentence is about the same named things
+            # ("the border with Turkey", not the border with Iran). The headline counts: a
+            # story headlined with the name is about it even where a sentence omits it.
+            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.text}", analysis.names)]
         docs = nlp.parse_many([s.text for s in top])
         acc: dict[str, _Vote] = {}
         lead = max((s.score for s in top), default=1.0) or 1.0
@@ -291,6 +296,8 @@ class ExtractiveAnswerer:
     ) -> tuple[list[_Vote], ScoredSentence | None]:
         """One hop: the best sentence names an entity the question does not; a sentence
         elsewhere in the retrieved set about that entity may hold the wanted value."""
+        if not covers(f"{best.rc.article.title}\n{best.text}", analysis.names):
+            return [], None  # the first hop must be about what the question names
         (doc,) = nlp.parse_many([best.text])
         bridges = [
             e.text
@@ -312,7 +319,9 @@ class ExtractiveAnswerer:
                 ScoredSentence(s.rc, s.text, s.start, s.end, best.score, s.cosine, s.overlap)
                 for s in others[:3]
             ]
-            votes = self._votes(analysis, q_stems | set(content_words(name)), lifted)
+            # The bridge sentence names the entity, not the question's own names.
+            hop = replace(analysis, names=())
+            votes = self._votes(hop, q_stems | set(content_words(name)), lifted)
             if votes:
                 return votes, best
         return [], None
@@ -434,6 +443,12 @@ class ExtractiveAnswerer:
         )
 
 
+def covers(text: str, names: Sequence[str]) -> bool:
+    """Every name occurs in `text`, up to its ending ("Russia"/"Russian", "Iran"/"Iranian")."""
+    low = text.casefold()
+    return all(n.casefold()[: max(4, len(n) - 3)] in low for n in names)
+
+
 def question_stems(question: str) -> set[str]:
     """The question's content words, hyphenated ones also in parts ("Russian-led")."""
     words = content_words(question)
@@ -463,7 +478,9 @@ _CONFLICT_CLOSE = 0.9
 _RELEVANCE_POWER = 3.0
 # Extra support per further article that gives the same value.
 _AGREEMENT = 0.25
-_BRIDGE_LABELS = frozenset(["PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "EVENT", "WORK_OF_ART"])
+# Specific things a second hop can go through; countries and nationalities are too general
+# (a sentence naming "Armenia" is not about the same thing as every other one).
+_BRIDGE_LABELS = frozenset(["PERSON", "ORG", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT"])
 _LABEL_WORDS = {
     "DATE": "a date",
     "TIME": "a time",

@@ -7,14 +7,14 @@ candidate span's type is the trained recogniser's, not a guess from capital lett
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
 from assistant.answering.sentences import stem
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 __all__ = ["FOCUS_TYPES", "Analysis", "analyse"]
 
@@ -260,6 +260,9 @@ _HOW: dict[str, tuple[str, ...]] = {
 _MONEY = ("MONEY", "CARDINAL")
 _MEASURE = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")
 _MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "worth", "price"])
+_NAME_LABELS = frozenset(
+    ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"]
+)
 _BE = frozenset(["is", "are", "was", "were", "'s"])
 # "How long did/will ... last" asks for a time; "how long is ..." for a length.
 _DO_WILL = frozenset(["did", "does", "do", "will", "would", "has", "have", "had", "can"])
@@ -278,6 +281,7 @@ class Analysis:
     labels: tuple[str, ...]
     kind: Kind
     plural: bool = False  # "which two countries": coordinated names answer together
+    names: tuple[str, ...] = ()  # the named things the question is about ("Turkey", "Aras")
 
 
 def _kind(labels: tuple[str, ...]) -> Kind:
@@ -303,6 +307,11 @@ def _singular(word: str) -> str:
 def analyse(question: str) -> Analysis:
     """The wh-word, focus noun and wanted labels of `question`, from its parse."""
     doc = nlp.parse(question.strip())
+    names = tuple(e.text for e in doc.ents if e.label_ in _NAME_LABELS)
+    return replace(_analyse(doc), names=names)
+
+
+def _analyse(doc: Doc) -> Analysis:
     toks = list(doc)
     for i, tok in enumerate(toks):
         low = tok.lower_
