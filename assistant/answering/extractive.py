@@ -242,8 +242,11 @@ class ExtractiveAnswerer:
                 v = acc.get(key)
                 if v is None:
                     text = c.text.strip(" ,.;:")
-                    acc[key] = _Vote(key, text, c.label, weight, s, weight, {s.rc.article.doc_id})
+                    acc[key] = _Vote(
+                        key, text, c.label, weight, s, weight, {s.rc.article.doc_id}, c.counts_unit
+                    )
                 else:
+                    v.counts_unit = v.counts_unit or c.counts_unit
                     v.support += weight
                     v.docs.add(s.rc.article.doc_id)
                     if weight > v.best_weight:
@@ -376,10 +379,17 @@ class ExtractiveAnswerer:
             if not votes and analysis.kind == "entity":
                 # The recogniser missed or mislabelled the name ("Squid Game" as nothing):
                 # any entity or noun phrase may answer, with less weight.
+                # Without the recogniser's type, only a span the sentence itself ties to the
+                # focus noun, or a quoted title, is trusted.
                 untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
-                votes = self._votes(untyped, q_stems, top)
+                votes = [
+                    v for v in self._votes(untyped, q_stems, top) if v.label in ("FOCUS", "QUOTE")
+                ]
                 for v in votes:
                     v.support *= _UNTYPED
+            if analysis.kind == "number" and analysis.focus:
+                # "How many soldiers" is not answered by a count of something else.
+                votes = [v for v in votes if v.counts_unit]
             if votes:
                 short, source = votes[0].text, votes[0].sentence
             elif analysis.labels:
@@ -466,6 +476,7 @@ class _Vote:
     sentence: ScoredSentence  # the sentence that gives it with the most weight
     best_weight: float
     docs: set[str]
+    counts_unit: bool = True
 
 
 # Words between a span and the question's words that halve its weight.

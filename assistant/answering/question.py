@@ -325,8 +325,10 @@ def _analyse(doc: Doc) -> Analysis:
                 # "how wide", "how deep": any measure the table does not list is a quantity.
                 labels = _HOW.get(nxt.lower_, _MEASURE)
                 unit = ""
-                if nxt.lower_ in ("many", "much") and nxt.head.pos_ == "NOUN":
-                    unit = nxt.head.lower_  # "how many soldiers": the counted noun
+                if nxt.lower_ == "many" and nxt.head.pos_ == "NOUN":
+                    # "how many soldiers": the counted noun ("how much territory" names what
+                    # is measured, rarely the unit the figure comes in).
+                    unit = nxt.head.lower_
                 if nxt.lower_ == "long" and not any(t.lower_ in _DO_WILL for t in toks):
                     # "How long is the border?" is a length; "how long did it last?" a time.
                     labels = ("QUANTITY", "CARDINAL", "DATE")

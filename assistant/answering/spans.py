@@ -59,6 +59,8 @@ class SpanCandidate:
     label: str  # the entity label, "NP" for a noun chunk, "QUOTE" for a quoted title
     fit: float
     distance: float
+    # False for a number that counts something else than the "how many X" asks for.
+    counts_unit: bool = True
 
 
 def could_hold(sentence: str, kind: str) -> bool:
@@ -157,14 +159,16 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
     out: list[SpanCandidate] = []
     seen: set[tuple[int, int]] = set()
 
-    def add(span: Span | None, label: str, fit: float) -> None:
+    def add(span: Span | None, label: str, fit: float, counts_unit: bool = True) -> None:
         if span is None or fit <= 0 or (span.start, span.end) in seen:
             return
         if _repeats_question(span, q_stems):
             return
         seen.add((span.start, span.end))
         out.append(
-            SpanCandidate(span.text, span.start_char, span.end_char, label, fit, distance(span))
+            SpanCandidate(
+                span.text, span.start_char, span.end_char, label, fit, distance(span), counts_unit
+            )
         )
 
     wanted = analysis.labels
@@ -174,12 +178,13 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
             if ent.label_ in wanted:
                 rank = wanted.index(ent.label_)
                 fit = _RANK_FIT[min(rank, len(_RANK_FIT) - 1)]
-                if unit and not _counts(ent, unit):
+                counted = not unit or _counts(ent, unit)
+                if not counted:
                     # "How many soldiers": "three soldiers" answers, "2,000 kilometers" less so.
                     fit *= _OTHER_UNIT_FIT
                 if ent.label_ in ("GPE", "LOC"):
                     fit *= _place_fit(analysis.focus, ent.text)
-                add(_trim(ent) or ent, ent.label_, fit)
+                add(_trim(ent) or ent, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
     if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
