@@ -1,12 +1,13 @@
-"""The offline answerer: quotes the sentences that answer, leads with a short answer.
+"""The offline answerer: quotes the sentences that answer, leads with a typed short answer.
 
 No LLM: candidate sentences from the retrieved chunks are scored by the embedder (cosine to
-the question) plus IDF-weighted word overlap, plus a bonus when a sentence holds the kind of
-value the question asks for (a date for "when", a number for "how many", a name for "who").
-Only sentences that hold such a value are candidates, and only a shortlist of them, the best
-by the cheap part of the score, is embedded (see `ExtractiveAnswerer`).
-The short answer is the span of that kind that the best sentences agree on. When the best
-evidence is weak the answerer abstains; when articles give different values it shows each.
+the question) plus IDF-weighted word overlap; only a shortlist of them, the best by the cheap
+part of the score, is embedded (see `ExtractiveAnswerer`). The question's analysis (spaCy:
+wh-word, focus noun, wanted entity types; `question.py`) picks the candidate spans of the best
+sentences (`spans.py`), and the value they support best is the short answer. It abstains when
+the evidence is weak or no passage holds a value of the wanted type, shows both values when
+articles disagree on a date or number, and can take one hop through an entity the best
+sentence names.
 """
 
 from __future__ import annotations
