@@ -455,9 +455,11 @@ class ExtractiveAnswerer:
 
 
 def covers(text: str, names: Sequence[str]) -> bool:
-    """Every name occurs in `text`, up to its ending ("Russia"/"Russian", "Iran"/"Iranian")."""
+    """Every name occurs in `text`, up to its ending ("Russia"/"Russian", "Iran"/"Iranian");
+    a hyphenated pair ("Armenia-Azerbaijan") counts as its two names."""
     low = text.casefold()
-    return all(n.casefold()[: max(4, len(n) - 3)] in low for n in names)
+    parts = [p for n in names for p in n.split("-") if p]
+    return all(p.casefold()[: max(4, len(p) - 3)] in low for p in parts)
 
 
 def question_stems(question: str) -> set[str]:

@@ -36,6 +36,7 @@ _OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question a
 _COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
 _CITY_FOCUS = frozenset(["city", "town", "capital", "village"])
 _OTHER_PLACE_FIT = 0.5
+_TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
 _PREFIX = 6  # shortest stem that matches by prefix
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 _NUMERIC = re.compile(
@@ -184,6 +185,13 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                     fit *= _OTHER_UNIT_FIT
                 if ent.label_ in ("GPE", "LOC"):
                     fit *= _place_fit(analysis.focus, ent.text)
+                if (
+                    analysis.wh == "how long"
+                    and ent.label_ in ("DATE", "TIME")
+                    and not any(stem(t.lower_) in _TIME_UNITS for t in ent)
+                ):
+                    # A duration ("44 days", "six weeks"), not a point in time ("September").
+                    fit *= _OTHER_UNIT_FIT
                 add(_trim(ent) or ent, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
