@@ -12,10 +12,13 @@ entities, noun chunks (parser + POS) and the dependency tree, never lemmas.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+import numpy
 
 from assistant.errors import ModelError
 
@@ -82,14 +85,28 @@ def check(nlp: Any) -> None:
         )
 
 
+def _import_spacy() -> Any:
+    """spaCy, imported without torch: thinc imports torch whenever it is installed (seconds
+    of `assistant ask`'s cold start and a few hundred MB), but this pipeline runs on numpy.
+    A process that already has torch (ingest) keeps it; later imports of torch still work."""
+    blocked = "torch" not in sys.modules
+    if blocked:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    try:
+        import spacy
+    finally:
+        if blocked and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 def load() -> Language:
     """The checked pipeline, loaded on first use (a second or so) and shared afterwards."""
     global _nlp
     with _lock:
         if _nlp is None:
             try:
-                import spacy
-
+                spacy = _import_spacy()
                 nlp = spacy.load(MODEL_PACKAGE, exclude=list(_EXCLUDE))
             except OSError as exc:
                 raise ModelError(
@@ -110,6 +127,10 @@ def parse_many(texts: Sequence[str]) -> list[Doc]:
         todo = [t for t in dict.fromkeys(texts) if t not in _cache]
     if todo:
         docs = list(nlp.pipe(todo))
+        for d in docs:
+            # The tok2vec output is only needed while the pipeline runs; the entities, parse
+            # and tags read afterwards live on the tokens. Dropping it keeps the cache small.
+            d.tensor = numpy.zeros((0, 0), dtype="float32")
         with _lock:
             for t, d in zip(todo, docs, strict=True):
                 _cache[t] = d

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 import spacy
@@ -59,3 +61,16 @@ def test_a_pipeline_without_the_expected_labels_is_refused() -> None:
         ner.add_label(label)
     with pytest.raises(ModelError, match="entity labels"):
         nlp.check(blank)
+
+
+def test_loading_the_pipeline_does_not_import_torch() -> None:
+    # thinc imports torch when it is installed; `assistant ask` must not pay for it. A later
+    # import of torch (ingest) still works.
+    code = (
+        "import sys\nfrom assistant import nlp\nnlp.load()\n"
+        "print('torch' in sys.modules)\nimport torch\nprint(torch.tensor([1]).sum().item())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.split() == ["False", "1"]
