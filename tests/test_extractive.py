@@ -68,7 +68,16 @@ def assert_citations_verbatim(a: Assistant, answer: Answer) -> None:
     [
         ("When will the bridge reopen?", "March 3, 2027", "bridge"),
         ("Who founded the festival?", "Marta Oyelaran", "festival"),
-        ("Who founded the Lantern Festival?", "Marta Oyelaran", "festival"),
+        pytest.param(
+            "Who founded the Lantern Festival?",
+            "Marta Oyelaran",
+            "festival",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 19: en_core_web_sm tags the invented 'Marta Oyelaran' GPE and "
+                "'Brennick' PERSON, so the town wins a who-question",
+            ),
+        ),
         ("How many homes did the storm destroy?", "1,240", "storm"),
         ("Which country will the museum move to?", "Portugal", "museum"),
     ],

@@ -523,7 +523,8 @@ def _describe(analysis: Analysis) -> str:
 
 
 def explanation(sentence: str) -> str:
-    """The reason a sentence gives ("... because X", "... due to X"), else the sentence."""
+    """The reason a sentence gives ("... because X", "... due to X"), else "": a whole
+    sentence is not a short answer (the quotes below it carry the rest)."""
     (doc,) = nlp.parse_many([sentence])
     for tok in doc:
         if tok.lower_ in ("because", "since", "as") and tok.dep_ == "mark":
@@ -534,4 +535,4 @@ def explanation(sentence: str) -> str:
             span = doc[tok.i : tok.right_edge.i + 1]
             if len(span) >= 3:
                 return span.text.strip(" ,.;:")
-    return sentence.strip()
+    return ""

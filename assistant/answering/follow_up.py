@@ -28,6 +28,7 @@ _PLURAL_PRON = frozenset(["they", "them", "their", "theirs"])
 _THING_PRON = frozenset(["it", "its", "this", "that"])
 _PLACE_PRON = frozenset(["there"])
 _POSSESSIVE = frozenset(["his", "her", "its", "their"])
+_BE = frozenset(["is", "was", "are", "were"])
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
 _WH = frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
 
@@ -41,11 +42,17 @@ def _answer_line(answer: str) -> str:
 
 
 def _phrases(doc: Doc) -> list[Span]:
-    """Entities and noun chunks of a previous turn, longest first at each position; the
-    wh-phrase itself ("which province") and pronouns are left out."""
+    """Entities and noun chunks of a previous turn. Left out: pronouns, the wh-phrase itself
+    ("which province"), what a "what was X" asked for (X is its answer, not its topic), and,
+    in an answer that is a value ("1,240 homes"), everything."""
+    if doc.user_data.get("answer") and any(t.like_num for t in doc):
+        return []
+    asked = {t.head.i for t in doc if t.lower_ in _WH and t.head.lower_ in _BE}
     out: list[Span] = list(doc.ents)
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ == "PRON" or any(t.lower_ in _WH for t in chunk):
+            continue
+        if chunk.root.head.i in asked:
             continue
         out.append(chunk)
     return out
@@ -72,6 +79,7 @@ def _pick(pron: Token, turns: Sequence[Doc]) -> str:
             if (
                 doc.user_data.get("answer")
                 and not names_a_date(doc.text)
+                and not any(t.like_num for t in doc)  # "2006", "1,240 homes": values
                 and not any(e.label_ == "PERSON" for e in doc.ents)
             ):
                 return doc.text

@@ -263,6 +263,7 @@ _MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "wor
 _NAME_LABELS = frozenset(
     ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"]
 )
+_EVENT_VERBS = frozenset(["happened", "happens", "caused", "causes", "led", "went"])
 _BE = frozenset(["is", "are", "was", "were", "'s"])
 # "How long did/will ... last" asks for a time; "how long is ..." for a length.
 _DO_WILL = frozenset(["did", "does", "do", "will", "would", "has", "have", "had", "can"])
@@ -307,7 +308,12 @@ def _singular(word: str) -> str:
 def analyse(question: str) -> Analysis:
     """The wh-word, focus noun and wanted labels of `question`, from its parse."""
     doc = nlp.parse(question.strip())
-    names = tuple(e.text for e in doc.ents if e.label_ in _NAME_LABELS)
+    # "the Harbor Bridge" is named "Harbor Bridge": headlines and sentences drop the article.
+    names = tuple(
+        (e[1:] if e[0].pos_ == "DET" and len(e) > 1 else e).text
+        for e in doc.ents
+        if e.label_ in _NAME_LABELS
+    )
     return replace(_analyse(doc), names=names)
 
 
@@ -319,6 +325,8 @@ def _analyse(doc: Doc) -> Analysis:
             continue  # "31 men who were ...": a relative pronoun, not the question's wh-word
         if low in ("why",):
             return Analysis("why", "", (), "explain")
+        if low == "what" and i + 1 < len(toks) and toks[i + 1].lower_ in _EVENT_VERBS:
+            return Analysis("what happened", "", (), "explain")  # "what happened/caused ..."
         if low == "how":
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if nxt is not None and (nxt.lower_ in _HOW or nxt.pos_ in ("ADJ", "ADV")):
