@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     answerer: Literal["auto", "extractive", "llm"] = Field(
         default="auto", description="auto: the LLM when a key or base URL is set, else extractive."
     )
-    abstain_threshold: float = Field(default=0.44, description="Min evidence score to answer.")
+    abstain_threshold: float = Field(default=0.42, description="Min evidence score to answer.")
     llm_model: str = "gpt-4o-mini"
     llm_temperature: float = 0.0
     llm_timeout: float = Field(

@@ -5,7 +5,8 @@ AssistantError
 ├── StoreError           the vector store is unreachable, locked or inconsistent
 │   ├── StoreLockedError another ingest holds the store's lock
 │   └── EmbedderMismatchError  the store was built with another embedding model
-└── LLMError             the OpenAI-compatible server failed after retries
+├── LLMError             the OpenAI-compatible server failed after retries
+└── ModelError           a packaged model is missing or not the expected one
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __all__ = [
     "ConfigError",
     "EmbedderMismatchError",
     "LLMError",
+    "ModelError",
     "StoreError",
     "StoreLockedError",
 ]
@@ -42,3 +44,7 @@ class EmbedderMismatchError(StoreError):
 
 class LLMError(AssistantError):
     """The LLM server did not give a usable answer."""
+
+
+class ModelError(AssistantError):
+    """A packaged model (the spaCy pipeline) is missing or is not the expected one."""

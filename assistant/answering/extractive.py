@@ -1,51 +1,46 @@
-"""The offline answerer: quotes the sentences that answer, leads with a short answer.
+"""The offline answerer: quotes the sentences that answer, leads with a typed short answer.
 
 No LLM: candidate sentences from the retrieved chunks are scored by the embedder (cosine to
-the question) plus IDF-weighted word overlap, plus a bonus when a sentence holds the kind of
-value the question asks for (a date for "when", a number for "how many", a name for "who").
-Only sentences that hold such a value are candidates, and only a shortlist of them, the best
-by the cheap part of the score, is embedded (see `ExtractiveAnswerer`).
-The short answer is the span of that kind that the best sentences agree on. When the best
-evidence is weak the answerer abstains; when articles give different values it shows each.
+the question) plus IDF-weighted word overlap; only a shortlist of them, the best by the cheap
+part of the score, is embedded (see `ExtractiveAnswerer`). The question's analysis (spaCy:
+wh-word, focus noun, wanted entity types; `question.py`) picks the candidate spans of the best
+sentences (`spans.py`), and the value they support best is the short answer. It abstains when
+the evidence is weak or no passage holds a value of the wanted type, shows both values when
+articles disagree on a date or number, and can take one hop through an entity the best
+sentence names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answering.base import AnswerRequest, Draft
+from assistant import nlp
+from assistant.answering.base import AnswerRequest, Draft, History
 from assistant.answering.citations import make_citation
-from assistant.answering.places import is_known_place
-from assistant.answering.qtypes import (
-    QType,
-    Span,
-    candidate_spans,
-    date_specificity,
-    question_type,
-    wants_title,
-)
-from assistant.answering.sentences import (
-    STOPWORDS,
-    content_words,
-    sentence_score,
-    split_sentences,
-)
+from assistant.answering.follow_up import resolve_follow_up
+from assistant.answering.qtypes import date_specificity
+from assistant.answering.question import Analysis, analyse
+from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
+from assistant.answering.spans import candidates, could_hold, norm_value
 from assistant.embeddings import Embedder
 from assistant.types import Citation, RetrievedChunk
 
 __all__ = ["ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
 
 
-def abstention_text(question: str) -> str:
+def abstention_text(question: str, reason: str = "") -> str:
+    """What the answer says when it abstains; `reason` says why, when it is known."""
+    why = f" ({reason})" if reason else ""
     return (
         "The indexed articles don't say. None of the retrieved passages answers "
-        f"“{question.strip()}” closely enough to quote."
+        f"“{question.strip()}” closely enough to quote{why}."
     )
 
 
@@ -58,29 +53,6 @@ class ScoredSentence:
     score: float
     cosine: float
     overlap: float
-
-
-def proper_nouns(question: str) -> list[str]:
-    """Capitalised words of a question, except its first word ("When", "Who")."""
-    toks = re.findall(r"[A-Za-z][\w'’]*", question)
-    return [t for t in toks[1:] if t[0].isupper() and t.casefold() not in STOPWORDS]
-
-
-def covers(sentence: str, names: Sequence[str]) -> bool:
-    """Every name occurs in the sentence (Russia/Russian match on a shared stem)."""
-    low = sentence.casefold()
-    return all(n.casefold()[: max(4, len(n) - 3)] in low for n in names)
-
-
-def _norm_value(s: str) -> str:
-    s = re.sub(
-        r"^(by|until|before|after|since|from|through|about|around|approximately|nearly|"
-        r"almost|more than|over|at least|some|up to)\s+",
-        "",
-        s.strip(),
-        flags=re.I,
-    )
-    return " ".join(re.sub(r"[^\w]", " ", s.casefold()).split())
 
 
 @dataclass(frozen=True)
@@ -121,12 +93,20 @@ class ExtractiveAnswerer:
         max_quotes: int = 3,
         embed_limit: int | None = 20,
         per_article: int = 1,
+        top_sentences: int = 8,
+        top_ratio: float = 0.5,
+        conflict_ratio: float = 0.75,
+        bridge_pool: int = 40,
     ) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.max_quotes = max_quotes
         self.embed_limit = embed_limit
         self.per_article = per_article
+        self.top_sentences = top_sentences
+        self.top_ratio = top_ratio
+        self.conflict_ratio = conflict_ratio
+        self.bridge_pool = bridge_pool
         self._cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ scoring
@@ -158,7 +138,11 @@ class ExtractiveAnswerer:
         return [pool[i] for i in sorted(keep)]
 
     def score_sentences(
-        self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        q_vec: np.ndarray | None = None,
+        analysis: Analysis | None = None,
     ) -> list[ScoredSentence]:
         cands: list[tuple[RetrievedChunk, str, int, int]] = []
         seen: set[tuple[str, int]] = set()
@@ -172,7 +156,7 @@ class ExtractiveAnswerer:
                 cands.append((rc, s.text, s.start, s.end))
         if not cands:
             return []
-        qtype = question_type(question)
+        kind = (analysis or analyse(question)).kind
         q_words = set(content_words(question))
         sent_words = [set(content_words(t)) for _, t, _, _ in cands]
         n = len(cands)
@@ -186,10 +170,9 @@ class ExtractiveAnswerer:
         # answer are embedded: embedding is nearly all of the answer step's time.
         pool: list[_Candidate] = []
         for (rc, text, start, end), ws in zip(cands, sent_words, strict=True):
-            if qtype != "explain" and not candidate_spans(text, qtype, q_words):
-                # A sentence holding no new value of the wanted kind cannot answer; without
-                # this a follow-up re-answers the previous question (its words were carried
-                # over).
+            if not could_hold(text, kind):
+                # A sentence holding no date or number cannot answer "when" or "how many";
+                # skipping it before embedding keeps the answer step fast.
                 continue
             pool.append(
                 _Candidate(
@@ -199,7 +182,7 @@ class ExtractiveAnswerer:
                     end,
                     overlap=sum(idf[w] for w in q_words & ws) / total,
                     # Every date/number candidate holds a value of the wanted kind.
-                    bonus=0.06 if qtype in ("date", "number") else 0.0,
+                    bonus=0.06 if kind in ("date", "number") else 0.0,
                     prior=0.03 / rc.rank,  # a small preference for the better-ranked articles
                     # Captions, headings and menu lines are weaker evidence.
                     penalty=0.0 if re.search(r"[.!?\"”’)]$", text) else 0.05,
@@ -229,58 +212,123 @@ class ExtractiveAnswerer:
         return out
 
     # ------------------------------------------------------------------ short answer
-    def _short(
-        self, question: str, qtype: QType, top: Sequence[ScoredSentence]
-    ) -> tuple[str, ScoredSentence | None]:
-        """The short answer and the sentence it was taken from (which its marker cites)."""
-        if qtype == "explain" or not top:
-            return "", None
-        if qtype in ("date", "number"):
-            # A date or number only answers if its sentence is about the same named things.
-            # The headline counts: a sentence of a story headlined with the name is about it
-            # even when it does not repeat the name ("... said about 300 books were damaged").
-            names = proper_nouns(question)
-            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.text}", names)]
-        q_words = set(content_words(question))
-        votes: dict[str, float] = defaultdict(float)
-        first: dict[str, tuple[Span, int]] = {}
-        title_q = wants_title(question)
-        for i, s in enumerate(top):
-            spans = candidate_spans(s.text, qtype, q_words)
-            typed = [sp for sp in spans if sp.kind in ("date", "number")]
-            if qtype in ("date", "number"):
-                spans = typed
-            q_pos = [
-                m.start() for w in q_words for m in re.finditer(re.escape(w), s.text.casefold())
-            ]
-            for sp in spans:
-                dist = min((abs(sp.start - p) for p in q_pos), default=60)
-                weight = s.score * (1.0 / (1.0 + dist / 40.0))
-                if sp.kind == "name":
-                    weight *= 1.6 if qtype in ("person", "place", "entity") else 1.0
-                    ntok = len(sp.text.split())
-                    if qtype == "place" and is_known_place(sp.text):
-                        weight *= 2.5
-                    elif qtype == "person" and 2 <= ntok <= 3 and not is_known_place(sp.text):
-                        weight *= 1.5
-                elif sp.kind == "quoted":
-                    weight *= 3.0 if title_q else 1.5
-                elif sp.kind == "phrase":
-                    weight *= 0.7
-                elif sp.kind == "date":
-                    weight *= date_specificity(sp.text)
-                key = _norm_value(sp.text)
+    def _votes(
+        self, analysis: Analysis, q_stems: set[str], top: Sequence[ScoredSentence]
+    ) -> list[_Vote]:
+        """Candidate values of the wanted type in `top`, best supported first.
+
+        A span's weight is its sentence's score times its type fit times its closeness to
+        the question's words in that sentence; a value's support is the sum over every
+        sentence that gives it, and grows with the number of articles that agree.
+        """
+        if analysis.kind in ("date", "number") and analysis.names:
+            # A date or number only answers if its sentence is about the same named things
+            # ("the border with Turkey", not the border with Iran). The headline counts: a
+            # story headlined with the name is about it even where a sentence omits it.
+            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.text}", analysis.names)]
+        docs = nlp.parse_many([s.text for s in top])
+        acc: dict[str, _Vote] = {}
+        lead = max((s.score for s in top), default=1.0) or 1.0
+        for s, doc in zip(top, docs, strict=True):
+            # Weaker sentences count, but much less: a value the best sentence gives should
+            # not be outvoted by a name that several loosely related sentences repeat.
+            relevance = s.score * (s.score / lead) ** _RELEVANCE_POWER
+            for c in candidates(doc, analysis, q_stems):
+                key = norm_value(c.text)
                 if not key:
                     continue
-                votes[key] += weight
-                if key not in first:
-                    first[key] = (sp, i)
-        if not votes:
-            return "", None
-        best = max(votes, key=lambda k: votes[k])
-        span, i = first[best]
-        # `top` may have been narrowed above: return the sentence, not an index into it.
-        return span.text.strip(" ,.;:"), top[i]
+                weight = relevance * c.fit / (1.0 + c.distance / _PROXIMITY_SCALE)
+                if c.label == "DATE":
+                    weight *= date_specificity(c.text)
+                v = acc.get(key)
+                if v is None:
+                    text = c.text.strip(" ,.;:")
+                    acc[key] = _Vote(
+                        key, text, c.label, weight, s, weight, {s.rc.article.doc_id}, c.counts_unit
+                    )
+                else:
+                    v.counts_unit = v.counts_unit or c.counts_unit
+                    v.support += weight
+                    v.docs.add(s.rc.article.doc_id)
+                    if weight > v.best_weight:
+                        v.sentence, v.best_weight = s, weight
+        votes = list(acc.values())
+        # A value named in full and in part ("Nikol Pashinyan", "Pashinyan"; "May 18, 2025",
+        # "2025") is one value: the part's support goes to the fuller form.
+        for part in sorted(votes, key=lambda v: len(v.key)):
+            fuller = [
+                v
+                for v in votes
+                if v is not part and v.support > 0 and f" {part.key} " in f" {v.key} "
+            ]
+            if fuller:
+                best = max(fuller, key=lambda v: v.support)
+                best.support += part.support
+                best.docs |= part.docs
+                part.support = 0.0
+        votes = [v for v in votes if v.support > 0]
+        for v in votes:
+            v.support *= 1.0 + _AGREEMENT * (len(v.docs) - 1)
+        votes.sort(key=lambda v: -v.support)
+        return votes
+
+    def _conflict(
+        self, analysis: Analysis, votes: Sequence[_Vote], best_score: float
+    ) -> list[_Vote]:
+        """The two best values when different articles give them with comparable support,
+        each from a sentence nearly as close to the question as the best one. Dates and
+        numbers only: two articles naming two different people are usually two stories,
+        two dates for one event are a disagreement."""
+        if analysis.kind not in ("date", "number") or len(votes) < 2:
+            return []
+        first, second = votes[0], votes[1]
+        if (
+            second.support >= self.conflict_ratio * first.support
+            and not (first.docs & second.docs)
+            and first.label == second.label
+            and min(first.sentence.score, second.sentence.score) >= _CONFLICT_CLOSE * best_score
+        ):
+            return [first, second]
+        return []
+
+    def _bridge(
+        self,
+        analysis: Analysis,
+        q_stems: set[str],
+        best: ScoredSentence,
+        scored: Sequence[ScoredSentence],
+    ) -> tuple[list[_Vote], ScoredSentence | None]:
+        """One hop: the best sentence names an entity the question does not; a sentence
+        elsewhere in the retrieved set about that entity may hold the wanted value."""
+        if not covers(f"{best.rc.article.title}\n{best.text}", analysis.names):
+            return [], None  # the first hop must be about what the question names
+        (doc,) = nlp.parse_many([best.text])
+        bridges = [
+            e.text
+            for e in doc.ents
+            if e.label_ in _BRIDGE_LABELS
+            and not all(stem(w) in q_stems for w in content_words(e.text))
+        ]
+        for name in bridges:
+            others = [
+                s
+                for s in scored[: self.bridge_pool]
+                if name in s.text
+                and (s.rc.article.doc_id, s.start) != (best.rc.article.doc_id, best.start)
+            ]
+            if not others:
+                continue
+            # The bridge sentence is scored as well as the sentence that named the entity.
+            lifted = [
+                ScoredSentence(s.rc, s.text, s.start, s.end, best.score, s.cosine, s.overlap)
+                for s in others[:3]
+            ]
+            # The bridge sentence names the entity, not the question's own names.
+            hop = replace(analysis, names=())
+            votes = self._votes(hop, q_stems | set(content_words(name)), lifted)
+            if votes:
+                return votes, best
+        return [], None
 
     # ------------------------------------------------------------------ answer
     def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
@@ -289,56 +337,89 @@ class ExtractiveAnswerer:
         yield draft.text
         yield draft
 
+    def condense(self, question: str, history: History) -> str:
+        """A follow-up rewritten to stand alone from the previous turn, using the parse."""
+        return resolve_follow_up(question, history)
+
     def answer(
         self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
     ) -> Draft:
-        scored = self.score_sentences(question, chunks, q_vec)
+        analysis = analyse(question)
+        scored = self.score_sentences(question, chunks, q_vec, analysis)
         if not scored or scored[0].score < self.threshold:
-            best = scored[0].score if scored else 0.0
-            return Draft(abstention_text(question), "", True, (), self.mode, best)
-        qtype = question_type(question)
-        best = scored[0].score
-        top = [s for s in scored[:6] if s.score >= 0.85 * best]
-        short, source = self._short(question, qtype, top)
-        if qtype in ("date", "number") and not short:
-            # A "when" question whose best evidence states no date is not answered by it,
-            # however close the topic (e.g. the right border, but no withdrawal date).
-            return Draft(abstention_text(question), "", True, (), self.mode, best)
+            best_score = scored[0].score if scored else 0.0
+            return Draft(
+                abstention_text(question, "no passage is close enough to the question"),
+                "",
+                True,
+                (),
+                self.mode,
+                best_score,
+            )
+        best_score = scored[0].score
+        top = [s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score]
+        q_stems = question_stems(question)
+        votes: list[_Vote] = []
+        bridge: ScoredSentence | None = None
+        short = ""
+        source: ScoredSentence | None = None
+        if analysis.kind == "explain":
+            source = scored[0]
+            short = explanation(source.text)
+        else:
+            votes = self._votes(analysis, q_stems, top)
+            if not votes and analysis.labels:
+                votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
+            if not votes and analysis.kind == "entity":
+                # The recogniser missed or mislabelled the name ("Squid Game" as nothing):
+                # any entity or noun phrase may answer, with less weight.
+                # Without the recogniser's type, only a span the sentence itself ties to the
+                # focus noun, or a quoted title, is trusted.
+                untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
+                votes = [
+                    v for v in self._votes(untyped, q_stems, top) if v.label in ("FOCUS", "QUOTE")
+                ]
+                for v in votes:
+                    v.support *= _UNTYPED
+            if analysis.kind == "number" and analysis.focus:
+                # "How many soldiers" is not answered by a count of something else.
+                votes = [v for v in votes if v.counts_unit]
+            if votes:
+                short, source = votes[0].text, votes[0].sentence
+            elif analysis.labels:
+                # A "when" question whose best evidence states no date is not answered by
+                # it, however close the topic (the right border, but no withdrawal date).
+                return Draft(
+                    abstention_text(question, f"none of the passages names {_describe(analysis)}"),
+                    "",
+                    True,
+                    (),
+                    self.mode,
+                    best_score,
+                )
+        conflict = self._conflict(analysis, votes, best_score)
 
-        # The sentences to quote: the one holding the short answer first, then the best others.
+        # The sentences to quote: the one holding the short answer first (and the one that
+        # led to it, for one hop), then the best others.
         quotes: list[ScoredSentence] = []
-        if source is not None:
-            quotes.append(source)
+        for s in (bridge, source, *(v.sentence for v in conflict)):
+            if s is not None and s not in quotes:
+                quotes.append(s)
         for s in scored:
-            if len(quotes) >= self.max_quotes:
+            if len(quotes) >= max(self.max_quotes, len(quotes)):
                 break
-            if s.score < 0.75 * best or any(
+            if s.score < 0.75 * best_score or any(
                 q.start == s.start and q.rc.article.doc_id == s.rc.article.doc_id for q in quotes
             ):
                 continue
             quotes.append(s)
 
-        # Conflicts: typed values from different articles among the top sentences.
-        conflict: list[tuple[str, ScoredSentence]] = []
-        if qtype in ("date", "number") and short:
-            q_words = set(content_words(question))
-            per_doc: dict[str, tuple[str, ScoredSentence]] = {}
-            for s in top:
-                doc = s.rc.article.doc_id
-                spans = candidate_spans(s.text, qtype, q_words)
-                if doc not in per_doc and spans and s.score >= 0.9 * best:
-                    per_doc[doc] = (spans[0].text.strip(" ,.;:"), s)
-            values = {_norm_value(v) for v, _ in per_doc.values()}
-            if len(per_doc) > 1 and len(values) > 1:
-                conflict = list(per_doc.values())
-                for _, s in conflict:
-                    if s not in quotes:
-                        quotes.append(s)
-
         citations: list[Citation] = []
         number_of: dict[tuple[str, int], int] = {}
         for s in quotes:
             key = (s.rc.chunk.chunk_id, s.start)
+            if key in number_of:
+                continue
             number_of[key] = len(citations) + 1
             citations.append(make_citation(len(citations) + 1, s.rc, s.start, s.end))
 
@@ -347,15 +428,104 @@ class ExtractiveAnswerer:
 
         lines: list[str] = []
         if conflict:
-            lines.append("The articles disagree:")
-            for value, s in conflict:
-                art = s.rc.article
+            parts = []
+            for v in conflict:
+                art = v.sentence.rc.article
                 when = art.published.isoformat() if art.published else "undated"
-                lines.append(f"- {value} {mark(s)} ({art.source or art.title}, {when})")
+                parts.append(f"{v.text} {mark(v.sentence)} ({art.source or art.title}, {when})")
+            short = f"{conflict[0].text} or {conflict[1].text}: the sources differ"
+            lines.append("The articles disagree: " + " or ".join(parts))
         elif short and source is not None:
-            lines.append(f"{short} {mark(source)}")
+            via = f" (via {mark(bridge)})" if bridge is not None else ""
+            lines.append(f"{short} {mark(source)}{via}")
         lines.append("")
-        lines.append("Supporting passages:" if short or conflict else "From the articles:")
+        lines.append("Supporting passages:" if short else "From the articles:")
         for s in quotes:
             lines.append(f"{mark(s)} “{s.text}”")
-        return Draft("\n".join(lines).strip(), short, False, tuple(citations), self.mode, best)
+        return Draft(
+            "\n".join(lines).strip(), short, False, tuple(citations), self.mode, best_score
+        )
+
+
+def covers(text: str, names: Sequence[str]) -> bool:
+    """Every name occurs in `text`, up to its ending ("Russia"/"Russian", "Iran"/"Iranian");
+    a hyphenated pair ("Armenia-Azerbaijan") counts as its two names."""
+    low = text.casefold()
+    parts = [p for n in names for p in n.split("-") if p]
+    return all(p.casefold()[: max(4, len(p) - 3)] in low for p in parts)
+
+
+def question_stems(question: str) -> set[str]:
+    """The question's content words, hyphenated ones also in parts ("Russian-led")."""
+    words = content_words(question)
+    return set(words) | {stem(p) for w in words if "-" in w for p in w.split("-") if p}
+
+
+@dataclass
+class _Vote:
+    """A candidate value and its support (mutable while votes are counted)."""
+
+    key: str
+    text: str
+    label: str
+    support: float
+    sentence: ScoredSentence  # the sentence that gives it with the most weight
+    best_weight: float
+    docs: set[str]
+    counts_unit: bool = True
+
+
+# Words between a span and the question's words that halve its weight.
+_PROXIMITY_SCALE = 8.0
+# Support of an untyped answer to a typed question, relative to a typed one.
+_UNTYPED = 0.5
+# Both sides of a conflict come from sentences at least this close to the best one.
+_CONFLICT_CLOSE = 0.9
+# How sharply a sentence's weight falls with its score relative to the best sentence.
+_RELEVANCE_POWER = 3.0
+# Extra support per further article that gives the same value.
+_AGREEMENT = 0.25
+# Specific things a second hop can go through; countries and nationalities are too general
+# (a sentence naming "Armenia" is not about the same thing as every other one).
+_BRIDGE_LABELS = frozenset(["PERSON", "ORG", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT"])
+_LABEL_WORDS = {
+    "DATE": "a date",
+    "TIME": "a time",
+    "CARDINAL": "a number",
+    "QUANTITY": "a quantity",
+    "MONEY": "an amount of money",
+    "PERCENT": "a percentage",
+    "PERSON": "a person",
+    "ORG": "an organisation",
+    "GPE": "a country, city or state",
+    "LOC": "a place",
+    "FAC": "a building or place",
+    "NORP": "a nationality or group",
+    "WORK_OF_ART": "a title",
+    "EVENT": "an event",
+    "LAW": "a law or agreement",
+    "LANGUAGE": "a language",
+    "PRODUCT": "a product",
+}
+
+
+def _describe(analysis: Analysis) -> str:
+    if analysis.focus:
+        return f"the {analysis.focus} asked for"
+    return _LABEL_WORDS.get(analysis.labels[0], "the value asked for")
+
+
+def explanation(sentence: str) -> str:
+    """The reason a sentence gives ("... because X", "... due to X"), else "": a whole
+    sentence is not a short answer (the quotes below it carry the rest)."""
+    (doc,) = nlp.parse_many([sentence])
+    for tok in doc:
+        if tok.lower_ in ("because", "since", "as") and tok.dep_ == "mark":
+            clause = doc[tok.head.left_edge.i : tok.head.right_edge.i + 1]
+            if len(clause) >= 4:
+                return clause.text.strip(" ,.;:")
+        if tok.lower_ in ("because", "due") and tok.dep_ in ("prep", "amod", "advmod"):
+            span = doc[tok.i : tok.right_edge.i + 1]
+            if len(span) >= 3:
+                return span.text.strip(" ,.;:")
+    return ""

@@ -1,0 +1,408 @@
+"""Question analysis from the parse: the wh-word, the focus noun and the entity types wanted.
+
+"Which country ..." wants a GPE, "who ..." a PERSON (then an ORG or NORP), "how much ..." a
+MONEY, QUANTITY or PERCENT, "why ..." a clause. The types are spaCy's OntoNotes labels, so a
+candidate span's type is the trained recogniser's, not a guess from capital letters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from assistant import nlp
+from assistant.answering.sentences import stem
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+__all__ = ["FOCUS_TYPES", "Analysis", "analyse"]
+
+# What the answer is: a typed entity, a noun phrase of no fixed type, or a clause (why/how).
+Kind = Literal["date", "number", "entity", "phrase", "explain"]
+
+# Focus noun (lower case, singular) -> wanted labels, best first. Nouns not listed make the
+# question a "phrase" question: any entity or noun chunk may answer.
+_GPE = ("GPE", "LOC")
+_ORG = ("ORG", "NORP")
+_PERSON = ("PERSON",)
+_WORK = ("WORK_OF_ART", "ORG", "PRODUCT")
+_PLACE = ("GPE", "LOC", "FAC")
+FOCUS_TYPES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        [
+            "country",
+            "nation",
+            "state",
+            "city",
+            "capital",
+            "town",
+            "province",
+            "county",
+            "territory",
+            "region",
+            "village",
+            "island",
+            "republic",
+            "kingdom",
+        ],
+        _GPE,
+    ),
+    **dict.fromkeys(
+        ["place", "location", "site", "venue", "area", "destination"],
+        _PLACE,
+    ),
+    **dict.fromkeys(
+        ["continent", "river", "sea", "ocean", "mountain", "lake", "desert", "border"],
+        ("LOC", "GPE"),
+    ),
+    **dict.fromkeys(
+        [
+            "company",
+            "firm",
+            "team",
+            "group",
+            "organization",
+            "organisation",
+            "party",
+            "agency",
+            "club",
+            "network",
+            "brand",
+            "bank",
+            "university",
+            "college",
+            "school",
+            "airline",
+            "alliance",
+            "union",
+            "retailer",
+            "automaker",
+            "carmaker",
+            "league",
+            "band",
+            "newspaper",
+            "publication",
+            "outlet",
+            "channel",
+            "broadcaster",
+            "studio",
+            "chain",
+            "restaurant",
+            "store",
+            "startup",
+            "manufacturer",
+            "maker",
+            "bloc",
+            "court",
+            "department",
+            "ministry",
+            "committee",
+            "force",
+            "militia",
+            "charity",
+            "platform",
+            "service",
+            "app",
+            "giant",
+            "corporation",
+            "institution",
+        ],
+        _ORG,
+    ),
+    **dict.fromkeys(
+        [
+            "person",
+            "man",
+            "woman",
+            "president",
+            "minister",
+            "leader",
+            "official",
+            "spokesman",
+            "spokeswoman",
+            "spokesperson",
+            "actor",
+            "actress",
+            "singer",
+            "rapper",
+            "musician",
+            "artist",
+            "author",
+            "writer",
+            "senator",
+            "governor",
+            "mayor",
+            "judge",
+            "justice",
+            "player",
+            "athlete",
+            "star",
+            "celebrity",
+            "ceo",
+            "founder",
+            "executive",
+            "coach",
+            "candidate",
+            "lawmaker",
+            "congressman",
+            "congresswoman",
+            "representative",
+            "politician",
+            "king",
+            "queen",
+            "prince",
+            "princess",
+            "pope",
+            "director",
+            "host",
+            "comedian",
+            "chancellor",
+            "secretary",
+            "general",
+            "commander",
+            "journalist",
+            "reporter",
+            "scientist",
+            "doctor",
+            "billionaire",
+            "golfer",
+            "quarterback",
+            "pitcher",
+            "tennis",
+            "suspect",
+            "victim",
+            "winner",
+            "chairman",
+            "premier",
+            "dictator",
+            "monarch",
+            "member",
+            "head",
+            "individual",
+            "people",
+            "woman",
+            "men",
+            "women",
+        ],
+        _PERSON,
+    ),
+    **dict.fromkeys(
+        [
+            "show",
+            "film",
+            "movie",
+            "book",
+            "series",
+            "song",
+            "album",
+            "novel",
+            "play",
+            "musical",
+            "documentary",
+            "sitcom",
+            "drama",
+            "painting",
+            "memoir",
+            "podcast",
+            "title",
+            "franchise",
+        ],
+        _WORK,
+    ),
+    **dict.fromkeys(["game", "product", "device", "phone", "car", "vehicle", "model"], _WORK),
+    **dict.fromkeys(["nationality", "religion", "ethnicity"], ("NORP",)),
+    **dict.fromkeys(["language"], ("LANGUAGE", "NORP")),
+    **dict.fromkeys(["law", "act", "bill", "treaty", "amendment", "agreement"], ("LAW", "ORG")),
+    **dict.fromkeys(
+        ["event", "war", "tournament", "championship", "festival", "storm", "hurricane"],
+        ("EVENT", "PERSON", "ORG"),
+    ),
+    **dict.fromkeys(
+        [
+            "building",
+            "airport",
+            "stadium",
+            "bridge",
+            "ship",
+            "museum",
+            "arena",
+            "prison",
+            "park",
+            "station",
+        ],
+        ("FAC", "ORG", "GPE"),
+    ),
+    **dict.fromkeys(
+        ["date", "day", "year", "month", "week", "decade", "century", "time", "season"],
+        ("DATE", "TIME"),
+    ),
+    **dict.fromkeys(
+        ["number", "amount", "price", "cost", "percentage", "percent", "share", "rate", "age"],
+        ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"),
+    ),
+}
+
+# "How X" -> labels. "How long" is a duration (OntoNotes tags "44 days" as DATE).
+_HOW: dict[str, tuple[str, ...]] = {
+    "many": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
+    "much": ("MONEY", "QUANTITY", "PERCENT", "CARDINAL"),
+    "long": ("DATE", "TIME", "QUANTITY"),
+    "old": ("DATE", "CARDINAL"),
+    "far": ("QUANTITY", "CARDINAL"),
+    "big": ("QUANTITY", "CARDINAL", "MONEY"),
+    "large": ("QUANTITY", "CARDINAL", "MONEY"),
+    "tall": ("QUANTITY", "CARDINAL"),
+    "high": ("QUANTITY", "PERCENT", "MONEY", "CARDINAL"),
+    "often": ("DATE", "CARDINAL"),
+    "soon": ("DATE", "TIME"),
+}
+_MONEY = ("MONEY", "CARDINAL")
+_MEASURE = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")
+_MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "worth", "price"])
+_NAME_LABELS = frozenset(
+    ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"]
+)
+_EVENT_VERBS = frozenset(["happened", "happens", "caused", "causes", "led", "went"])
+_BE = frozenset(["is", "are", "was", "were", "'s"])
+# "How long did/will ... last" asks for a time; "how long is ..." for a length.
+_DO_WILL = frozenset(["did", "does", "do", "will", "would", "has", "have", "had", "can"])
+_TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
+_DATE = frozenset({"DATE", "TIME"})
+_NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a question asks for. `labels` are spaCy entity labels, best first."""
+
+    wh: str  # who, when, where, which, what, why, how, how many, ... ("" for none)
+    # The focus noun ("country" in "which country", "soldiers" in "how many soldiers"), or "".
+    focus: str
+    labels: tuple[str, ...]
+    kind: Kind
+    plural: bool = False  # "which two countries": coordinated names answer together
+    names: tuple[str, ...] = ()  # the named things the question is about ("Turkey", "Aras")
+
+
+def _kind(labels: tuple[str, ...]) -> Kind:
+    if not labels:
+        return "phrase"
+    if labels[0] in _DATE:
+        return "date"
+    if labels[0] in _NUMBER:
+        return "number"
+    return "entity"
+
+
+def _singular(word: str) -> str:
+    w = word.casefold()
+    if w in FOCUS_TYPES:
+        return w
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
+        if w.endswith(suffix) and w[: -len(suffix)] + repl in FOCUS_TYPES:
+            return w[: -len(suffix)] + repl
+    return w
+
+
+def analyse(question: str) -> Analysis:
+    """The wh-word, focus noun and wanted labels of `question`, from its parse."""
+    doc = nlp.parse(question.strip())
+    # "the Harbor Bridge" is named "Harbor Bridge": headlines and sentences drop the article.
+    names = tuple(
+        (e[1:] if e[0].pos_ == "DET" and len(e) > 1 else e).text
+        for e in doc.ents
+        if e.label_ in _NAME_LABELS
+    )
+    return replace(_analyse(doc), names=names)
+
+
+def _analyse(doc: Doc) -> Analysis:
+    toks = list(doc)
+    for i, tok in enumerate(toks):
+        low = tok.lower_
+        if tok.head.dep_ == "relcl" and tok.i < tok.head.i and low in ("who", "which", "whom"):
+            continue  # "31 men who were ...": a relative pronoun, not the question's wh-word
+        if low in ("why",):
+            return Analysis("why", "", (), "explain")
+        if low == "what" and i + 1 < len(toks) and toks[i + 1].lower_ in _EVENT_VERBS:
+            return Analysis("what happened", "", (), "explain")  # "what happened/caused ..."
+        if low == "how":
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and (nxt.lower_ in _HOW or nxt.pos_ in ("ADJ", "ADV")):
+                # "how wide", "how deep": any measure the table does not list is a quantity.
+                labels = _HOW.get(nxt.lower_, _MEASURE)
+                unit = ""
+                if nxt.lower_ == "many" and nxt.head.pos_ == "NOUN":
+                    # "how many soldiers": the counted noun ("how much territory" names what
+                    # is measured, rarely the unit the figure comes in).
+                    unit = nxt.head.lower_
+                if nxt.lower_ == "long" and not any(t.lower_ in _DO_WILL for t in toks):
+                    # "How long is the border?" is a length; "how long did it last?" a time.
+                    labels = ("QUANTITY", "CARDINAL", "DATE")
+                if stem(unit) in _TIME_UNITS:
+                    # "How many days ...": OntoNotes tags "12 days" as a DATE.
+                    labels = ("DATE", "CARDINAL", "TIME")
+                return Analysis(f"how {nxt.lower_}", unit, labels, _kind(labels))
+            return Analysis("how", "", (), "explain")
+        if low == "when":
+            return Analysis("when", "", ("DATE", "TIME"), "date")
+        if low == "where":
+            return Analysis("where", "", _PLACE, "entity")
+        if low in ("who", "whom", "whose"):
+            return Analysis("who", "", ("PERSON", "ORG", "NORP", "GPE"), "entity")
+        if low in ("which", "what") and tok.tag_ in ("WDT", "WP"):
+            focus = _focus(tok)
+            if focus:
+                labels = FOCUS_TYPES.get(_singular(focus), ())
+                plural = _singular(focus) != focus.casefold() and focus.casefold().endswith("s")
+                return Analysis(low, _singular(focus), labels, _kind(labels), plural)
+            if low == "what" and any(t.lower_ in _MONEY_WORDS for t in toks[i + 1 :]):
+                # "What did the repair cost?", "What was she paid?"
+                return Analysis(low, "", _MONEY, "number")
+            return Analysis(low, "", (), "phrase")
+    return Analysis("", "", (), "phrase")
+
+
+def _of_object(tok: Token) -> Token | None:
+    """The noun after "of" among `tok`'s children ("which of the countries", "kind of tree")."""
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            objs = [c for c in child.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
+            if objs:
+                return objs[0]
+    return None
+
+
+def _focus(wh: Token) -> str:
+    """The noun a "which"/"what" asks about: "which country", "which of the countries",
+    "what kind of tree", "what is the capital of ...". Read off the dependency tree first;
+    the small model parses questions less well than statements, so the noun phrase right
+    after the wh-word is the fallback."""
+    noun: Token | None = _of_object(wh)
+    if noun is None and wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN"):
+        noun = wh.head
+    if noun is None:
+        # "which Russian-led alliance did ...": the last noun of the run after the wh-word.
+        run: Token | None = None
+        for tok in wh.doc[wh.i + 1 :]:
+            if tok.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or tok.tag_ in ("HYPH", "VBN"):
+                if tok.pos_ == "NOUN":
+                    run = tok
+                continue
+            break
+        noun = run
+    if noun is None and wh.dep_ in ("attr", "nsubj") and wh.head.lower_ in _BE:
+        # "What is the capital of France?": the copula's other argument.
+        for tok in wh.head.children:
+            if tok is not wh and tok.dep_ in ("attr", "nsubj") and tok.pos_ == "NOUN":
+                noun = tok
+                break
+    if noun is None:
+        return ""
+    if _singular(noun.text) not in FOCUS_TYPES:
+        # "what kind of tree", "the name of the exclave": the noun after "of" when it is typed.
+        inner = _of_object(noun)
+        if inner is not None and _singular(inner.text) in FOCUS_TYPES:
+            return inner.text
+    return noun.text

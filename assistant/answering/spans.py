@@ -1,0 +1,289 @@
+"""Candidate answer spans in a parsed sentence: entities, noun chunks, dates and numbers.
+
+Each span carries its type fit (how well its spaCy label matches what the question wants)
+and its distance in tokens to the nearest word the question shares with the sentence: the
+answer to "who signed the treaty" sits next to "signed" and "treaty", not at the other end
+of a long sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.answering.places import is_known_place
+from assistant.answering.question import Analysis
+from assistant.answering.sentences import STOPWORDS, stem
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+__all__ = ["SpanCandidate", "candidates", "could_hold", "names_a_date", "norm_value"]
+
+# Labels that are values, never the answer to a "what"/"which" phrase question.
+_VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
+# Fit of the first, second, ... wanted label; further ones keep the last.
+_RANK_FIT = (1.0, 0.75, 0.6, 0.5)
+# Untyped spans of a "what"/"which X" question: an entity is likelier than a noun chunk.
+_PHRASE_ENTITY_FIT = 0.8
+_PHRASE_CHUNK_FIT = 0.6
+# A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
+_FOCUS_FIT = 1.2
+_NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
+_OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question asks
+_COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
+_CITY_FOCUS = frozenset(["city", "town", "capital", "village"])
+_OTHER_PLACE_FIT = 0.5
+_TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
+_PREFIX = 6  # shortest stem that matches by prefix
+# A quotation: its opening mark not glued to a word or `=` (`id="7" title="x"` holds no
+# quotation `" title="`), no markup characters inside, no space just inside the marks.
+_QUOTED = re.compile(r"(?<![\w=])[“\"](?!\s)([^”\"<>=]{2,60}?)(?<!\s)[”\"](?![\w=])")
+_NUMERIC = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozens?|half)\b",
+    re.IGNORECASE,
+)
+_DATE_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|"
+    r"tomorrow|week|month|year|decade|spring|summer|fall|autumn|winter)s?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SpanCandidate:
+    text: str
+    start: int  # character offsets in the sentence
+    end: int
+    label: str  # the entity label, "NP" for a noun chunk, "QUOTE" for a quoted title
+    fit: float
+    distance: float
+    # False for a number that counts something else than the "how many X" asks for.
+    counts_unit: bool = True
+
+
+def could_hold(sentence: str, kind: str) -> bool:
+    """A cheap test, before any parsing: can `sentence` hold a value of `kind` at all?"""
+    if kind == "number":
+        return bool(_NUMERIC.search(sentence))
+    if kind == "date":
+        return bool(_NUMERIC.search(sentence) or _DATE_WORD.search(sentence))
+    return True
+
+
+def names_a_date(text: str) -> bool:
+    """A month, weekday or calendar word: `text` is (or holds) a date."""
+    return bool(_DATE_WORD.search(text))
+
+
+def norm_value(text: str) -> str:
+    """The span's comparison key: case, punctuation and a leading "the" do not count."""
+    words = re.sub(r"[^\w]", " ", text.casefold()).split()
+    while words and words[0] in ("the", "a", "an", "about", "around", "some", "nearly"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _repeats_question(span: Span, q_stems: Collection[str]) -> bool:
+    """Every word of the span is in the question: it restates, it does not answer. A number
+    the question does not hold is new ("12-day" answers "how many days")."""
+    if any(t.like_num and t.lower_ not in q_stems for t in span):
+        return False
+    content = [stem(t.lower_) for t in span if t.is_alpha and t.lower_ not in STOPWORDS]
+    return all(_matches(c, q_stems) for c in content)
+
+
+def _matches(word_stem: str, q_stems: Collection[str]) -> bool:
+    """Same stem, or one a prefix of the other ("codenamed" and "codename"): the light
+    stemmer leaves such pairs apart."""
+    if word_stem in q_stems:
+        return True
+    if len(word_stem) < _PREFIX:
+        return False
+    return any(
+        len(q) >= _PREFIX and (q.startswith(word_stem) or word_stem.startswith(q)) for q in q_stems
+    )
+
+
+def _trim(span: Span) -> Span | None:
+    """Drop leading determiners, possessives and pronouns, and a trailing possessive."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and doc[start].pos_ in ("DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART"):
+        start += 1
+    for i in range(start, end):
+        if doc[i].text == "(":  # "Alphabet (GOOGL": the name ends where the aside begins
+            end = i
+            break
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].pos_ == "PUNCT"):
+        end -= 1
+    if start >= end:
+        return None
+    return doc[start:end]
+
+
+def _place_fit(focus: str, text: str) -> float:
+    """spaCy's GPE is any country, state or city: "which country" prefers a known country
+    or state (places.py), "which city" anything else."""
+    if focus in _COUNTRY_FOCUS:
+        return 1.0 if is_known_place(text) else _OTHER_PLACE_FIT
+    if focus in _CITY_FOCUS:
+        return _OTHER_PLACE_FIT if is_known_place(text) else 1.0
+    return 1.0
+
+
+def _counts(ent: Span, unit: str) -> bool:
+    """The number `ent` counts `unit` ("three soldiers", "12-day"): the unit is in the span or
+    is the noun the number modifies."""
+    toks = [*ent, ent.root.head]
+    return any(stem(t.lower_) == unit for t in toks)
+
+
+def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[SpanCandidate]:
+    """Spans of the parsed sentence `doc` that could answer, with their type fit."""
+    anchors = [
+        t.i
+        for t in doc
+        if t.is_alpha and t.lower_ not in STOPWORDS and _matches(stem(t.lower_), q_stems)
+    ]
+
+    def distance(span: Span) -> float:
+        gaps = [
+            min(abs(a - span.start), abs(a - (span.end - 1)))
+            for a in anchors
+            if not span.start <= a < span.end
+        ]
+        return float(min(gaps)) if gaps else _NO_ANCHOR
+
+    out: list[SpanCandidate] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(span: Span | None, label: str, fit: float, counts_unit: bool = True) -> None:
+        if span is None or fit <= 0 or (span.start, span.end) in seen:
+            return
+        if _repeats_question(span, q_stems):
+            return
+        seen.add((span.start, span.end))
+        out.append(
+            SpanCandidate(
+                span.text, span.start_char, span.end_char, label, fit, distance(span), counts_unit
+            )
+        )
+
+    wanted = analysis.labels
+    unit = stem(analysis.focus) if analysis.kind in ("number", "date") else ""
+    for ent in doc.ents:
+        if wanted:
+            if ent.label_ in wanted:
+                rank = wanted.index(ent.label_)
+                fit = _RANK_FIT[min(rank, len(_RANK_FIT) - 1)]
+                counted = not unit or _counts(ent, unit)
+                if not counted:
+                    # "How many soldiers": "three soldiers" answers, "2,000 kilometers" less so.
+                    fit *= _OTHER_UNIT_FIT
+                if ent.label_ in ("GPE", "LOC"):
+                    fit *= _place_fit(analysis.focus, ent.text)
+                if (
+                    analysis.wh == "how long"
+                    and ent.label_ in ("DATE", "TIME")
+                    and not any(stem(t.lower_) in _TIME_UNITS for t in ent)
+                ):
+                    # A duration ("44 days", "six weeks"), not a point in time ("September").
+                    fit *= _OTHER_UNIT_FIT
+                add(_trim(ent) or ent, ent.label_, fit, counted)
+        elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
+            add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
+    if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
+        # Titles are often quoted and often missed by the recogniser.
+        for m in _QUOTED.finditer(doc.text):
+            if len(m.group(1).split()) <= 8:
+                span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+                add(span, "QUOTE", _RANK_FIT[0] if wanted else _PHRASE_ENTITY_FIT)
+    if analysis.kind == "phrase":
+        for chunk in doc.noun_chunks:
+            if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in _VALUE_LABELS:
+                continue  # "it"; "Sunday" (a date is not a "what")
+            add(_trim(chunk), "NP", _PHRASE_CHUNK_FIT)
+    if analysis.focus and analysis.kind in ("entity", "phrase"):
+        for span in _linked_to_focus(doc, stem(analysis.focus)):
+            ent_label = span.root.ent_type_
+            if wanted and ent_label and ent_label not in wanted:
+                continue
+            key = (span.start, span.end)
+            if key in seen:
+                # Already a candidate: the link to the focus noun makes it the likelier one.
+                out = [
+                    c
+                    if (c.start, c.end) != (span.start_char, span.end_char)
+                    else SpanCandidate(c.text, c.start, c.end, c.label, _FOCUS_FIT, c.distance)
+                    for c in out
+                ]
+                continue
+            add(span, "FOCUS", _FOCUS_FIT)
+    if analysis.plural:
+        out.extend(_joined(doc, out, analysis, distance))
+    return out
+
+
+def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
+    """Names the sentence itself links to the question's focus noun: "the monkeypox virus"
+    (its noun modifiers), "the spokesman, Dmitri Peskov" (its apposition), "Yellowstone
+    National Park" (a name the focus noun is part of)."""
+    out: list[Span] = []
+    for tok in doc:
+        if tok.pos_ not in ("NOUN", "PROPN") or stem(tok.lower_) != focus:
+            continue
+        if tok.ent_type_:
+            out.append(_entity_of(doc[tok.i : tok.i + 1]))
+            continue
+        mods = [c for c in tok.children if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
+        if mods:
+            span = _trim(doc[min(m.i for m in mods) : tok.i])
+            if span is not None:
+                out.append(_entity_of(span) if span.root.ent_type_ else span)
+        for c in tok.children:
+            if c.dep_ == "appos" and (c.ent_type_ or c.pos_ == "PROPN"):
+                out.append(_entity_of(doc[c.i : c.i + 1]))
+        if tok.dep_ == "appos" and (tok.head.ent_type_ or tok.head.pos_ == "PROPN"):
+            out.append(_entity_of(doc[tok.head.i : tok.head.i + 1]))
+    return out
+
+
+def _entity_of(span: Span) -> Span:
+    """The entity that `span`'s root belongs to, when it is one ("Dmitri Peskov, who ..."
+    -> "Dmitri Peskov"), else the span."""
+    for ent in span.doc.ents:
+        if ent.start <= span.root.i < ent.end:
+            return ent
+    return span
+
+
+def _joined(doc: Doc, found: list[SpanCandidate], analysis: Analysis, distance: Any) -> list:
+    """ "Which two countries": the coordinated names ("Sweden and Finland") as one answer."""
+    by_start = {c.start: c for c in found}
+    out: list[SpanCandidate] = []
+    for ent in doc.ents:
+        first = by_start.get(ent.start_char)
+        if first is None:
+            continue
+        conj = [
+            e
+            for e in doc.ents
+            if e.label_ == ent.label_
+            and e.start > ent.end
+            and e.root.head.i == ent.root.i
+            and e.root.dep_ == "conj"
+        ]
+        if conj:
+            last = conj[-1]
+            span = doc[ent.start : last.end]
+            out.append(
+                SpanCandidate(
+                    span.text, span.start_char, span.end_char, ent.label_, first.fit, distance(span)
+                )
+            )
+    return out
