@@ -12,7 +12,6 @@ sentence names.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections import defaultdict

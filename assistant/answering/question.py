@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
-from assistant.answering.sentences import stem
+from assistant.answering.sentences import STOPWORDS, stem
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -283,6 +283,12 @@ class Analysis:
     kind: Kind
     plural: bool = False  # "which two countries": coordinated names answer together
     names: tuple[str, ...] = ()  # the named things the question is about ("Turkey", "Aras")
+    # The question's proper nouns, lower case ("papikyan" in "when Papikyan visited"): a span
+    # holding one names what the question already knows, not what it asks for.
+    proper: frozenset[str] = frozenset()
+    # Stems of the focus noun and the words before it ("which Turkish president"): what the
+    # answer is described as, unlike the question's other words ("the Armenian prime minister").
+    focus_words: frozenset[str] = frozenset()
 
 
 def _kind(labels: tuple[str, ...]) -> Kind:
@@ -314,7 +320,30 @@ def analyse(question: str) -> Analysis:
         for e in doc.ents
         if e.label_ in _NAME_LABELS
     )
-    return replace(_analyse(doc), names=names)
+    proper = frozenset(
+        t.lower_ for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.lower_ not in STOPWORDS
+    )
+    analysis = _analyse(doc)
+    return replace(
+        analysis, names=names, proper=proper, focus_words=_focus_words(doc, analysis.focus)
+    )
+
+
+def _focus_words(doc: Doc, focus: str) -> frozenset[str]:
+    """Stems of the words from the wh-word to the focus noun ("which Turkish president")."""
+    if not focus:
+        return frozenset()
+    for wh in doc:
+        if wh.lower_ not in ("which", "what", "whose", "many", "much"):
+            continue
+        for tok in doc[wh.i + 1 : wh.i + 8]:
+            if _singular(tok.text) == focus:
+                return frozenset(
+                    stem(t.lower_)
+                    for t in doc[wh.i + 1 : tok.i + 1]
+                    if t.is_alpha and t.lower_ not in STOPWORDS
+                )
+    return frozenset([stem(focus)])
 
 
 def _analyse(doc: Doc) -> Analysis:
@@ -386,7 +415,13 @@ def _focus(wh: Token) -> str:
         # "which Russian-led alliance did ...": the last noun of the run after the wh-word.
         run: Token | None = None
         for tok in wh.doc[wh.i + 1 :]:
-            if tok.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or tok.tag_ in ("HYPH", "VBN"):
+            # The small model tags "embattled" VBD and "highly" ADV in "which highly
+            # anticipated show": modifiers all the same.
+            if tok.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "ADV") or tok.tag_ in (
+                "HYPH",
+                "VBN",
+                "VBD",
+            ):
                 if tok.pos_ == "NOUN":
                     run = tok
                 continue

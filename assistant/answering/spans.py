@@ -18,7 +18,7 @@ from assistant.answering.question import Analysis
 from assistant.answering.sentences import STOPWORDS, stem
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 __all__ = ["SpanCandidate", "candidates", "could_hold", "names_a_date", "norm_value"]
 
@@ -31,6 +31,13 @@ _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
 # A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
 _FOCUS_FIT = 1.2
+# A name the sentence describes with the question's own words ("Armenian Prime Minister
+# Nikol Pashinyan" for "which Turkish president met the Armenian prime minister") is who the
+# question already points at, not who it asks for.
+_REFERENT_FIT = 0.3
+# A name holding one of the question's proper nouns ("Suren Papikyan" for "when Papikyan
+# visited") restates the question.
+_QUESTION_NAME_FIT = 0.2
 _NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
 _OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question asks
 _COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
@@ -176,7 +183,14 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
 
     wanted = analysis.labels
     unit = stem(analysis.focus) if analysis.kind in ("number", "date") else ""
+    focus_stem = stem(analysis.focus) if analysis.focus else ""
     for ent in doc.ents:
+        if analysis.kind in ("entity", "phrase") and ent.label_ not in _VALUE_LABELS:
+            penalty = _role_fit(ent, analysis, focus_stem, q_stems)
+            if penalty < 1.0:
+                # Added first, at the lower fit, so the typed pass below skips the span.
+                add(_trim(ent) or ent, ent.label_, _base_fit(ent, analysis) * penalty)
+                continue
         if wanted:
             if ent.label_ in wanted:
                 rank = wanted.index(ent.label_)
@@ -227,6 +241,56 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
     if analysis.plural:
         out.extend(_joined(doc, out, analysis, distance))
     return out
+
+
+def _base_fit(ent: Span, analysis: Analysis) -> float:
+    """The type fit `candidates` gives an entity before any other evidence."""
+    if analysis.labels:
+        if ent.label_ not in analysis.labels:
+            return 0.0
+        rank = analysis.labels.index(ent.label_)
+        fit = _RANK_FIT[min(rank, len(_RANK_FIT) - 1)]
+        if ent.label_ in ("GPE", "LOC"):
+            fit *= _place_fit(analysis.focus, ent.text)
+        return fit
+    return _PHRASE_ENTITY_FIT
+
+
+def _descriptors(ent: Span) -> list[Token]:
+    """The words the sentence describes `ent` with: its modifiers just before it ("Armenian
+    Prime Minister" before "Nikol Pashinyan") and its apposition ("Peskov, the Kremlin's
+    spokesman")."""
+    doc = ent.doc
+    out: list[Token] = []
+    i = ent.start - 1
+    while i >= 0 and doc[i].dep_ in ("compound", "amod", "nmod", "poss", "case", "punct"):
+        if doc[i].pos_ == "PUNCT" and doc[i].text not in ("-", "’s", "'s"):
+            break
+        out.append(doc[i])
+        i -= 1
+    for tok in ent:
+        for child in tok.children:
+            if child.dep_ == "appos" and not ent.start <= child.i < ent.end:
+                out.extend(t for t in child.subtree if not ent.start <= t.i < ent.end)
+    if ent.root.dep_ == "appos" and not ent.start <= ent.root.head.i < ent.end:
+        head = ent.root.head
+        out.extend(t for t in head.subtree if t.i < ent.start and t.i >= head.left_edge.i)
+    return out
+
+
+def _role_fit(ent: Span, analysis: Analysis, focus_stem: str, q_stems: Collection[str]) -> float:
+    """Below 1 when the sentence shows `ent` is what the question already names: it holds a
+    proper noun of the question, or is described by the question's words but not by its
+    focus noun."""
+    words = [t.lower_ for t in ent if t.is_alpha]
+    if any(w in analysis.proper for w in words):
+        return _QUESTION_NAME_FIT
+    desc = [stem(t.lower_) for t in _descriptors(ent) if t.is_alpha and t.lower_ not in STOPWORDS]
+    if not desc or any(_matches(d, analysis.focus_words) for d in desc):
+        return 1.0
+    if any(_matches(d, q_stems) for d in desc):
+        return _REFERENT_FIT
+    return 1.0
 
 
 def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
