@@ -339,7 +339,7 @@ class Assistant:
         t = time.perf_counter()
         if res.chunks:
             draft: Draft | None = None
-            request = AnswerRequest(standalone, res.chunks, day, res.query_vec)
+            request = AnswerRequest(standalone, res.chunks, day, res.query_vec, res.window)
             for item in chosen.stream(request):
                 if isinstance(item, Draft):
                     draft = item

@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.types import TimeWindow, WindowKind
 
-__all__ = ["DEFAULT_PRIORS", "Prior", "TimePriors", "time_window"]
+__all__ = ["DEFAULT_PRIORS", "Prior", "TimePriors", "names_a_time", "time_window"]
 
 logger = logging.getLogger(__name__)
 
@@ -184,3 +184,12 @@ def time_window(question: str, reference: dt.date) -> TimeWindow:
                 phrase=m.group(0),
             )
     return recent or dated or TimeWindow(kind="none", reference=reference)
+
+
+def names_a_time(window: TimeWindow) -> bool:
+    """The window comes from a date or period the question names ("this week", "in May
+    2025"), not from a word like "recently" or "current", which ask for the latest news
+    the articles have, however old that is."""
+    if window.kind == "none" or window.start is None:
+        return False
+    return not _RECENCY_WORDS.fullmatch(window.phrase)

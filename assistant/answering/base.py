@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.types import Citation, RetrievedChunk
+from assistant.types import Citation, RetrievedChunk, TimeWindow
 
 __all__ = ["AnswerRequest", "Answerer", "Condenser", "Draft", "final_draft"]
 
@@ -39,12 +39,14 @@ class AnswerRequest:
     """What an answerer answers from: the standalone question and the retrieved chunks.
 
     `today` is the question's reference date ("this week"); `question_vec` its embedding
-    when retrieval made one, so it is not embedded twice."""
+    when retrieval made one, so it is not embedded twice; `window` the time it asks about."""
 
     question: str
     chunks: Sequence[RetrievedChunk]
     today: dt.date | None = None
     question_vec: np.ndarray | None = None
+    # The time the question asks about ("this week"), as retrieval ranked for it.
+    window: TimeWindow | None = None
 
 
 @runtime_checkable

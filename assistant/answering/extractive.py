@@ -29,9 +29,14 @@ from assistant.answering.question import Analysis, analyse
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
 from assistant.answering.spans import candidates, could_hold, norm_value
 from assistant.embeddings import Embedder
-from assistant.types import Citation, RetrievedChunk
+from assistant.temporal import names_a_time
+from assistant.types import Citation, RetrievedChunk, TimeWindow
 
-__all__ = ["ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
+__all__ = ["STALE_DAYS", "ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
+
+# An article published this long before the time a question asks about ("this week", "in May
+# 2025") is not evidence for it: it can announce plans, not report what happened.
+STALE_DAYS = 365
 
 
 def abstention_text(question: str, reason: str = "") -> str:
@@ -96,6 +101,7 @@ class ExtractiveAnswerer:
         top_ratio: float = 0.5,
         conflict_ratio: float = 0.75,
         bridge_pool: int = 40,
+        window_relief: float = 0.07,
     ) -> None:
         self.embedder = embedder
         self.threshold = threshold
@@ -106,6 +112,7 @@ class ExtractiveAnswerer:
         self.top_ratio = top_ratio
         self.conflict_ratio = conflict_ratio
         self.bridge_pool = bridge_pool
+        self.window_relief = window_relief
         self._cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ scoring
@@ -332,7 +339,9 @@ class ExtractiveAnswerer:
     # ------------------------------------------------------------------ answer
     def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
         """The whole answer at once (it is ready at once), then its draft."""
-        draft = self.answer(request.question, request.chunks, request.question_vec)
+        draft = self.answer(
+            request.question, request.chunks, request.question_vec, window=request.window
+        )
         yield draft.text
         yield draft
 
@@ -341,14 +350,28 @@ class ExtractiveAnswerer:
         return resolve_follow_up(question, history)
 
     def answer(
-        self, question: str, chunks: Sequence[RetrievedChunk], q_vec: np.ndarray | None = None
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        q_vec: np.ndarray | None = None,
+        *,
+        window: TimeWindow | None = None,
     ) -> Draft:
         analysis = analyse(question)
-        scored = self.score_sentences(question, chunks, q_vec, analysis)
-        if not scored or scored[0].score < self.threshold:
+        timely = [rc for rc in chunks if not _stale(rc, window)]
+        scored = self.score_sentences(question, timely, q_vec, analysis)
+        threshold = self.threshold
+        if scored and window is not None and _within(scored[0].rc, window):
+            # Evidence published in the time the question asks about ("this week") is
+            # evidence twice over: a looser wording match is enough.
+            threshold -= self.window_relief
+        if not scored or scored[0].score < threshold:
             best_score = scored[0].score if scored else 0.0
+            reason = "no passage is close enough to the question"
+            if len(timely) < len(chunks) and window is not None:
+                reason = _stale_reason(chunks, window)
             return Draft(
-                abstention_text(question, "no passage is close enough to the question"),
+                abstention_text(question, reason),
                 "",
                 True,
                 (),
@@ -444,6 +467,32 @@ class ExtractiveAnswerer:
         return Draft(
             "\n".join(lines).strip(), short, False, tuple(citations), self.mode, best_score
         )
+
+
+def _stale(rc: RetrievedChunk, window: TimeWindow | None) -> bool:
+    """Published long before the time the question asks about ("this week", "in May 2025"):
+    such an article cannot report what happened then."""
+    if window is None or window.start is None or rc.article.published is None:
+        return False
+    if not names_a_time(window):
+        return False
+    return (window.start - rc.article.published).days > STALE_DAYS
+
+
+def _within(rc: RetrievedChunk, window: TimeWindow) -> bool:
+    published = rc.article.published
+    if window.start is None or window.end is None or published is None:
+        return False
+    return window.start <= published <= window.end
+
+
+def _stale_reason(chunks: Sequence[RetrievedChunk], window: TimeWindow) -> str:
+    dates = [rc.article.published for rc in chunks if rc.article.published is not None]
+    newest = max(dates).isoformat() if dates else "unknown"
+    return (
+        f"the matching articles were published more than {STALE_DAYS} days before "
+        f"{window.phrase or 'the time asked about'} (the newest on {newest})"
+    )
 
 
 def covers(text: str, names: Sequence[str]) -> bool:
