@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from assistant.answering.question import Analysis, analyse
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
 from assistant.answering.spans import candidates, could_hold, norm_value
 from assistant.embeddings import Embedder
-from assistant.temporal import names_a_time
+from assistant.temporal import DEFAULT_PRIORS, names_a_time
 from assistant.types import Citation, RetrievedChunk, TimeWindow
 
 __all__ = ["STALE_DAYS", "ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
@@ -99,7 +100,7 @@ class ExtractiveAnswerer:
         per_article: int = 1,
         top_sentences: int = 8,
         top_ratio: float = 0.5,
-        conflict_ratio: float = 0.75,
+        conflict_ratio: float = 0.3,
         bridge_pool: int = 40,
         window_relief: float = 0.07,
     ) -> None:
@@ -219,7 +220,11 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ short answer
     def _votes(
-        self, analysis: Analysis, q_stems: set[str], top: Sequence[ScoredSentence]
+        self,
+        analysis: Analysis,
+        q_stems: set[str],
+        top: Sequence[ScoredSentence],
+        timeliness: Mapping[str, float] | None = None,
     ) -> list[_Vote]:
         """Candidate values of the wanted type in `top`, best supported first.
 
@@ -231,7 +236,11 @@ class ExtractiveAnswerer:
             # A date or number only answers if its sentence is about the same named things
             # ("the border with Turkey", not the border with Iran). The headline counts: a
             # story headlined with the name is about it even where a sentence omits it.
-            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.text}", analysis.names)]
+            # The passage around the sentence counts too: "a ceasefire was reached on
+            # November 10" follows the paragraph that names the two sides.
+            top = [
+                s for s in top if covers(f"{s.rc.article.title}\n{s.rc.chunk.text}", analysis.names)
+            ]
         docs = nlp.parse_many([s.text for s in top])
         acc: dict[str, _Vote] = {}
         lead = max((s.score for s in top), default=1.0) or 1.0
@@ -239,6 +248,8 @@ class ExtractiveAnswerer:
             # Weaker sentences count, but much less: a value the best sentence gives should
             # not be outvoted by a name that several loosely related sentences repeat.
             relevance = s.score * (s.score / lead) ** _RELEVANCE_POWER
+            if timeliness:
+                relevance *= timeliness.get(s.rc.article.doc_id, 1.0)
             for c in candidates(doc, analysis, q_stems):
                 key = norm_value(c.text)
                 if not key:
@@ -247,12 +258,16 @@ class ExtractiveAnswerer:
                 if c.label == "DATE":
                     weight *= date_specificity(c.text)
                 v = acc.get(key)
+                doc_id = s.rc.article.doc_id
                 if v is None:
                     text = c.text.strip(" ,.;:")
-                    acc[key] = _Vote(
-                        key, text, c.label, weight, s, weight, {s.rc.article.doc_id}, c.counts_unit
+                    v = acc[key] = _Vote(
+                        key, text, c.label, weight, s, weight, {doc_id}, c.counts_unit
                     )
+                    v.by_doc[doc_id] = (weight, s)
                 else:
+                    if weight > v.by_doc.get(doc_id, (0.0, s))[0]:
+                        v.by_doc[doc_id] = (weight, s)
                     v.counts_unit = v.counts_unit or c.counts_unit
                     v.support += weight
                     v.docs.add(s.rc.article.doc_id)
@@ -281,21 +296,37 @@ class ExtractiveAnswerer:
     def _conflict(
         self, analysis: Analysis, votes: Sequence[_Vote], best_score: float
     ) -> list[_Vote]:
-        """The two best values when different articles give them with comparable support,
-        each from a sentence nearly as close to the question as the best one. Dates and
-        numbers only: two articles naming two different people are usually two stories,
-        two dates for one event are a disagreement."""
-        if analysis.kind not in ("date", "number") or len(votes) < 2:
+        """The best value and another article's own best value, when that article gives a
+        different one from a sentence nearly as close to the question.
+
+        Per article, not by total support: the value several sentences repeat would always
+        outvote the one article that disagrees. Dates and numbers of the same precision
+        (not "September 2020" against "November 10, 2020"); names only when they are
+        spellings of one name ("Nakhijevan", "Nakhichevan"): two articles naming two
+        people are usually two stories, two dates for one event are a disagreement.
+        """
+        if len(votes) < 2 or analysis.kind not in ("date", "number", "entity", "phrase"):
             return []
-        first, second = votes[0], votes[1]
-        if (
-            second.support >= self.conflict_ratio * first.support
-            and not (first.docs & second.docs)
-            and first.label == second.label
-            and min(first.sentence.score, second.sentence.score) >= _CONFLICT_CLOSE * best_score
-        ):
-            return [first, second]
-        return []
+        first = votes[0]
+        rivals: list[tuple[float, _Vote, ScoredSentence]] = []
+        for doc_id in {d for v in votes for d in v.by_doc} - set(first.by_doc):
+            weight, v = max(
+                ((v.by_doc[doc_id][0], v) for v in votes if doc_id in v.by_doc),
+                key=lambda p: p[0],
+            )
+            sentence = v.by_doc[doc_id][1]
+            if (
+                v.label == first.label
+                and _nested(v.key, first.key) is False
+                and sentence.score >= _CONFLICT_CLOSE * best_score
+                and weight >= self.conflict_ratio * first.best_weight
+                and _comparable(analysis, first, v)
+            ):
+                rivals.append((weight, v, sentence))
+        if not rivals:
+            return []
+        _, rival, sentence = max(rivals, key=lambda r: r[0])
+        return [first, replace(rival, sentence=sentence)]
 
     def _bridge(
         self,
@@ -389,7 +420,7 @@ class ExtractiveAnswerer:
             source = scored[0]
             short = explanation(source.text)
         else:
-            votes = self._votes(analysis, q_stems, top)
+            votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
             if not votes and analysis.labels:
                 votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
             if not votes and analysis.kind == "entity":
@@ -469,6 +500,30 @@ class ExtractiveAnswerer:
         )
 
 
+def _timeliness(
+    chunks: Sequence[RetrievedChunk], window: TimeWindow | None
+) -> dict[str, float] | None:
+    """Per article, how much its values count for a question about a time ("as of this
+    week", "in 2020"): fully inside it, half as much far from it, so the latest figure wins
+    over last month's. An undated article counts as the mean of the dated ones."""
+    if window is None or window.kind == "none" or window.start is None or window.end is None:
+        return None
+    prior = DEFAULT_PRIORS.for_kind(window.kind)
+    out: dict[str, float] = {}
+    for rc in chunks:
+        day = rc.article.published
+        if day is not None:
+            before = max((window.start - day).days, 0)
+            after = max((day - window.end).days, 0)
+            out[rc.article.doc_id] = 0.5 + 0.5 * prior.closeness(before, after)
+    if not out:
+        return None
+    neutral = sum(out.values()) / len(out)
+    for rc in chunks:
+        out.setdefault(rc.article.doc_id, neutral)
+    return out
+
+
 def _stale(rc: RetrievedChunk, window: TimeWindow | None) -> bool:
     """Published long before the time the question asks about ("this week", "in May 2025"):
     such an article cannot report what happened then."""
@@ -509,6 +564,34 @@ def question_stems(question: str) -> set[str]:
     return set(words) | {stem(p) for w in words if "-" in w for p in w.split("-") if p}
 
 
+_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
+def magnitude(text: str) -> float | None:
+    """The size of the first figure in `text` ("2.5 million" -> 2500000.0), None if none."""
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)?", text, re.I)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    return value * _SCALE_WORDS.get((m.group(2) or "").lower(), 1.0) or None
+
+
+def _nested(a: str, b: str) -> bool:
+    """One value holds the other ("2020" in "november 10 2020")."""
+    return f" {a} " in f" {b} " or f" {b} " in f" {a} "
+
+
+def _comparable(analysis: Analysis, a: _Vote, b: _Vote) -> bool:
+    """Two values that can be the same fact told differently."""
+    if a.label == "DATE":
+        return date_specificity(a.text) == date_specificity(b.text)
+    if analysis.kind == "number":
+        x, y = magnitude(a.text), magnitude(b.text)
+        # "$20,000" per borrower and "$1.6 trillion" in all are two figures, not a dispute.
+        return x is not None and y is not None and max(x, y) <= _SAME_SIZE * min(x, y)
+    return SequenceMatcher(None, a.key, b.key).ratio() >= _SAME_NAME
+
+
 @dataclass
 class _Vote:
     """A candidate value and its support (mutable while votes are counted)."""
@@ -521,6 +604,8 @@ class _Vote:
     best_weight: float
     docs: set[str]
     counts_unit: bool = True
+    # Per article: the value's best weight there and the sentence that gives it.
+    by_doc: dict[str, tuple[float, ScoredSentence]] = field(default_factory=dict)
 
 
 # Words between a span and the question's words that halve its weight.
@@ -528,7 +613,11 @@ _PROXIMITY_SCALE = 8.0
 # Support of an untyped answer to a typed question, relative to a typed one.
 _UNTYPED = 0.5
 # Both sides of a conflict come from sentences at least this close to the best one.
-_CONFLICT_CLOSE = 0.9
+_CONFLICT_CLOSE = 0.85
+# Two names this alike are spellings of one name (transliterations).
+_SAME_NAME = 0.75
+# Two figures within this factor can be one figure reported differently.
+_SAME_SIZE = 3.0
 # How sharply a sentence's weight falls with its score relative to the best sentence.
 _RELEVANCE_POWER = 3.0
 # Extra support per further article that gives the same value.
