@@ -27,6 +27,7 @@ from assistant.answering.citations import make_citation
 from assistant.answering.follow_up import resolve_follow_up
 from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis, analyse
+from assistant.answering.reasons import reason as reason_of
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
 from assistant.answering.spans import candidates, could_hold, norm_value
 from assistant.embeddings import Embedder
@@ -417,8 +418,15 @@ class ExtractiveAnswerer:
         short = ""
         source: ScoredSentence | None = None
         if analysis.kind == "explain":
+            # The reason may sit in the second or third best sentence ("... invoked the
+            # pact." then "It did so after troops ..."): the first that states one answers.
             source = scored[0]
-            short = explanation(source.text)
+            near = [s for s in scored[: self.max_quotes] if s.score >= _REASON_CLOSE * best_score]
+            for s, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
+                short = reason_of(doc)
+                if short:
+                    source = s
+                    break
         else:
             votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
             if not votes and analysis.labels:
@@ -614,6 +622,8 @@ _PROXIMITY_SCALE = 8.0
 _UNTYPED = 0.5
 # Both sides of a conflict come from sentences at least this close to the best one.
 _CONFLICT_CLOSE = 0.85
+# A reason is taken from sentences at least this close to the question as the best one.
+_REASON_CLOSE = 0.8
 # Two names this alike are spellings of one name (transliterations).
 _SAME_NAME = 0.75
 # Two figures within this factor can be one figure reported differently.
@@ -650,19 +660,3 @@ def _describe(analysis: Analysis) -> str:
     if analysis.focus:
         return f"the {analysis.focus} asked for"
     return _LABEL_WORDS.get(analysis.labels[0], "the value asked for")
-
-
-def explanation(sentence: str) -> str:
-    """The reason a sentence gives ("... because X", "... due to X"), else "": a whole
-    sentence is not a short answer (the quotes below it carry the rest)."""
-    (doc,) = nlp.parse_many([sentence])
-    for tok in doc:
-        if tok.lower_ in ("because", "since", "as") and tok.dep_ == "mark":
-            clause = doc[tok.head.left_edge.i : tok.head.right_edge.i + 1]
-            if len(clause) >= 4:
-                return clause.text.strip(" ,.;:")
-        if tok.lower_ in ("because", "due") and tok.dep_ in ("prep", "amod", "advmod"):
-            span = doc[tok.i : tok.right_edge.i + 1]
-            if len(span) >= 3:
-                return span.text.strip(" ,.;:")
-    return ""
