@@ -422,10 +422,10 @@ class ExtractiveAnswerer:
             # pact." then "It did so after troops ..."): the first that states one answers.
             source = scored[0]
             near = [s for s in scored[: self.max_quotes] if s.score >= _REASON_CLOSE * best_score]
-            for s, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
+            for sent, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
                 short = reason_of(doc)
                 if short:
-                    source = s
+                    source = sent
                     break
         else:
             votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
@@ -463,9 +463,9 @@ class ExtractiveAnswerer:
         # The sentences to quote: the one holding the short answer first (and the one that
         # led to it, for one hop), then the best others.
         quotes: list[ScoredSentence] = []
-        for s in (bridge, source, *(v.sentence for v in conflict)):
-            if s is not None and s not in quotes:
-                quotes.append(s)
+        for lead in (bridge, source, *(v.sentence for v in conflict)):
+            if lead is not None and lead not in quotes:
+                quotes.append(lead)
         for s in scored:
             if len(quotes) >= max(self.max_quotes, len(quotes)):
                 break
