@@ -350,8 +350,15 @@ def _analyse(doc: Doc) -> Analysis:
     toks = list(doc)
     for i, tok in enumerate(toks):
         low = tok.lower_
-        if tok.head.dep_ == "relcl" and tok.i < tok.head.i and low in ("who", "which", "whom"):
-            continue  # "31 men who were ...": a relative pronoun, not the question's wh-word
+        if (
+            tok.head.dep_ == "relcl"
+            and tok.i < tok.head.i
+            and low in ("who", "which", "whom")
+            and not (i + 1 < len(toks) and toks[i + 1].pos_ in ("NOUN", "ADJ"))
+        ):
+            # "31 men who were ...": a relative pronoun, not the question's wh-word ("stock
+            # which condiment" is a question all the same).
+            continue
         if low in ("why",):
             return Analysis("why", "", (), "explain")
         if low == "what" and i + 1 < len(toks) and toks[i + 1].lower_ in _EVENT_VERBS:
@@ -382,6 +389,12 @@ def _analyse(doc: Doc) -> Analysis:
             return Analysis("who", "", ("PERSON", "ORG", "NORP", "GPE"), "entity")
         if low in ("which", "what") and tok.tag_ in ("WDT", "WP"):
             focus = _focus(tok)
+            if focus.casefold() == "name" and _owner_is_person(tok):
+                # "What is her name?": a person's.
+                return Analysis(low, "person", _PERSON, "entity")
+            if focus.casefold() == "one":
+                # "Among the companies ..., which one": the plural noun it picks from.
+                focus = _earlier_plural(toks[:i]) or focus
             if focus:
                 labels = FOCUS_TYPES.get(_singular(focus), ())
                 plural = _singular(focus) != focus.casefold() and focus.casefold().endswith("s")
@@ -391,6 +404,23 @@ def _analyse(doc: Doc) -> Analysis:
                 return Analysis(low, "", _MONEY, "number")
             return Analysis(low, "", (), "phrase")
     return Analysis("", "", (), "phrase")
+
+
+def _owner_is_person(wh: Token) -> bool:
+    """ "What is her name", "what was his name": the name asked for is a person's."""
+    return any(t.lower_ in ("her", "his") for t in wh.doc[wh.i + 1 : wh.i + 5])
+
+
+def _earlier_plural(toks: list[Token]) -> str:
+    """The plural noun the wh-word picks from ("among the companies"), else the last one
+    before it, singular, or ""."""
+    for tok in toks:
+        if tok.tag_ == "NNS" and tok.head.lower_ in ("among", "of"):
+            return _singular(tok.text)
+    for tok in reversed(toks):
+        if tok.tag_ == "NNS":
+            return _singular(tok.text)
+    return ""
 
 
 def _of_object(tok: Token) -> Token | None:
@@ -415,6 +445,8 @@ def _focus(wh: Token) -> str:
         # "which Russian-led alliance did ...": the last noun of the run after the wh-word.
         run: Token | None = None
         for tok in wh.doc[wh.i + 1 :]:
+            if tok.tag_ == "POS" and run is not None:
+                break  # "which high-profile individual's account": the individual's
             # The small model tags "embattled" VBD and "highly" ADV in "which highly
             # anticipated show": modifiers all the same.
             if tok.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "ADV") or tok.tag_ in (
@@ -435,6 +467,9 @@ def _focus(wh: Token) -> str:
                 break
     if noun is None:
         return ""
+    owners = [c for c in noun.children if c.dep_ == "poss" and c.pos_ == "NOUN" and c.i > wh.i]
+    if owners:
+        noun = owners[0]  # "which individual's account": the individual is asked for
     if _singular(noun.text) not in FOCUS_TYPES:
         # "what kind of tree", "the name of the exclave": the noun after "of" when it is typed.
         inner = _of_object(noun)

@@ -133,6 +133,17 @@ def _trim(span: Span) -> Span | None:
     return doc[start:end]
 
 
+def _with_title(span: Span) -> Span:
+    """A person's name with the abbreviated title just before it ("Rep. Liz Cheney",
+    "Gen. Mark Milley"), which the recogniser leaves out and readers expect."""
+    i = span.start - 1
+    if i >= 0:
+        tok = span.doc[i]
+        if tok.text.endswith(".") and tok.text[:1].isupper() and 3 <= len(tok.text) <= 5:
+            return span.doc[i : span.end]
+    return span
+
+
 def _place_fit(focus: str, text: str) -> float:
     """spaCy's GPE is any country, state or city: "which country" prefers a known country
     or state (places.py), "which city" anything else."""
@@ -208,7 +219,10 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 ):
                     # A duration ("44 days", "six weeks"), not a point in time ("September").
                     fit *= _OTHER_UNIT_FIT
-                add(_trim(ent) or ent, ent.label_, fit, counted)
+                span = _trim(ent) or ent
+                if ent.label_ == "PERSON":
+                    span = _with_title(span)
+                add(span, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
     if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
