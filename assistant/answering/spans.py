@@ -219,10 +219,8 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 ):
                     # A duration ("44 days", "six weeks"), not a point in time ("September").
                     fit *= _OTHER_UNIT_FIT
-                span = _trim(ent) or ent
-                if ent.label_ == "PERSON":
-                    span = _with_title(span)
-                add(span, ent.label_, fit, counted)
+                name = _trim(ent) or ent
+                add(_with_title(name) if ent.label_ == "PERSON" else name, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
     if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
