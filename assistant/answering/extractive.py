@@ -26,7 +26,7 @@ from assistant.answering.base import AnswerRequest, Draft, History
 from assistant.answering.citations import make_citation
 from assistant.answering.follow_up import resolve_follow_up
 from assistant.answering.qtypes import date_specificity
-from assistant.answering.question import Analysis, analyse
+from assistant.answering.question import Analysis, analyse, split_parts
 from assistant.answering.reasons import reason as reason_of
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
 from assistant.answering.spans import candidates, could_hold, norm_value
@@ -368,6 +368,111 @@ class ExtractiveAnswerer:
                 return votes, best
         return [], None
 
+    def _find(
+        self,
+        analysis: Analysis,
+        question: str,
+        scored: Sequence[ScoredSentence],
+        chunks: Sequence[RetrievedChunk],
+        window: TimeWindow | None,
+    ) -> _Found:
+        """The short answer to one question (or one part of a question) and its evidence."""
+        best_score = scored[0].score
+        top = [s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score]
+        q_stems = question_stems(question)
+        votes: list[_Vote] = []
+        bridge: ScoredSentence | None = None
+        short = ""
+        source: ScoredSentence | None = None
+        if analysis.kind == "explain":
+            # The reason may sit in the second or third best sentence ("... invoked the
+            # pact." then "It did so after troops ..."): the first that states one answers.
+            source = scored[0]
+            near = [s for s in scored[: self.max_quotes] if s.score >= _REASON_CLOSE * best_score]
+            for sent, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
+                short = reason_of(doc)
+                if short:
+                    source = sent
+                    break
+        else:
+            votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
+            if not votes and analysis.labels:
+                votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
+            if not votes and analysis.kind == "entity":
+                # The recogniser missed or mislabelled the name ("Squid Game" as nothing):
+                # any entity or noun phrase may answer, with less weight.
+                # Without the recogniser's type, only a span the sentence itself ties to the
+                # focus noun, or a quoted title, is trusted.
+                untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
+                votes = [
+                    v for v in self._votes(untyped, q_stems, top) if v.label in ("FOCUS", "QUOTE")
+                ]
+                for v in votes:
+                    v.support *= _UNTYPED
+            if analysis.kind == "number" and analysis.focus:
+                # "How many soldiers" is not answered by a count of something else.
+                votes = [v for v in votes if v.counts_unit]
+            if votes:
+                short, source = votes[0].text, votes[0].sentence
+            elif analysis.labels:
+                return _Found(missing=True)
+        return _Found(short, source, votes, bridge)
+
+    def _choose(self, analysis: Analysis, scored: Sequence[ScoredSentence]) -> _Found:
+        """ "Is it A or B?": the alternative the best sentences state; both, as a
+        disagreement, when different articles state each from comparably close sentences."""
+        best_score = scored[0].score
+        found: list[tuple[str, ScoredSentence]] = []
+        for alt in analysis.alternatives:
+            stems = {stem(w) for w in content_words(alt)}
+            for s in scored[: self.bridge_pool]:
+                if stems and stems <= {stem(w) for w in content_words(s.text)}:
+                    found.append((alt, s))
+                    break
+        if not found:
+            return _Found(missing=True)
+        found.sort(key=lambda p: -p[1].score)
+        first = found[0]
+        votes = [_vote_of(first[0], first[1])]
+        for alt, s in found[1:]:
+            if (
+                s.rc.article.doc_id != first[1].rc.article.doc_id
+                and s.score >= _CONFLICT_CLOSE * best_score * _CHOICE_SLACK
+            ):
+                votes.append(_vote_of(alt, s))
+                break
+        return _Found(first[0], first[1], votes)
+
+    def _answer_parts(
+        self,
+        question: str,
+        parts: Sequence[str],
+        chunks: Sequence[RetrievedChunk],
+        scored: Sequence[ScoredSentence],
+        window: TimeWindow | None,
+    ) -> Draft:
+        """ "How many troops, and for how many years?": each part answered on its own (its
+        sentences scored for that part), the short answers joined, every source cited."""
+        shorts: list[str] = []
+        leads: list[ScoredSentence] = []
+        for part in parts:
+            part_analysis = analyse(part)
+            part_scored = self.score_sentences(part, chunks, None, part_analysis) or scored
+            found = self._find(part_analysis, part, part_scored, chunks, window)
+            if found.short and found.source is not None:
+                shorts.append(found.short)
+                leads.append(found.source)
+        if not shorts:
+            return Draft(
+                abstention_text(question, "none of the passages answers any part of it"),
+                "",
+                True,
+                (),
+                self.mode,
+                scored[0].score,
+            )
+        return self._compose(scored, list(zip(shorts, leads, strict=True)), [], None)
+
     # ------------------------------------------------------------------ answer
     def stream(self, request: AnswerRequest) -> Iterator[str | Draft]:
         """The whole answer at once (it is ready at once), then its draft."""
@@ -411,59 +516,45 @@ class ExtractiveAnswerer:
                 best_score,
             )
         best_score = scored[0].score
-        top = [s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score]
-        q_stems = question_stems(question)
-        votes: list[_Vote] = []
-        bridge: ScoredSentence | None = None
-        short = ""
-        source: ScoredSentence | None = None
-        if analysis.kind == "explain":
-            # The reason may sit in the second or third best sentence ("... invoked the
-            # pact." then "It did so after troops ..."): the first that states one answers.
-            source = scored[0]
-            near = [s for s in scored[: self.max_quotes] if s.score >= _REASON_CLOSE * best_score]
-            for sent, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
-                short = reason_of(doc)
-                if short:
-                    source = sent
-                    break
+        parts = split_parts(question) if analysis.kind != "explain" else []
+        if len(parts) > 1:
+            return self._answer_parts(question, parts, timely, scored, window)
+        if analysis.kind == "choice":
+            found = self._choose(analysis, scored)
         else:
-            votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
-            if not votes and analysis.labels:
-                votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
-            if not votes and analysis.kind == "entity":
-                # The recogniser missed or mislabelled the name ("Squid Game" as nothing):
-                # any entity or noun phrase may answer, with less weight.
-                # Without the recogniser's type, only a span the sentence itself ties to the
-                # focus noun, or a quoted title, is trusted.
-                untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
-                votes = [
-                    v for v in self._votes(untyped, q_stems, top) if v.label in ("FOCUS", "QUOTE")
-                ]
-                for v in votes:
-                    v.support *= _UNTYPED
-            if analysis.kind == "number" and analysis.focus:
-                # "How many soldiers" is not answered by a count of something else.
-                votes = [v for v in votes if v.counts_unit]
-            if votes:
-                short, source = votes[0].text, votes[0].sentence
-            elif analysis.labels:
-                # A "when" question whose best evidence states no date is not answered by
-                # it, however close the topic (the right border, but no withdrawal date).
-                return Draft(
-                    abstention_text(question, f"none of the passages names {_describe(analysis)}"),
-                    "",
-                    True,
-                    (),
-                    self.mode,
-                    best_score,
-                )
+            found = self._find(analysis, question, scored, chunks, window)
+        if found.missing:
+            # A "when" question whose best evidence states no date is not answered by it,
+            # however close the topic (the right border, but no withdrawal date).
+            return Draft(
+                abstention_text(question, f"none of the passages names {_describe(analysis)}"),
+                "",
+                True,
+                (),
+                self.mode,
+                best_score,
+            )
+        short, source, votes, bridge = found.short, found.source, found.votes, found.bridge
         conflict = self._conflict(analysis, votes, best_score)
+        if analysis.kind == "choice":
+            conflict = votes if len(votes) > 1 else []
+        answers = [(short, source)] if short and source is not None else []
+        return self._compose(scored, answers, conflict, bridge)
 
-        # The sentences to quote: the one holding the short answer first (and the one that
+    def _compose(
+        self,
+        scored: Sequence[ScoredSentence],
+        answers: Sequence[tuple[str, ScoredSentence]],
+        conflict: Sequence[_Vote],
+        bridge: ScoredSentence | None,
+    ) -> Draft:
+        """The answer text: the short answer(s) with their markers (or the disagreement),
+        then the quoted sentences, each cited."""
+        best_score = scored[0].score
+        # The sentences to quote: those holding the short answer first (and the one that
         # led to it, for one hop), then the best others.
         quotes: list[ScoredSentence] = []
-        for lead in (bridge, source, *(v.sentence for v in conflict)):
+        for lead in (bridge, *(s for _, s in answers), *(v.sentence for v in conflict)):
             if lead is not None and lead not in quotes:
                 quotes.append(lead)
         for s in scored:
@@ -488,6 +579,7 @@ class ExtractiveAnswerer:
             return f"[{number_of[(s.rc.chunk.chunk_id, s.start)]}]"
 
         lines: list[str] = []
+        short = "; ".join(text for text, _ in answers)
         if conflict:
             parts = []
             for v in conflict:
@@ -496,9 +588,9 @@ class ExtractiveAnswerer:
                 parts.append(f"{v.text} {mark(v.sentence)} ({art.source or art.title}, {when})")
             short = f"{conflict[0].text} or {conflict[1].text}: the sources differ"
             lines.append("The articles disagree: " + " or ".join(parts))
-        elif short and source is not None:
+        elif answers:
             via = f" (via {mark(bridge)})" if bridge is not None else ""
-            lines.append(f"{short} {mark(source)}{via}")
+            lines.append("; ".join(f"{text} {mark(s)}" for text, s in answers) + via)
         lines.append("")
         lines.append("Supporting passages:" if short else "From the articles:")
         for s in quotes:
@@ -584,6 +676,24 @@ def magnitude(text: str) -> float | None:
     return value * _SCALE_WORDS.get((m.group(2) or "").lower(), 1.0) or None
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A short answer, the sentence it comes from, the values weighed, the hop taken; or
+    `missing` when no passage holds a value of the wanted type."""
+
+    short: str = ""
+    source: ScoredSentence | None = None
+    votes: list[_Vote] = field(default_factory=list)
+    bridge: ScoredSentence | None = None
+    missing: bool = False
+
+
+def _vote_of(text: str, sentence: ScoredSentence) -> _Vote:
+    doc_id = sentence.rc.article.doc_id
+    score = sentence.score
+    return _Vote(norm_value(text), text, "CHOICE", score, sentence, score, {doc_id})
+
+
 def _nested(a: str, b: str) -> bool:
     """One value holds the other ("2020" in "november 10 2020")."""
     return f" {a} " in f" {b} " or f" {b} " in f" {a} "
@@ -628,6 +738,9 @@ _REASON_CLOSE = 0.8
 _SAME_NAME = 0.75
 # Two figures within this factor can be one figure reported differently.
 _SAME_SIZE = 3.0
+# An alternative stated a little less closely than the conflict bar still counts: the
+# question itself names both, so either sentence is on topic.
+_CHOICE_SLACK = 0.8
 # How sharply a sentence's weight falls with its score relative to the best sentence.
 _RELEVANCE_POWER = 3.0
 # Extra support per further article that gives the same value.

@@ -16,10 +16,10 @@ from assistant.answering.sentences import STOPWORDS, stem
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-__all__ = ["FOCUS_TYPES", "Analysis", "analyse"]
+__all__ = ["FOCUS_TYPES", "Analysis", "analyse", "split_parts"]
 
 # What the answer is: a typed entity, a noun phrase of no fixed type, or a clause (why/how).
-Kind = Literal["date", "number", "entity", "phrase", "explain"]
+Kind = Literal["date", "number", "entity", "phrase", "explain", "choice"]
 
 # Focus noun (lower case, singular) -> wanted labels, best first. Nouns not listed make the
 # question a "phrase" question: any entity or noun chunk may answer.
@@ -289,6 +289,8 @@ class Analysis:
     # Stems of the focus noun and the words before it ("which Turkish president"): what the
     # answer is described as, unlike the question's other words ("the Armenian prime minister").
     focus_words: frozenset[str] = frozenset()
+    # "Is it liberated or occupied?": the alternatives the question offers.
+    alternatives: tuple[str, ...] = ()
 
 
 def _kind(labels: tuple[str, ...]) -> Kind:
@@ -324,9 +326,64 @@ def analyse(question: str) -> Analysis:
         t.lower_ for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.lower_ not in STOPWORDS
     )
     analysis = _analyse(doc)
+    if not analysis.wh:
+        alternatives = _alternatives(doc)
+        if alternatives:
+            analysis = Analysis("", "", (), "choice", alternatives=alternatives)
     return replace(
         analysis, names=names, proper=proper, focus_words=_focus_words(doc, analysis.focus)
     )
+
+
+def _alternative(tok: Token) -> str:
+    """One side of an "A or B" choice: a preposition's object ("in Paris"), else the word
+    with its compound and adjective modifiers."""
+    if tok.pos_ == "ADP":
+        objs = [c for c in tok.children if c.dep_ == "pobj"]
+        if not objs:
+            return ""
+        tok = objs[0]
+    mods = [c for c in tok.children if c.dep_ in ("compound", "amod") and c.i < tok.i]
+    start = min([m.i for m in mods] + [tok.i])
+    return tok.doc[start : tok.i + 1].text
+
+
+def _alternatives(doc: Doc) -> tuple[str, ...]:
+    """ "Is the territory liberated or occupied?": ("liberated", "occupied"). Only for
+    yes/no questions (opening with a verb), where the "or" is what is asked."""
+    if not len(doc) or doc[0].pos_ not in ("AUX", "VERB"):
+        return ()
+    for tok in doc:
+        if tok.lower_ == "or" and tok.dep_ == "cc":
+            conj = [c for c in tok.head.children if c.dep_ == "conj"]
+            if conj:
+                pair = (_alternative(tok.head), _alternative(conj[0]))
+                if all(pair):
+                    return pair
+    return ()
+
+
+def split_parts(question: str) -> list[str]:
+    """A question that asks two things ("How many troops were deployed, and for how many
+    years?"; "Where did he go ...; where did he meet ...?") as its two questions; a
+    one-part question as itself alone. The second part is read on its own, so an
+    elliptical one ("and for how many years?") keeps the first part's words after it."""
+    doc = nlp.parse(question.strip())
+    toks = list(doc)
+    for i, tok in enumerate(toks):
+        joint = tok.text == ";" or (tok.lower_ == "and" and i > 0 and toks[i - 1].text == ",")
+        if not joint or i < 3:
+            continue
+        rest = doc[i + 1 :]
+        if any(t.tag_ in ("WDT", "WP", "WRB", "WP$") for t in rest[:4]):
+            first = doc[: i - 1 if toks[i - 1].text == "," else i].text.strip()
+            second = rest.text.strip()
+            if not any(t.pos_ == "VERB" for t in rest):
+                second = f"{second.rstrip('?')} {first}?"
+            if not any(t.tag_ in ("WDT", "WP", "WRB", "WP$") for t in doc[:i]):
+                return [question]  # "X happened; what ...?": one question with a preamble
+            return [first.rstrip(",;") + "?", second]
+    return [question]
 
 
 def _focus_words(doc: Doc, focus: str) -> frozenset[str]:
