@@ -164,7 +164,11 @@ class ExtractiveAnswerer:
                 cands.append((rc, s.text, s.start, s.end))
         if not cands:
             return []
-        kind = (analysis or analyse(question)).kind
+        analysis = analysis or analyse(question)
+        kind = analysis.kind
+        # "Liberated or occupied?": a sentence stating one of the alternatives holds a value
+        # of the wanted kind, as a sentence with a date does for "when".
+        alt_stems = [{stem(w) for w in content_words(a)} for a in analysis.alternatives]
         q_words = set(content_words(question))
         sent_words = [set(content_words(t)) for _, t, _, _ in cands]
         n = len(cands)
@@ -190,7 +194,10 @@ class ExtractiveAnswerer:
                     end,
                     overlap=sum(idf[w] for w in q_words & ws) / total,
                     # Every date/number candidate holds a value of the wanted kind.
-                    bonus=0.06 if kind in ("date", "number") else 0.0,
+                    bonus=_TYPE_BONUS
+                    if kind in ("date", "number")
+                    or any(a and a <= {stem(w) for w in ws} for a in alt_stems)
+                    else 0.0,
                     prior=0.03 / rc.rank,  # a small preference for the better-ranked articles
                     # Captions, headings and menu lines are weaker evidence.
                     penalty=0.0 if re.search(r"[.!?\"”’)]$", text) else 0.05,
@@ -412,6 +419,9 @@ class ExtractiveAnswerer:
             if analysis.kind == "number" and analysis.focus:
                 # "How many soldiers" is not answered by a count of something else.
                 votes = [v for v in votes if v.counts_unit]
+            elif analysis.kind == "date" and analysis.focus and any(v.counts_unit for v in votes):
+                # "For how many years": "5 years", not the number of troops beside it.
+                votes = [v for v in votes if v.counts_unit]
             if votes:
                 short, source = votes[0].text, votes[0].sentence
             elif analysis.labels:
@@ -422,24 +432,31 @@ class ExtractiveAnswerer:
         """ "Is it A or B?": the alternative the best sentences state; both, as a
         disagreement, when different articles state each from comparably close sentences."""
         best_score = scored[0].score
-        found: list[tuple[str, ScoredSentence]] = []
+        stating: dict[str, list[ScoredSentence]] = {}
         for alt in analysis.alternatives:
             stems = {stem(w) for w in content_words(alt)}
-            for s in scored[: self.bridge_pool]:
-                if stems and stems <= {stem(w) for w in content_words(s.text)}:
-                    found.append((alt, s))
-                    break
+            stating[alt] = [
+                s
+                for s in scored[: self.bridge_pool]
+                if stems and stems <= {stem(w) for w in content_words(s.text)}
+            ]
+        found = sorted(
+            ((alt, ss[0]) for alt, ss in stating.items() if ss), key=lambda p: -p[1].score
+        )
         if not found:
             return _Found(missing=True)
-        found.sort(key=lambda p: -p[1].score)
         first = found[0]
         votes = [_vote_of(first[0], first[1])]
-        for alt, s in found[1:]:
-            if (
-                s.rc.article.doc_id != first[1].rc.article.doc_id
-                and s.score >= _CONFLICT_CLOSE * best_score * _CHOICE_SLACK
-            ):
-                votes.append(_vote_of(alt, s))
+        for alt, _ in found[1:]:
+            # The other alternative as another article states it.
+            other = [
+                s
+                for s in stating[alt]
+                if s.rc.article.doc_id != first[1].rc.article.doc_id
+                and s.score >= _CHOICE_CLOSE * best_score
+            ]
+            if other:
+                votes.append(_vote_of(alt, other[0]))
                 break
         return _Found(first[0], first[1], votes)
 
@@ -555,7 +572,10 @@ class ExtractiveAnswerer:
         # led to it, for one hop), then the best others.
         quotes: list[ScoredSentence] = []
         for lead in (bridge, *(s for _, s in answers), *(v.sentence for v in conflict)):
-            if lead is not None and lead not in quotes:
+            if lead is not None and not any(
+                q.start == lead.start and q.rc.article.doc_id == lead.rc.article.doc_id
+                for q in quotes
+            ):
                 quotes.append(lead)
         for s in scored:
             if len(quotes) >= max(self.max_quotes, len(quotes)):
@@ -732,15 +752,17 @@ _PROXIMITY_SCALE = 8.0
 _UNTYPED = 0.5
 # Both sides of a conflict come from sentences at least this close to the best one.
 _CONFLICT_CLOSE = 0.85
+# Added to a sentence's score when it holds a value of the kind asked for.
+_TYPE_BONUS = 0.06
 # A reason is taken from sentences at least this close to the question as the best one.
 _REASON_CLOSE = 0.8
 # Two names this alike are spellings of one name (transliterations).
 _SAME_NAME = 0.75
 # Two figures within this factor can be one figure reported differently.
 _SAME_SIZE = 3.0
-# An alternative stated a little less closely than the conflict bar still counts: the
-# question itself names both, so either sentence is on topic.
-_CHOICE_SLACK = 0.8
+# An alternative stated less closely than a conflicting value still counts: the question
+# itself names both, so a sentence stating either is on topic.
+_CHOICE_CLOSE = 0.55
 # How sharply a sentence's weight falls with its score relative to the best sentence.
 _RELEVANCE_POWER = 3.0
 # Extra support per further article that gives the same value.
