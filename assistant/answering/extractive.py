@@ -305,7 +305,7 @@ class ExtractiveAnswerer:
         self, analysis: Analysis, votes: Sequence[_Vote], best_score: float
     ) -> list[_Vote]:
         """The best value and another article's own best value, when that article gives a
-        different one from a sentence nearly as close to the question.
+        different one from a sentence nearly as close to the question as the first's.
 
         Per article, not by total support: the value several sentences repeat would always
         outvote the one article that disagrees. Dates and numbers of the same precision
@@ -326,7 +326,7 @@ class ExtractiveAnswerer:
             if (
                 v.label == first.label
                 and _nested(v.key, first.key) is False
-                and sentence.score >= _CONFLICT_CLOSE * best_score
+                and sentence.score >= _CONFLICT_CLOSE * first.sentence.score
                 and weight >= self.conflict_ratio * first.best_weight
                 and _comparable(analysis, first, v)
             ):
@@ -419,7 +419,11 @@ class ExtractiveAnswerer:
             if analysis.kind == "number" and analysis.focus:
                 # "How many soldiers" is not answered by a count of something else.
                 votes = [v for v in votes if v.counts_unit]
-            elif analysis.kind == "date" and analysis.focus and any(v.counts_unit for v in votes):
+            elif (
+                analysis.kind == "date"
+                and any(not v.counts_unit for v in votes)
+                and any(v.counts_unit for v in votes)
+            ):
                 # "For how many years": "5 years", not the number of troops beside it.
                 votes = [v for v in votes if v.counts_unit]
             if votes:

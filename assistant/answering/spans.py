@@ -219,6 +219,7 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 ):
                     # A duration ("44 days", "six weeks"), not a point in time ("September").
                     fit *= _OTHER_UNIT_FIT
+                    counted = False
                 name = _trim(ent) or ent
                 add(_with_title(name) if ent.label_ == "PERSON" else name, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
