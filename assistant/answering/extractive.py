@@ -273,9 +273,12 @@ class ExtractiveAnswerer:
                         key, text, c.label, weight, s, weight, {doc_id}, c.counts_unit
                     )
                     v.by_doc[doc_id] = (weight, s)
+                    v.by_sentence[(doc_id, s.start)] = weight
                 else:
                     if weight > v.by_doc.get(doc_id, (0.0, s))[0]:
                         v.by_doc[doc_id] = (weight, s)
+                    where = (doc_id, s.start)
+                    v.by_sentence[where] = max(v.by_sentence.get(where, 0.0), weight)
                     v.counts_unit = v.counts_unit or c.counts_unit
                     v.support += weight
                     v.docs.add(s.rc.article.doc_id)
@@ -292,7 +295,11 @@ class ExtractiveAnswerer:
             ]
             if fuller:
                 best = max(fuller, key=lambda v: v.support)
-                best.support += part.support
+                # Only from other sentences: inside the fuller span's own sentence, the part
+                # ("Karabakh" in "recently liberated areas of Karabakh") is no second mention.
+                best.support += sum(
+                    w for k, w in part.by_sentence.items() if k not in best.by_sentence
+                )
                 best.docs |= part.docs
                 part.support = 0.0
         votes = [v for v in votes if v.support > 0]
@@ -335,6 +342,30 @@ class ExtractiveAnswerer:
             return []
         _, rival, sentence = max(rivals, key=lambda r: r[0])
         return [first, replace(rival, sentence=sentence)]
+
+    def _context_votes(
+        self, analysis: Analysis, q_stems: set[str], top: Sequence[ScoredSentence]
+    ) -> tuple[list[_Vote], ScoredSentence | None]:
+        """Values of the wanted type in the sentence just before one of the best: a
+        sentence often describes ("the wildly popular South Korean show") what the one
+        before it names. The earlier sentence is weighed at `_CONTEXT` of the later one's
+        score; the later one is returned, to be quoted as well."""
+        for s in top[:_CONTEXT_SENTENCES]:
+            before = [
+                p
+                for p in split_sentences(s.rc.chunk.text, base=s.rc.chunk.start)
+                if p.end <= s.start and len(p.text.split()) >= 3
+            ]
+            if not before:
+                continue
+            p = before[-1]
+            lifted = ScoredSentence(
+                s.rc, p.text, p.start, p.end, _CONTEXT * s.score, s.cosine, s.overlap
+            )
+            votes = self._votes(analysis, q_stems, [lifted])
+            if votes:
+                return votes, s
+        return [], None
 
     def _bridge(
         self,
@@ -403,6 +434,8 @@ class ExtractiveAnswerer:
                     break
         else:
             votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
+            if not votes and analysis.kind == "entity":
+                votes, bridge = self._context_votes(analysis, q_stems, top)
             if not votes and analysis.labels:
                 votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
             if not votes and analysis.kind == "entity":
@@ -748,6 +781,8 @@ class _Vote:
     counts_unit: bool = True
     # Per article: the value's best weight there and the sentence that gives it.
     by_doc: dict[str, tuple[float, ScoredSentence]] = field(default_factory=dict)
+    # Per sentence (article, offset): the value's weight there.
+    by_sentence: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
 # Words between a span and the question's words that halve its weight.
@@ -758,6 +793,10 @@ _UNTYPED = 0.5
 _CONFLICT_CLOSE = 0.85
 # Added to a sentence's score when it holds a value of the kind asked for.
 _TYPE_BONUS = 0.06
+# A value from the sentence before one of the best counts this much of that one's score;
+# only the first few best sentences are looked behind.
+_CONTEXT = 0.8
+_CONTEXT_SENTENCES = 3
 # A reason is taken from sentences at least this close to the question as the best one.
 _REASON_CLOSE = 0.8
 # Two names this alike are spellings of one name (transliterations).
