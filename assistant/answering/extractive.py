@@ -286,19 +286,27 @@ class ExtractiveAnswerer:
                         v.sentence, v.best_weight = s, weight
         votes = list(acc.values())
         # A value named in full and in part ("Nikol Pashinyan", "Pashinyan"; "May 18, 2025",
-        # "2025") is one value: the part's support goes to the fuller form.
+        # "2025") is one value: the part's support goes to the fuller form. Not into a noun
+        # phrase: "Erdogan's statement" is not a fuller form of "Turkish" or "Erdogan".
         for part in sorted(votes, key=lambda v: len(v.key)):
             fuller = [
                 v
                 for v in votes
-                if v is not part and v.support > 0 and f" {part.key} " in f" {v.key} "
+                if v is not part
+                and v.support > 0
+                and v.label != "NP"
+                and f" {part.key} " in f" {v.key} "
             ]
             if fuller:
                 best = max(fuller, key=lambda v: v.support)
-                # Only from other sentences: inside the fuller span's own sentence, the part
-                # ("Karabakh" in "recently liberated areas of Karabakh") is no second mention.
+                # From other sentences in full: inside the fuller span's own sentence, the
+                # part ("Karabakh" in "recently liberated areas of Karabakh") is no second
+                # mention.
+                # Within a sentence the fuller span holds, only what the part weighs
+                # beyond the fuller one there (a name linked to the focus noun inside a
+                # weaker noun phrase lifts the phrase).
                 best.support += sum(
-                    w for k, w in part.by_sentence.items() if k not in best.by_sentence
+                    max(0.0, w - best.by_sentence.get(k, 0.0)) for k, w in part.by_sentence.items()
                 )
                 best.docs |= part.docs
                 part.support = 0.0

@@ -29,6 +29,7 @@ _RANK_FIT = (1.0, 0.75, 0.6, 0.5)
 # Untyped spans of a "what"/"which X" question: an entity is likelier than a noun chunk.
 _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
+_MODIFIER_FIT = 0.5
 # A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
 _FOCUS_FIT = 1.2
 # A name the sentence describes with the question's own words ("Armenian Prime Minister
@@ -223,7 +224,12 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 name = _trim(ent) or ent
                 add(_with_title(name) if ent.label_ == "PERSON" else name, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
-            add(_trim(ent), ent.label_, _PHRASE_ENTITY_FIT)
+            # A name that only modifies a common noun ("British" in "British pound") tells
+            # which kind of thing, the noun phrase is the thing.
+            modifier = ent.root.dep_ in ("amod", "compound", "nmod") and (
+                ent.root.head.pos_ == "NOUN"
+            )
+            add(_trim(ent), ent.label_, _MODIFIER_FIT if modifier else _PHRASE_ENTITY_FIT)
     if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
         # Titles are often quoted and often missed by the recogniser.
         for m in _QUOTED.finditer(doc.text):
@@ -234,7 +240,12 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
         for chunk in doc.noun_chunks:
             if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in _VALUE_LABELS:
                 continue  # "it"; "Sunday" (a date is not a "what")
-            add(_trim(chunk), "NP", _PHRASE_CHUNK_FIT)
+            trimmed = _trim(chunk)
+            named = trimmed is not None and any(
+                t.lower_ in analysis.proper for t in trimmed if t.pos_ == "PROPN"
+            )
+            # "Erdogan's statement" for a question about what Erdogan said: not the answer.
+            add(trimmed, "NP", _PHRASE_CHUNK_FIT * (_QUESTION_NAME_FIT if named else 1.0))
     if analysis.focus and analysis.kind in ("entity", "phrase"):
         for span in _linked_to_focus(doc, stem(analysis.focus)):
             ent_label = span.root.ent_type_
