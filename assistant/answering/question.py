@@ -263,6 +263,8 @@ _MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "wor
 _NAME_LABELS = frozenset(
     ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"]
 )
+# Nouns that only say what the noun after "of" is: "what kind of tree" asks for a tree.
+_GENERIC_NOUNS = frozenset(["kind", "type", "sort", "form", "name", "brand", "variety"])
 _EVENT_VERBS = frozenset(["happened", "happens", "caused", "causes", "led", "went"])
 _BE = frozenset(["is", "are", "was", "were", "'s"])
 # "How long did/will ... last" asks for a time; "how long is ..." for a length.
@@ -528,8 +530,11 @@ def _focus(wh: Token) -> str:
     if owners:
         noun = owners[0]  # "which individual's account": the individual is asked for
     if _singular(noun.text) not in FOCUS_TYPES:
-        # "what kind of tree", "the name of the exclave": the noun after "of" when it is typed.
+        # "what kind of tree", "the name of the exclave": the noun after "of" when it is
+        # typed, or whatever it is after "kind of", "type of", "name of".
         inner = _of_object(noun)
-        if inner is not None and _singular(inner.text) in FOCUS_TYPES:
+        if inner is not None and (
+            _singular(inner.text) in FOCUS_TYPES or noun.lower_ in _GENERIC_NOUNS
+        ):
             return inner.text
     return noun.text

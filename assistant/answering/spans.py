@@ -30,6 +30,7 @@ _RANK_FIT = (1.0, 0.75, 0.6, 0.5)
 _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
 _MODIFIER_FIT = 0.5
+_WHO_GROUP_FIT = 0.5
 # A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
 _FOCUS_FIT = 1.2
 # A name the sentence describes with the question's own words ("Armenian Prime Minister
@@ -213,6 +214,14 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                     fit *= _OTHER_UNIT_FIT
                 if ent.label_ in ("GPE", "LOC"):
                     fit *= _place_fit(analysis.focus, ent.text)
+                if analysis.wh == "who" and ent.label_ in ("NORP", "GPE"):
+                    # "Who threatened ...": "Azerbaijan" or "the Azerbaijanis" can be who,
+                    # but a news sentence names the person or body doing it far more often;
+                    # and "Azerbaijani" in "Azerbaijani President Ilham Aliyev" only says
+                    # where the one who did it is from.
+                    fit *= _WHO_GROUP_FIT
+                    if ent.root.dep_ in ("amod", "compound", "nmod"):
+                        fit *= _MODIFIER_FIT
                 if (
                     analysis.wh == "how long"
                     and ent.label_ in ("DATE", "TIME")
@@ -249,8 +258,10 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
     if analysis.focus and analysis.kind in ("entity", "phrase"):
         for span in _linked_to_focus(doc, stem(analysis.focus)):
             ent_label = span.root.ent_type_
-            if wanted and ent_label and ent_label not in wanted:
-                continue
+            if wanted and ent_label in _VALUE_LABELS and ent_label not in wanted:
+                continue  # "the 2020 agreement" is no answer to "which agreement"
+            # Otherwise the sentence's own link beats the recogniser's label, which is least
+            # reliable on the rare names ("Syunik" as an ORG) such links introduce.
             key = (span.start, span.end)
             if key in seen:
                 # Already a candidate: the link to the focus noun makes it the likelier one.
@@ -309,6 +320,17 @@ def _role_fit(ent: Span, analysis: Analysis, focus_stem: str, q_stems: Collectio
     words = [t.lower_ for t in ent if t.is_alpha]
     if any(w in analysis.proper for w in words):
         return _QUESTION_NAME_FIT
+    head = ent.root.head
+    if (
+        ent.root.dep_ in ("compound", "amod", "poss")
+        and not ent.start <= head.i < ent.end
+        and head.is_alpha
+        and _matches(stem(head.lower_), q_stems)
+        and not _matches(stem(head.lower_), analysis.focus_words)
+    ):
+        # "the Zangezur corridor" for "who threatened to seize a corridor": the name says
+        # which corridor, the thing the question already names.
+        return _REFERENT_FIT
     desc = [stem(t.lower_) for t in _descriptors(ent) if t.is_alpha and t.lower_ not in STOPWORDS]
     if not desc or any(_matches(d, analysis.focus_words) for d in desc):
         return 1.0
@@ -330,9 +352,12 @@ def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
             continue
         mods = [c for c in tok.children if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
         if mods:
-            span = _trim(doc[min(m.i for m in mods) : tok.i])
+            # A name ("the Zangezur corridor", "iPhone products") is the answer alone; a
+            # common noun keeps the focus noun: "the ceasefire agreement", "a spruce tree".
+            span = _trim(doc[min(m.i for m in mods) : tok.i + 1])
             if span is not None:
-                out.append(_entity_of(span) if span.root.ent_type_ else span)
+                named = span[:-1].root.ent_type_ or span[:-1].root.pos_ == "PROPN"
+                out.append(_entity_of(span[:-1]) if named else span)
         for c in tok.children:
             if c.dep_ == "appos" and (c.ent_type_ or c.pos_ == "PROPN"):
                 out.append(_entity_of(doc[c.i : c.i + 1]))
