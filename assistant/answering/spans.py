@@ -119,11 +119,16 @@ def _matches(word_stem: str, q_stems: Collection[str]) -> bool:
 
 
 def _trim(span: Span) -> Span | None:
-    """Drop leading determiners, possessives and pronouns, and a trailing possessive."""
+    """Drop leading determiners, possessives ("Armenia's") and pronouns, and a trailing
+    possessive."""
     start, end = span.start, span.end
     doc = span.doc
     while start < end and doc[start].pos_ in ("DET", "PRON", "PUNCT", "CCONJ", "ADP", "PART"):
         start += 1
+    for i in range(start + 1, end - 1):
+        if doc[i].tag_ == "POS":
+            start = i + 1  # "Armenia's Syunik": Syunik; whose it is was not asked
+            break
     for i in range(start, end):
         if doc[i].text == "(":  # "Alphabet (GOOGL": the name ends where the aside begins
             end = i
@@ -256,7 +261,8 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
             # "Erdogan's statement" for a question about what Erdogan said: not the answer.
             add(trimmed, "NP", _PHRASE_CHUNK_FIT * (_QUESTION_NAME_FIT if named else 1.0))
     if analysis.focus and analysis.kind in ("entity", "phrase"):
-        for span in _linked_to_focus(doc, stem(analysis.focus)):
+        for linked in _linked_to_focus(doc, stem(analysis.focus)):
+            span = _trim(linked) or linked
             ent_label = span.root.ent_type_
             if wanted and ent_label in _VALUE_LABELS and ent_label not in wanted:
                 continue  # "the 2020 agreement" is no answer to "which agreement"
