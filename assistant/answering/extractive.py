@@ -29,7 +29,7 @@ from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis, analyse, split_parts
 from assistant.answering.reasons import reason as reason_of
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
-from assistant.answering.spans import candidates, could_hold, norm_value
+from assistant.answering.spans import candidates, could_hold, names_a_date, norm_value
 from assistant.embeddings import Embedder
 from assistant.temporal import DEFAULT_PRIORS, names_a_time
 from assistant.types import Citation, RetrievedChunk, TimeWindow
@@ -240,15 +240,14 @@ class ExtractiveAnswerer:
         the question's words in that sentence; a value's support is the sum over every
         sentence that gives it, and grows with the number of articles that agree.
         """
-        if analysis.kind in ("date", "number") and analysis.names:
+        names = analysis.names or _named(analysis)
+        if analysis.kind in ("date", "number") and names:
             # A date or number only answers if its sentence is about the same named things
             # ("the border with Turkey", not the border with Iran). The headline counts: a
             # story headlined with the name is about it even where a sentence omits it.
             # The passage around the sentence counts too: "a ceasefire was reached on
             # November 10" follows the paragraph that names the two sides.
-            top = [
-                s for s in top if covers(f"{s.rc.article.title}\n{s.rc.chunk.text}", analysis.names)
-            ]
+            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.rc.chunk.text}", names)]
         docs = nlp.parse_many([s.text for s in top])
         acc: dict[str, _Vote] = {}
         lead = max((s.score for s in top), default=1.0) or 1.0
@@ -270,13 +269,14 @@ class ExtractiveAnswerer:
                 if v is None:
                     text = c.text.strip(" ,.;:")
                     v = acc[key] = _Vote(
-                        key, text, c.label, weight, s, weight, {doc_id}, c.counts_unit
+                        key, text, c.label, weight, s, weight, {doc_id}, c.counts_unit, c.fit
                     )
                     v.by_doc[doc_id] = (weight, s)
                     v.by_sentence[(doc_id, s.start)] = weight
                 else:
                     if weight > v.by_doc.get(doc_id, (0.0, s))[0]:
                         v.by_doc[doc_id] = (weight, s)
+                    v.fit = max(v.fit, c.fit)
                     where = (doc_id, s.start)
                     v.by_sentence[where] = max(v.by_sentence.get(where, 0.0), weight)
                     v.counts_unit = v.counts_unit or c.counts_unit
@@ -715,6 +715,12 @@ def _stale_reason(chunks: Sequence[RetrievedChunk], window: TimeWindow) -> str:
     )
 
 
+def _named(analysis: Analysis) -> tuple[str, ...]:
+    """The question's proper nouns the recogniser left unnamed ("Aras" of "Aras 2025"),
+    without calendar words ("May")."""
+    return tuple(sorted(w for w in analysis.proper if len(w) > 3 and not names_a_date(w)))
+
+
 def covers(text: str, names: Sequence[str]) -> bool:
     """Every name occurs in `text`, up to its ending ("Russia"/"Russian", "Iran"/"Iranian");
     a hyphenated pair ("Armenia-Azerbaijan") counts as its two names."""
@@ -787,6 +793,7 @@ class _Vote:
     best_weight: float
     docs: set[str]
     counts_unit: bool = True
+    fit: float = 1.0  # the best type fit of its mentions
     # Per article: the value's best weight there and the sentence that gives it.
     by_doc: dict[str, tuple[float, ScoredSentence]] = field(default_factory=dict)
     # Per sentence (article, offset): the value's weight there.

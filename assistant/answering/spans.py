@@ -227,6 +227,15 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                     fit *= _WHO_GROUP_FIT
                     if ent.root.dep_ in ("amod", "compound", "nmod"):
                         fit *= _MODIFIER_FIT
+                elif (
+                    rank > 0
+                    and ent.label_ in ("NORP", "GPE")
+                    and ent.root.dep_ in ("amod", "compound", "nmod")
+                    and ent.root.head.pos_ == "NOUN"
+                ):
+                    # "Armenian customs inspections" for "which company": the name only
+                    # says whose inspections, and a company was asked for, not a people.
+                    continue
                 if (
                     analysis.wh == "how long"
                     and ent.label_ in ("DATE", "TIME")
