@@ -32,7 +32,7 @@ _PHRASE_CHUNK_FIT = 0.6
 _MODIFIER_FIT = 0.5
 _WHO_GROUP_FIT = 0.5
 # A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
-_FOCUS_FIT = 1.2
+_FOCUS_FIT = 2.0
 # A name the sentence describes with the question's own words ("Armenian Prime Minister
 # Nikol Pashinyan" for "which Turkish president met the Armenian prime minister") is who the
 # question already points at, not who it asks for.
