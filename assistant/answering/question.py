@@ -293,6 +293,9 @@ class Analysis:
     focus_words: frozenset[str] = frozenset()
     # "Is it liberated or occupied?": the alternatives the question offers.
     alternatives: tuple[str, ...] = ()
+    # "subject" when the wh-phrase is its clause's subject ("which company said ..."): the
+    # answer is then most often a subject in the sentence too.
+    role: str = ""
 
 
 def _kind(labels: tuple[str, ...]) -> Kind:
@@ -333,8 +336,27 @@ def analyse(question: str) -> Analysis:
         if alternatives:
             analysis = Analysis("", "", (), "choice", alternatives=alternatives)
     return replace(
-        analysis, names=names, proper=proper, focus_words=_focus_words(doc, analysis.focus)
+        analysis,
+        names=names,
+        proper=proper,
+        focus_words=_focus_words(doc, analysis.focus),
+        role=_role(doc, analysis),
     )
+
+
+def _role(doc: Doc, analysis: Analysis) -> str:
+    """ "subject" when the wh-word or its focus noun is a subject, else ""."""
+    for tok in doc:
+        if tok.lower_ in ("who", "which", "what") or (
+            analysis.focus and _singular(tok.text) == analysis.focus
+        ):
+            if tok.dep_ in ("nsubj", "nsubjpass") or (
+                tok.dep_ == "det" and tok.head.dep_ in ("nsubj", "nsubjpass")
+            ):
+                return "subject"
+            if tok.lower_ not in ("who", "which", "what"):
+                return ""
+    return ""
 
 
 def _alternative(tok: Token) -> str:

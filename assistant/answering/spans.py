@@ -31,6 +31,7 @@ _PHRASE_ENTITY_FIT = 0.8
 _PHRASE_CHUNK_FIT = 0.6
 _MODIFIER_FIT = 0.5
 _WHO_GROUP_FIT = 0.5
+_SAME_ROLE_FIT = 1.3
 # A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
 _FOCUS_FIT = 2.0
 # A name the sentence describes with the question's own words ("Armenian Prime Minister
@@ -151,6 +152,13 @@ def _with_title(span: Span) -> Span:
     return span
 
 
+def _is_subject(ent: Span) -> bool:
+    tok = ent.root
+    while tok.dep_ in ("compound", "appos", "conj") and tok.head is not tok:
+        tok = tok.head
+    return tok.dep_ in ("nsubj", "nsubjpass")
+
+
 def _place_fit(focus: str, text: str) -> float:
     """spaCy's GPE is any country, state or city: "which country" prefers a known country
     or state (places.py), "which city" anything else."""
@@ -244,6 +252,10 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                     # A duration ("44 days", "six weeks"), not a point in time ("September").
                     fit *= _OTHER_UNIT_FIT
                     counted = False
+                if analysis.role == "subject":
+                    # "Which company said it will seek approval": the one that said it, a
+                    # subject, not the agency approval is sought from.
+                    fit *= _SAME_ROLE_FIT if _is_subject(ent) else 1.0
                 name = _trim(ent) or ent
                 add(_with_title(name) if ent.label_ == "PERSON" else name, ent.label_, fit, counted)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
