@@ -241,3 +241,88 @@ def test_why_question_answers_with_the_reason(make_assistant, write_files) -> No
     assert not answer.abstained
     assert "harbor wall cracked" in answer.short
     assert answer.short in answer.citations[0].quote
+
+
+def _feed_assistant(make_assistant, tmp_path, articles: list[dict]) -> Assistant:
+    a = make_assistant(answerer="extractive")
+    assert a.ingest([write_feed(tmp_path / "feed", articles)]).added == len(articles)
+    return a
+
+
+FERRY_2020 = {
+    "id": "ferry-2020",
+    "title": "Kellsmouth ferry line suspended",
+    "source": "Kellsmouth Daily",
+    "published": "2020-03-02",
+    "text": (
+        "The Kellsmouth ferry line was suspended this week after the harbor wall cracked. "
+        "Engineers from Portland will inspect the wall before the line reopens."
+    ),
+}
+
+
+def test_this_week_is_not_answered_from_an_old_article(make_assistant, tmp_path) -> None:
+    a = _feed_assistant(make_assistant, tmp_path, [FERRY_2020])
+    question = "Which ferry line was suspended this week?"
+    old = a.ask(question, as_of="2026-06-01")
+    assert old.abstained
+    assert "more than 365 days before" in old.text
+    assert "2020-03-02" in old.text
+    # The same question asked in the week of the article is answered from it.
+    timely = a.ask(question, as_of="2020-03-05")
+    assert not timely.abstained
+    assert "Kellsmouth" in timely.short
+
+
+def test_recently_is_answered_from_the_latest_article_however_old(make_assistant, tmp_path) -> None:
+    a = _feed_assistant(make_assistant, tmp_path, [FERRY_2020])
+    answer = a.ask("Which ferry line was recently suspended?", as_of="2026-06-01")
+    assert not answer.abstained
+
+
+def test_a_choice_question_answers_with_the_alternative_stated(make_assistant, tmp_path) -> None:
+    a = _feed_assistant(
+        make_assistant,
+        tmp_path,
+        [
+            {
+                "id": "bridge",
+                "title": "Harbor Bridge repaired",
+                "source": "Kellsmouth Daily",
+                "published": "2026-05-02",
+                "text": (
+                    "The old Harbor Bridge in Kellsmouth was repaired over the winter and "
+                    "reopened to traffic on Friday, the council said."
+                ),
+            }
+        ],
+    )
+    answer = a.ask("Was the Harbor Bridge in Kellsmouth repaired or demolished?")
+    assert answer.short == "repaired"
+    assert_citations_verbatim(a, answer)
+
+
+def test_a_two_part_question_is_answered_part_by_part(make_assistant, tmp_path) -> None:
+    a = _feed_assistant(
+        make_assistant,
+        tmp_path,
+        [
+            {
+                "id": "tour",
+                "title": "Mayor Varga's spring tour",
+                "source": "Kellsmouth Daily",
+                "published": "2026-05-02",
+                "text": (
+                    "Mayor Ines Varga travelled to Portland on Monday to sign a port agreement. "
+                    "On Thursday she met the transport minister in Saltmarsh to discuss the "
+                    "tram line."
+                ),
+            }
+        ],
+    )
+    answer = a.ask(
+        "Where did Mayor Varga travel on Monday, and where did she meet the transport minister?"
+    )
+    assert "Portland" in answer.short and "Saltmarsh" in answer.short
+    assert answer.short.index("Portland") < answer.short.index("Saltmarsh")
+    assert_citations_verbatim(a, answer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.question import analyse
+from assistant.answering.question import analyse, split_parts
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,68 @@ def test_focus_noun_of_a_modified_phrase() -> None:
 def test_plural_focus_asks_for_several() -> None:
     assert analyse("Which two countries joined the treaty?").plural
     assert not analyse("Which country joined the treaty?").plural
+
+
+def test_her_name_wants_a_person() -> None:
+    a = analyse("The harbor master resigned this week. What is her name?")
+    assert a.labels[:1] == ("PERSON",)
+
+
+def test_which_one_takes_the_plural_it_picks_from() -> None:
+    a = analyse("Among the companies that left the port, which one lost the most money?")
+    assert a.focus == "company"
+
+
+def test_which_x_s_y_asks_for_x() -> None:
+    a = analyse("Which famous singer's concert was cancelled this week?")
+    assert a.focus == "singer"
+    assert a.labels[:1] == ("PERSON",)
+
+
+def test_kind_of_asks_for_the_noun_after_of() -> None:
+    assert analyse("What kind of tree did the minister plant?").focus == "tree"
+
+
+def test_a_wh_subject_is_marked() -> None:
+    assert analyse("Which company said it will build the bridge?").role == "subject"
+    assert analyse("Which bridge did the company build?").role == ""
+
+
+def test_question_proper_nouns() -> None:
+    assert "varga" in analyse("Who met Ines Varga at the port?").proper
+
+
+def test_alternatives_of_a_choice_question() -> None:
+    a = analyse("Was the Harbor Bridge repaired or demolished?")
+    assert a.kind == "choice"
+    assert a.alternatives == ("repaired", "demolished")
+
+
+def test_a_wh_question_with_or_is_not_a_choice() -> None:
+    assert analyse("Who repaired or rebuilt the Harbor Bridge?").kind != "choice"
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "Where did the mayor go on Monday, and where did she meet the minister?",
+            ["Where did the mayor go on Monday?", "where did she meet the minister?"],
+        ),
+        ("When did the strike end?", ["When did the strike end?"]),
+        (
+            "The strike ended on Friday; what did the union win?",
+            ["The strike ended on Friday; what did the union win?"],
+        ),
+    ],
+)
+def test_split_parts(question: str, parts: list[str]) -> None:
+    assert split_parts(question) == parts
+
+
+def test_an_elliptical_second_part_keeps_the_first_parts_words() -> None:
+    first, second = split_parts("How many boats sailed in the regatta, and for how many days?")
+    assert first == "How many boats sailed in the regatta?"
+    assert second.startswith("for how many days")
+    assert "regatta" in second
+    assert analyse(second).labels[:1] == ("DATE",)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
@@ -421,8 +421,10 @@ class ExtractiveAnswerer:
         scored: Sequence[ScoredSentence],
         chunks: Sequence[RetrievedChunk],
         window: TimeWindow | None,
+        taken: Collection[str] = (),
     ) -> _Found:
-        """The short answer to one question (or one part of a question) and its evidence."""
+        """The short answer to one question (or one part of a question) and its evidence;
+        values in `taken` (earlier parts' answers) only when nothing else is found."""
         best_score = scored[0].score
         top = [s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score]
         q_stems = question_stems(question)
@@ -468,7 +470,8 @@ class ExtractiveAnswerer:
                 # "For how many years": "5 years", not the number of troops beside it.
                 votes = [v for v in votes if v.counts_unit]
             if votes:
-                short, source = votes[0].text, votes[0].sentence
+                fresh = [v for v in votes if v.key not in taken] or votes
+                short, source = fresh[0].text, fresh[0].sentence
             elif analysis.labels:
                 return _Found(missing=True)
         return _Found(short, source, votes, bridge)
@@ -520,7 +523,8 @@ class ExtractiveAnswerer:
         for part in parts:
             part_analysis = analyse(part)
             part_scored = self.score_sentences(part, chunks, None, part_analysis) or scored
-            found = self._find(part_analysis, part, part_scored, chunks, window)
+            taken = {norm_value(t) for t in shorts}
+            found = self._find(part_analysis, part, part_scored, chunks, window, taken)
             if found.short and found.source is not None:
                 shorts.append(found.short)
                 leads.append(found.source)

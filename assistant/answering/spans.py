@@ -32,6 +32,8 @@ _PHRASE_CHUNK_FIT = 0.6
 _MODIFIER_FIT = 0.5
 _WHO_GROUP_FIT = 0.5
 _SAME_ROLE_FIT = 1.3
+_PLACE_PREPOSITIONS = frozenset(["in", "at", "to", "from", "near", "into", "outside"])
+_PLACE_BY_PREPOSITION_FIT = 0.6
 # A span the sentence links to the question's focus noun ("the spokesman, Dmitri Peskov").
 _FOCUS_FIT = 2.0
 # A name the sentence describes with the question's own words ("Armenian Prime Minister
@@ -258,6 +260,15 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                     fit *= _SAME_ROLE_FIT if _is_subject(ent) else 1.0
                 name = _trim(ent) or ent
                 add(_with_title(name) if ent.label_ == "PERSON" else name, ent.label_, fit, counted)
+            elif (
+                analysis.wh == "where"
+                and ent.label_ in ("ORG", "PERSON", "NORP")
+                and ent.root.dep_ == "pobj"
+                and ent.root.head.lower_ in _PLACE_PREPOSITIONS
+            ):
+                # "met the minister in Saltmarsh": the small model often calls a place it
+                # does not know an organisation, but "in" says it is where.
+                add(_trim(ent) or ent, "GPE", _PLACE_BY_PREPOSITION_FIT)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             # A name that only modifies a common noun ("British" in "British pound") tells
             # which kind of thing, the noun phrase is the thing.
