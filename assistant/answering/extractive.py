@@ -355,7 +355,7 @@ class ExtractiveAnswerer:
         self, analysis: Analysis, q_stems: set[str], top: Sequence[ScoredSentence]
     ) -> tuple[list[_Vote], ScoredSentence | None]:
         """Values of the wanted type in the sentence just before one of the best: a
-        sentence often describes ("the wildly popular South Korean show") what the one
+        sentence often describes ("the hugely popular harbor festival") what the one
         before it names. The earlier sentence is weighed at `_CONTEXT` of the later one's
         score; the later one is returned, to be quoted as well."""
         for s in top[:_CONTEXT_SENTENCES]:
@@ -449,7 +449,7 @@ class ExtractiveAnswerer:
             if not votes and analysis.labels:
                 votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
             if not votes and analysis.kind == "entity":
-                # The recogniser missed or mislabelled the name ("Squid Game" as nothing):
+                # The recogniser missed or mislabelled the name (a festival's name as nothing):
                 # any entity or noun phrase may answer, with less weight.
                 # Without the recogniser's type, only a span the sentence itself ties to the
                 # focus noun, or a quoted title, is trusted.
@@ -780,7 +780,7 @@ def _comparable(analysis: Analysis, a: _Vote, b: _Vote) -> bool:
         return date_specificity(a.text) == date_specificity(b.text)
     if analysis.kind == "number":
         x, y = magnitude(a.text), magnitude(b.text)
-        # "$20,000" per borrower and "$1.6 trillion" in all are two figures, not a dispute.
+        # "$2,000" per household and "$4 billion" in all are two figures, not a dispute.
         return x is not None and y is not None and max(x, y) <= _SAME_SIZE * min(x, y)
     return SequenceMatcher(None, a.key, b.key).ratio() >= _SAME_NAME
 

@@ -527,9 +527,9 @@ def _focus(wh: Token) -> str:
         run: Token | None = None
         for tok in wh.doc[wh.i + 1 :]:
             if tok.tag_ == "POS" and run is not None:
-                break  # "which high-profile individual's account": the individual's
-            # The small model tags "embattled" VBD and "highly" ADV in "which highly
-            # anticipated show": modifiers all the same.
+                break  # "which famous singer's concert": the singer's
+            # The small model tags a participle like "troubled" VBD and "widely" ADV in
+            # "which widely praised festival": modifiers all the same.
             if tok.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "ADV") or tok.tag_ in (
                 "HYPH",
                 "VBN",
@@ -550,7 +550,7 @@ def _focus(wh: Token) -> str:
         return ""
     owners = [c for c in noun.children if c.dep_ == "poss" and c.pos_ == "NOUN" and c.i > wh.i]
     if owners:
-        noun = owners[0]  # "which individual's account": the individual is asked for
+        noun = owners[0]  # "which singer's concert": the singer is asked for
     if _singular(noun.text) not in FOCUS_TYPES:
         # "what kind of tree", "the name of the exclave": the noun after "of" when it is
         # typed, or whatever it is after "kind of", "type of", "name of".

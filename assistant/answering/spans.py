@@ -133,7 +133,7 @@ def _trim(span: Span) -> Span | None:
             start = i + 1  # "Armenia's Syunik": Syunik; whose it is was not asked
             break
     for i in range(start, end):
-        if doc[i].text == "(":  # "Alphabet (GOOGL": the name ends where the aside begins
+        if doc[i].text == "(":  # "Tarlow Group (TRLW": the name ends where the aside begins
             end = i
             break
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].pos_ == "PUNCT"):
@@ -144,8 +144,8 @@ def _trim(span: Span) -> Span | None:
 
 
 def _with_title(span: Span) -> Span:
-    """A person's name with the abbreviated title just before it ("Rep. Liz Cheney",
-    "Gen. Mark Milley"), which the recogniser leaves out and readers expect."""
+    """A person's name with the abbreviated title just before it ("Rep. Ana Ruiz",
+    "Gen. Tomas Brandt"), which the recogniser leaves out and readers expect."""
     i = span.start - 1
     if i >= 0:
         tok = span.doc[i]
@@ -270,7 +270,7 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 # does not know an organisation, but "in" says it is where.
                 add(_trim(ent) or ent, "GPE", _PLACE_BY_PREPOSITION_FIT)
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
-            # A name that only modifies a common noun ("British" in "British pound") tells
+            # A name that only modifies a common noun ("Kellish" in "Kellish crown") tells
             # which kind of thing, the noun phrase is the thing.
             modifier = ent.root.dep_ in ("amod", "compound", "nmod") and (
                 ent.root.head.pos_ == "NOUN"
@@ -378,8 +378,8 @@ def _role_fit(ent: Span, analysis: Analysis, focus_stem: str, q_stems: Collectio
 
 
 def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
-    """Names the sentence itself links to the question's focus noun: "the monkeypox virus"
-    (its noun modifiers), "the spokesman, Dmitri Peskov" (its apposition), "Yellowstone
+    """Names the sentence itself links to the question's focus noun: "the Harlow virus"
+    (its noun modifiers), "the spokesman, Dmitri Peskov" (its apposition), "Marrow Sands
     National Park" (a name the focus noun is part of)."""
     out: list[Span] = []
     for tok in doc:
@@ -390,7 +390,7 @@ def _linked_to_focus(doc: Doc, focus: str) -> list[Span]:
             continue
         mods = [c for c in tok.children if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
         if mods:
-            # A name ("the Zangezur corridor", "iPhone products") is the answer alone; a
+            # A name ("the Zangezur corridor", "Tarlow vans") is the answer alone; a
             # common noun keeps the focus noun: "the ceasefire agreement", "a spruce tree".
             span = _trim(doc[min(m.i for m in mods) : tok.i + 1])
             if span is not None:
