@@ -626,6 +626,13 @@ class ExtractiveAnswerer:
                 for q in quotes
             ):
                 quotes.append(lead)
+        if not any(q.rc.rank == 1 for q in quotes):
+            # The article retrieval ranked first (words, meaning and date together) is
+            # quoted when one of its sentences is reasonably close, even if another
+            # article's sentence scored higher on words alone.
+            first = next((s for s in scored if s.rc.rank == 1), None)
+            if first is not None and first.score >= _FIRST_ARTICLE_CLOSE * best_score:
+                quotes.append(first)
         for s in scored:
             if len(quotes) >= max(self.max_quotes, len(quotes)):
                 break
@@ -810,6 +817,8 @@ _PROXIMITY_SCALE = 8.0
 _UNTYPED = 0.5
 # Both sides of a conflict come from sentences at least this close to the best one.
 _CONFLICT_CLOSE = 0.85
+# The first-ranked article is quoted when its best sentence is at least this close.
+_FIRST_ARTICLE_CLOSE = 0.5
 # Added to a sentence's score when it holds a value of the kind asked for.
 _TYPE_BONUS = 0.06
 # A value from the sentence before one of the best counts this much of that one's score;
