@@ -119,3 +119,13 @@ def test_a_possessor_is_trimmed_from_a_name() -> None:
     )
     assert any(t.startswith("Orchard") for t in got), got
     assert not any(t.startswith("Kellsmouth’s") or t.startswith("Kellsmouth's") for t in got)
+
+
+def test_a_dateline_is_not_part_of_the_story() -> None:
+    got = spans(
+        "Which town did the minister visit this week?",
+        "PORTLAND – The transport minister visited Kellsmouth on Monday to open the terminal.",
+    )
+    assert "PORTLAND" not in got
+    got = spans("Which alliance led the patrols?", "NATO-led patrols resumed along the coast.")
+    assert "NATO" in got

@@ -143,6 +143,19 @@ def _trim(span: Span) -> Span | None:
     return doc[start:end]
 
 
+_DASHES = frozenset(["-", "–", "—", "--"])
+
+
+def _dateline_end(doc: Doc) -> int:
+    """Where a dateline ends ("WASHINGTON –", "LONDON, England (Reuters) —"), 0 without
+    one: the place a story was filed from is not what the story is about."""
+    for i, tok in enumerate(doc[:8]):
+        if tok.text in _DASHES and i > 0 and tok.whitespace_ and doc[i - 1].whitespace_:
+            words = [t for t in doc[:i] if t.is_alpha]
+            return i + 1 if words and words[0].is_upper and len(words[0]) > 1 else 0
+    return 0
+
+
 def _with_title(span: Span) -> Span:
     """A person's name with the abbreviated title just before it ("Rep. Ana Ruiz",
     "Gen. Tomas Brandt"), which the recogniser leaves out and readers expect."""
@@ -197,8 +210,10 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
     out: list[SpanCandidate] = []
     seen: set[tuple[int, int]] = set()
 
+    lead = _dateline_end(doc)
+
     def add(span: Span | None, label: str, fit: float, counts_unit: bool = True) -> None:
-        if span is None or fit <= 0 or (span.start, span.end) in seen:
+        if span is None or fit <= 0 or (span.start, span.end) in seen or span.start < lead:
             return
         if _repeats_question(span, q_stems):
             return
