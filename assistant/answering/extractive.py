@@ -705,7 +705,9 @@ def _stale(rc: RetrievedChunk, window: TimeWindow | None) -> bool:
     such an article cannot report what happened then."""
     if window is None or window.start is None or rc.article.published is None:
         return False
-    if not names_a_time(window):
+    if not names_a_time(window) or window.since is not None or window.until is not None:
+        # "Recently" asks for the latest the articles have; a reader who set a date range
+        # has said which time they mean.
         return False
     return (window.start - rc.article.published).days > STALE_DAYS
 
