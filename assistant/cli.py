@@ -113,7 +113,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.ray:
         from assistant.scale.ray_ingest import RayOptions
 
-        ray = RayOptions(args.ray, actors=args.ray_actors, actor_cpus=args.ray_actor_cpus)
+        ray = RayOptions(
+            args.ray,
+            actors=args.ray_actors,
+            actor_cpus=args.ray_actor_cpus,
+            group_size=args.ray_batch,
+        )
     report = a.ingest(args.paths, prune=args.prune, progress=None, ray=ray)
     console.print(
         f"Indexed into {_shown(a.store.location)}: {report.added} added, {report.updated} "
@@ -290,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="C",
         help="CPUs each embedding actor reserves and runs torch on (default 1)",
+    )
+    sp.add_argument(
+        "--ray-batch",
+        dest="ray_batch",
+        type=int,
+        default=64,
+        metavar="N",
+        help="articles an actor embeds and commits at a time (default 64)",
     )
     common(sp)
     sp.set_defaults(func=cmd_ingest)

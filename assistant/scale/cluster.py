@@ -46,11 +46,15 @@ def connected(address: str) -> Iterator[ModuleType]:
         # has no other nodes; on loopback nothing outside the machine can reach it. Read when
         # Ray is first imported.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    quiet = logging.getLogger().getEffectiveLevel() > logging.INFO
+    if quiet:
+        # Ray's core prints its own warnings to the driver's stderr (read at connection);
+        # failures still come back as exceptions, and -v shows everything.
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     ray = import_ray()
     if ray.is_initialized():
         yield ray
         return
-    quiet = logging.getLogger().getEffectiveLevel() > logging.INFO
     kwargs: dict[str, Any] = {
         "logging_level": logging.ERROR if quiet else logging.INFO,
         # Workers' output stays in the cluster's logs; failures come back as exceptions.
@@ -70,8 +74,9 @@ def connected(address: str) -> Iterator[ModuleType]:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise ConfigError(
             f"cannot connect to the Ray cluster at --ray {address} ({exc}). Start its head "
-            "with `ray start --head --port PORT` and give --ray HOST:PORT, or use --ray auto "
-            "for a cluster of this machine alone."
+            "with `ray start --head --port PORT` and give --ray HOST:PORT (with the cluster's "
+            "token in RAY_AUTH_TOKEN and RAY_AUTH_MODE=token when it uses token "
+            "authentication), or use --ray auto for a cluster of this machine alone."
         ) from None
     try:
         yield ray

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -314,7 +315,10 @@ def _pipeline(
     level = data_log.level
     data_log.setLevel(logging.ERROR)  # it warns that progress bars are off: we draw our own
     ctx.enable_progress_bars = False
-    data_log.setLevel(level)
+    if logging.getLogger().getEffectiveLevel() <= logging.INFO:  # -v: Ray Data's plan and log
+        data_log.setLevel(level)
+    else:
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data")
     ctx.target_max_block_size = _READ_BLOCK_BYTES
 
     cluster_cpus = float(ray.cluster_resources().get("CPU", 1.0))
@@ -341,7 +345,8 @@ def _pipeline(
     # reserving one would leave a core idle next to each actor (or, with every core taken by
     # actors, no core to feed them).
     ds = (
-        ray.data.from_items(items)
+        # A block per file, so files are read in parallel.
+        ray.data.from_items(items, override_num_blocks=max(1, min(len(items), 1000)))
         .flat_map(_read, fn_kwargs={"max_file_mb": settings.max_file_mb}, num_cpus=0, compute=light)
         .map_batches(
             _prepare,
@@ -393,11 +398,16 @@ def ray_ingest_paths(
             "ASSISTANT_CHROMA_URL (--chroma-url) to the server's http://host:port; an "
             f"embedded store folder ({store.location}) is written by one process only"
         )
-    if options.actor_cpus <= 0 or (options.actors is not None and options.actors < 1):
-        raise ConfigError("--ray-actors and --ray-actor-cpus must be positive")
+    if (
+        options.actor_cpus <= 0
+        or options.group_size < 1
+        or (options.actors is not None and options.actors < 1)
+    ):
+        raise ConfigError("--ray-actors, --ray-actor-cpus and --ray-batch must be positive")
     t0 = time.perf_counter()
     origins = {str(Path(p).resolve()) for p in paths}
-    with connected(options.address) as ray, store.ingest_lock():
+    # The lock first: a second ingest is refused before it waits for a cluster.
+    with store.ingest_lock(), connected(options.address) as ray:
         lease = store.db.lease
         store.repair()
         infos = store.article_infos()
