@@ -226,26 +226,30 @@ def test_two_node_ingest_equals_local_ingest(
 def test_rerun_reuses_and_update_embeds_only_changed_chunks(
     cluster: RayCluster, chroma_url: str, fp32: Any, corpus: Path, tmp_path: Path
 ) -> None:
+    """A store written by a local ingest, then updated on Ray: unchanged articles are passed
+    over, unchanged chunk texts keep their vectors, pruning works the same."""
     folder = tmp_path / "articles"
     shutil.copytree(corpus / "local", folder)
     a = _server(tmp_path / "cache", chroma_url, fp32, "ray_rerun")
-    opts = RayOptions(cluster.address, actors=2, group_size=BATCH)
-    first = a.ingest([folder], ray=opts)
+    first = a.ingest([folder])  # local, into the same server
     assert first.added == 18 and first.failed == 1
-    again = a.ingest([folder], ray=opts)
-    assert (again.added, again.updated, again.unchanged) == (0, 0, 18)
-    assert again.chunks_embedded == again.chunks_written == 0
-    # One paragraph of one article changes: only its new chunks are embedded.
+    opts = RayOptions(cluster.address, actors=1, group_size=BATCH)
+    # One paragraph of one article changes and another article is deleted.
     path = folder / "story-03.txt"
     path.write_text(path.read_text().replace("report 3.", "report 3, revised."), encoding="utf-8")
     (folder / "story-17.txt").unlink()
     upd = a.ingest([folder], ray=opts, prune=True)
     assert (upd.added, upd.updated, upd.unchanged, upd.removed) == (0, 1, 16, 1)
+    assert [f.path for f in upd.failures] == [str(folder / "broken.txt")]
+    # Only the changed paragraph's chunk is embedded; the others keep their vectors.
     assert 0 < upd.chunks_embedded < upd.chunks_written
-    assert upd.chunks_reused > 0
+    assert upd.chunks_embedded + upd.chunks_reused == upd.chunks_written
     local = Assistant(store=tmp_path / "local", embedder=fp32)
     local.ingest([folder])
     assert _summary(a) == _summary(local)
+    again = a.ingest([folder], ray=opts)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 17)
+    assert again.chunks_embedded == again.chunks_written == 0
 
 
 def _wait(condition: Any, what: str, timeout: float = 180) -> None:
@@ -302,8 +306,6 @@ def test_killed_actor_mid_ingest(
     assert killed and killed[0] not in cluster.processes(ACTOR)
     assert report.added == reference["report"].added
     _assert_same_store(a, reference["assistant"])
-    again = a.ingest([corpus], ray=RayOptions(cluster.address, actors=2, group_size=BATCH))
-    assert again.chunks_embedded == again.chunks_written == 0
 
 
 def test_killed_driver_leaves_whole_articles_and_rerun_completes(
