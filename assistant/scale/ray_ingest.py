@@ -47,7 +47,7 @@ from assistant.indexing import GROUP_SIZE, article_salt, embed_and_write
 from assistant.ingest import RawArticle, Source, build_article, iter_sources, read_source
 from assistant.lease import LeaseInfo
 from assistant.memory import release_free_memory
-from assistant.scale.cluster import connected
+from assistant.scale.cluster import connected, import_ray
 from assistant.store import Store
 from assistant.types import Article, Chunk, IngestFailure, IngestReport
 
@@ -392,6 +392,7 @@ def ray_ingest_paths(
     """Index `paths` into the Chroma server of `store` on the Ray cluster of `options`; the
     same report as `assistant.indexing.ingest_paths`."""
     settings = store.settings
+    import_ray()  # not installed: say how, before anything else
     if not store.is_server:
         raise ConfigError(
             "--ray writes into a Chroma server, which every Ray worker can reach: set "
