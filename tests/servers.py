@@ -229,8 +229,8 @@ class RayCluster:
         }
 
     def stop(self) -> None:
-        """SIGTERM every process of the cluster's sessions, SIGKILL what is left after 15 s."""
-        for sig, grace in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 10.0)):
+        """SIGTERM every process of the cluster's sessions, SIGKILL what is left after 5 s."""
+        for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
             for pid in session_processes(self.sessions):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, sig)
