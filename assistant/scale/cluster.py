@@ -47,10 +47,6 @@ def connected(address: str) -> Iterator[ModuleType]:
         # Ray is first imported.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     quiet = logging.getLogger().getEffectiveLevel() > logging.INFO
-    if quiet:
-        # Ray's core prints its own warnings to the driver's stderr (read at connection);
-        # failures still come back as exceptions, and -v shows everything.
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     ray = import_ray()
     if ray.is_initialized():
         yield ray
