@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,7 @@ def child(mode: str, store: str, url: str, collection: str) -> dict[str, float]:
     from llama_index.retrievers.bm25 import BM25Retriever  # noqa: F401
 
     a = _assistant(store, url, collection)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = _vm("VmRSS")
     out: dict[str, float] = {"rss_before_mb": base}
     if mode == "check":
         a.store.generation_state()  # connection warm
@@ -64,8 +63,18 @@ def child(mode: str, store: str, url: str, collection: str) -> dict[str, float]:
         a.bm25.ensure_fresh()
         out["seconds"] = time.perf_counter() - t
         out["chunks"] = len(a.bm25.chunk_ids())
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = _vm("VmHWM")
     return out
+
+
+def _vm(field: str) -> float:
+    """This process's memory in MB from /proc (getrusage's peak would include the parent's:
+    Linux keeps it across exec)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _timed(fn: Any) -> float:
