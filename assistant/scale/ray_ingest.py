@@ -28,6 +28,7 @@ import dataclasses
 import json
 import logging
 import os
+import tempfile
 import time
 import warnings
 from collections import defaultdict
@@ -41,7 +42,7 @@ from tqdm import tqdm
 
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, ClusterError, ConfigError
 from assistant.indexing import GROUP_SIZE, article_salt, embed_and_write
 from assistant.ingest import RawArticle, Source, build_article, iter_sources, read_source
@@ -194,8 +195,11 @@ class _EmbedWriter:
                 f"this worker's embedder is {self.embedder.name!r}, the driver's "
                 f"{embedder_name!r}: run the same ASSISTANT_EMBEDDER everywhere"
             )
+        # The driver's --store folder need not exist on this node, and an actor keeps no
+        # derived data (no lock, no BM25): a folder of this machine's temp space will do.
+        here = load_settings(settings, store=Path(tempfile.gettempdir()) / "news-assistant-ray")
         self.store = Store(
-            settings, embedder_name=self.embedder.name, dimension=self.embedder.dimension
+            here, embedder_name=self.embedder.name, dimension=self.embedder.dimension
         )
         self.lease = lease
 
