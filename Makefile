@@ -54,6 +54,9 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/questions.py --store reports/bench/store --out reports/bench/questions.json
 	$(PY) benchmarks/scaling.py --out reports/bench
 	$(PY) benchmarks/chunk_size.py --out reports/bench/chunks
+	$(PY) benchmarks/ray_ingest.py --articles 300 --out reports/bench/ray.json
+	$(PY) benchmarks/chroma_writes.py --articles 600 --out reports/bench/writes.json
+	$(PY) benchmarks/shared_bm25.py --sizes 800,3697 --out reports/bench/bm25.json
 
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports
