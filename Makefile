@@ -10,8 +10,9 @@ QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch is pinned in pyproject.toml so pip takes the CPU wheel.
-	$(PY) -m pip install --quiet -e ".[dev]"
+	# torch is pinned in pyproject.toml so pip takes the CPU wheel. `scale` (Ray) is installed
+	# too, so the distributed-ingest tests run here and in CI.
+	$(PY) -m pip install --quiet -e ".[dev,scale]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -44,7 +45,7 @@ eval-rtqa: install
 
 # Benchmarks (not tests): figures and same-run ratios, JSON and a plot under reports/bench.
 $(VENV)/.bench: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet -e ".[dev,scale,bench]"
 	touch $@
 
 bench: $(VENV)/.bench
@@ -53,6 +54,9 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/questions.py --store reports/bench/store --out reports/bench/questions.json
 	$(PY) benchmarks/scaling.py --out reports/bench
 	$(PY) benchmarks/chunk_size.py --out reports/bench/chunks
+	$(PY) benchmarks/ray_ingest.py --articles 300 --out reports/bench/ray.json
+	$(PY) benchmarks/chroma_writes.py --articles 600 --out reports/bench/writes.json
+	$(PY) benchmarks/shared_bm25.py --sizes 800,3697 --out reports/bench/bm25.json
 
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports

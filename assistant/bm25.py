@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import numpy as np
 
 from assistant.catalog import CATALOG_FILE, Catalog, save_catalog_beside
 from assistant.filters import Filters
+from assistant.lease import host_id
 from assistant.store import Store, stamp_of
 
 __all__ = ["BM25Index", "write_json_atomic"]
@@ -32,9 +34,16 @@ __all__ = ["BM25Index", "write_json_atomic"]
 logger = logging.getLogger(__name__)
 
 
+def _host_tag() -> str:
+    """This machine, in the names of private folders: a store folder on shared storage is
+    written from several machines, and only this one's dead writers can be told dead here."""
+    return hashlib.sha256(host_id().encode()).hexdigest()[:8]
+
+
 def _remove_dead_tmp_dirs(parent: Path) -> None:
-    """Remove private BM25 folders whose writer died (killed mid-save)."""
-    for d in parent.glob(".bm25-*-*"):
+    """Remove private BM25 folders whose writer (on this machine) died (killed mid-save)."""
+    tag = _host_tag()
+    for d in parent.glob(f".bm25-*-*-{tag}-*"):
         try:
             pid = int(d.name.split("-")[2])
         except (IndexError, ValueError):
@@ -131,11 +140,19 @@ class BM25Index:
                 with self.lock():
                     shutil.rmtree(self.folder, ignore_errors=True)
                 self._state, self._stamp = (None, Catalog.of([])), stamp
+                self.publish()
                 return
             retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
             catalog = Catalog.of_corpus(retriever.corpus)
             self._save(retriever, catalog, stamp, len(nodes))
             self._install(retriever, catalog, stamp)
+        self.publish()
+
+    def publish(self) -> None:
+        """Tell the other clients of a Chroma server which article set this index (and the
+        one saved in `folder`) holds: a writer calls it, holding the ingest lease, when done."""
+        if self._stamp is not None:
+            self._store.db.publish_stamp(self._stamp)
 
     def _save(self, retriever: Any, catalog: Catalog, stamp: str, n_nodes: int) -> None:
         """Persist into a private folder, then swap it in: a reader (in this process or
@@ -144,7 +161,9 @@ class BM25Index:
         final = self.folder
         parent = final.parent
         try:
-            tmp = Path(tempfile.mkdtemp(prefix=f".bm25-tmp-{os.getpid()}-", dir=parent))
+            tmp = Path(
+                tempfile.mkdtemp(prefix=f".bm25-tmp-{os.getpid()}-{_host_tag()}-", dir=parent)
+            )
         except OSError as exc:
             logger.warning("could not save the BM25 index to %s (%s)", final, exc)
             return
@@ -155,7 +174,7 @@ class BM25Index:
             # Inside the folder, so it is swapped in with the index it describes.
             write_json_atomic(tmp / "stamp.json", {"stamp": stamp, "chunks": n_nodes})
             with self.lock():
-                old = parent / f".bm25-old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+                old = parent / f".bm25-old-{os.getpid()}-{_host_tag()}-{uuid.uuid4().hex[:8]}"
                 if final.exists():
                     os.replace(final, old)
                 os.replace(tmp, final)
@@ -186,13 +205,15 @@ class BM25Index:
     def ensure_fresh(self, stamp: str | None = None) -> None:
         """Load the persisted index, rebuilding it if the store changed since it was built."""
         with self._lock:
-            # Computing the stamp reads every article record (slow in a large store); an
-            # embedded store's generation token changes with every write, so while it stays
-            # the same the index in memory is known to be fresh.
-            generation = self._store.generation()
+            # Computing the stamp reads every article record (slow in a large store); the
+            # store's generation token changes with every write, so while it stays the same
+            # the index in memory is known to be fresh. A server's last writer records the
+            # stamp it finished with, which spares every other client that read.
+            state = self._store.generation_state()
+            generation = state.generation
             if stamp is None and generation is not None and generation == self._generation:
                 return
-            stamp = stamp or self._store.stamp()
+            stamp = stamp or state.stamp or self._store.stamp()
             if self._stamp == stamp:
                 self._generation = generation
                 return

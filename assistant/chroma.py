@@ -5,7 +5,11 @@ An embedded Chroma client loads the vector index once and never sees another pro
 writes (its queries even return ids of chunks deleted since, without their records). So every
 write also records a generation token in the store folder; a process that finds a token
 written by another process reloads the store before reading (`ChromaConnection.sync`). With
-a `chroma run` server all clients share the server's view and none of this is needed.
+a `chroma run` server all clients share the server's view, and the token lives on the server
+(the metadata of a small `<collection>_state` collection), so clients on other machines learn
+of a write with one cheap call per question; the writer also records there the stamp of the
+article set it finished with, so they need not read every article record to know it.
+A server's writers on any machine are serialised by a lease it holds (`assistant.lease`).
 
 What the records hold, and the order writes go in, is `assistant.store`'s business.
 """
@@ -23,15 +27,17 @@ import threading
 import uuid
 import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError, StoreError, StoreLockedError
+from assistant.lease import LeaseInfo, ServerLease, check_lease
 from assistant.memory import release_free_memory
 
-__all__ = ["CONNECT_TIMEOUT_S", "SERVER_TIMEOUT_S", "ChromaConnection"]
+__all__ = ["CONNECT_TIMEOUT_S", "SERVER_TIMEOUT_S", "ChromaConnection", "GenerationState"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,16 @@ _reloads: dict[str, int] = {}
 _sync_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class GenerationState:
+    """Where the store's writes stand: `generation` changes with every write (None: not
+    known, ask the records), `stamp` is the committed article set's stamp when the last
+    writer recorded it after its last write (None otherwise)."""
+
+    generation: str | None
+    stamp: str | None = None
+
+
 def _is_transport_error(exc: BaseException) -> bool:
     """True when `exc` means the server could not be reached or stopped answering."""
     import httpx
@@ -66,6 +82,7 @@ class ChromaConnection:
     local folder beside them (lock, generation token, derived data)."""
 
     read_only = False  # an embedded store this process cannot write (opened from a copy)
+    lease: ServerLease | None = None  # a server's ingest lease, while this connection holds it
 
     def __init__(
         self, settings: Settings, *, metadata: dict[str, Any], create: bool = True
@@ -208,8 +225,19 @@ class ChromaConnection:
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
+            if self.is_server:
+                self._client.get_or_create_collection(self._state_name, embedding_function=None)
         except Exception as exc:
             raise StoreError(f"cannot open collection {name!r}: {exc}") from exc
+
+    @property
+    def _state_name(self) -> str:
+        return f"{self.settings.collection}_state"
+
+    def _set_state(self, **metadata: Any) -> None:
+        # Replaces the whole metadata (Chroma's modify does), so a bump drops the stamp.
+        col = self._client.get_collection(self._state_name, embedding_function=None)
+        col.modify(metadata=metadata)
 
     # ----------------------------------------------------------------- other processes
     def _read_generation(self) -> str:
@@ -220,9 +248,16 @@ class ChromaConnection:
 
     def bump_generation(self) -> None:
         """Tell other processes the store changed (after a write; see the module docstring)."""
-        if self.is_server:
-            return
         token = f"{os.getpid()}-{uuid.uuid4().hex}"
+        if self.is_server:
+            try:
+                self._set_state(generation=token)
+            except Exception as exc:  # readers elsewhere stay stale; the data itself is written
+                logger.warning(
+                    "could not record the store generation on %s: %s", self.location, exc
+                )
+            self._seen_generation = token
+            return
         path = self.local_dir / _GENERATION
         tmp = path.with_name(f"{_GENERATION}.{token}.tmp")
         try:
@@ -232,10 +267,34 @@ class ChromaConnection:
             logger.warning("could not record the store generation in %s: %s", path, exc)
         self._seen_generation = token
 
+    def state(self) -> GenerationState:
+        """The generation token (embedded: the file's; server: the state collection's, one
+        call) and, for a server, the stamp its last writer recorded after its last write."""
+        if not self.is_server:
+            return GenerationState(self._read_generation())
+        meta = self._client.get_collection(self._state_name, embedding_function=None).metadata
+        meta = dict(meta or {})
+        generation = meta.get("generation")
+        if not isinstance(generation, str):
+            return GenerationState(None)  # never written by a client that records it
+        stamp = meta.get("stamp")
+        return GenerationState(generation, stamp if isinstance(stamp, str) else None)
+
     def generation(self) -> str | None:
-        """A token that changes with every write to an embedded store (None for a server,
-        whose other clients write without telling us)."""
-        return None if self.is_server else self._read_generation()
+        """A token that changes with every write to the store (None when the store does not
+        keep one: a server written only by clients older than the state collection)."""
+        return self.state().generation
+
+    def publish_stamp(self, stamp: str) -> None:
+        """Record on the server the stamp of the article set this writer finished with, so
+        other clients know it without reading every article record. Only while holding the
+        ingest lease: no write can come between computing the stamp and recording it."""
+        if not self.is_server or self.lease is None:
+            return
+        try:
+            self._set_state(generation=f"{os.getpid()}-{uuid.uuid4().hex}", stamp=stamp)
+        except Exception as exc:  # clients compute the stamp themselves instead
+            logger.warning("could not record the store's stamp on %s: %s", self.location, exc)
 
     def sync(self) -> None:
         """Reload the embedded store if another process wrote to it since it was loaded."""
@@ -279,7 +338,8 @@ class ChromaConnection:
     # ----------------------------------------------------------------- locking
     @contextlib.contextmanager
     def ingest_lock(self) -> Iterator[None]:
-        """Serialise writers: a second ingest is refused, never interleaved."""
+        """Serialise writers: a second ingest is refused, never interleaved. A server's
+        writers on other machines are refused by its lease (`assistant.lease`)."""
         path = self.local_dir / ".ingest.lock"
         if self.read_only:
             raise StoreError(
@@ -301,11 +361,38 @@ class ChromaConnection:
                     f"another ingest is writing to {self.location} (lock {path}); "
                     "wait for it to finish and run this one again."
                 ) from None
-            yield
+            if not self.is_server:
+                yield
+                return
+            lease = ServerLease(self._client, self.settings.collection, self.location)
+            try:
+                lease.acquire()
+            except Exception as exc:
+                err = self.failure(exc, "taking the ingest lease")
+                if err is exc:
+                    raise
+                raise err from exc
+            self.lease = lease
+            try:
+                yield
+            finally:
+                self.lease = None
+                lease.release()
         finally:
             with contextlib.suppress(OSError):
                 fcntl.flock(fh, fcntl.LOCK_UN)
             fh.close()
+
+    def check_lease(self, info: LeaseInfo) -> None:
+        """Raise `StoreLockedError` unless the ingest lease `info` is still held (a worker of
+        a distributed ingest asks before each write; see `assistant.lease`)."""
+        try:
+            check_lease(self._client, info, self.location)
+        except Exception as exc:
+            err = self.failure(exc, "checking the ingest lease")
+            if err is exc:
+                raise
+            raise err from exc
 
     def unreachable(self, exc: BaseException) -> StoreError:
         import httpx

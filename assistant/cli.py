@@ -19,7 +19,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if getattr(args, "store", None) is not None:  # "" is refused by Settings, not ignored
         out["store"] = args.store
-    for name in ("answerer", "retrieval_mode", "top_k"):
+    for name in ("answerer", "retrieval_mode", "top_k", "chroma_url"):
         v = getattr(args, name, None)
         if v is not None:
             out[name] = v
@@ -109,7 +109,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     console = Console(stderr=False)
     a = _assistant(args)
-    report = a.ingest(args.paths, prune=args.prune, progress=None)
+    ray = None
+    if args.ray:
+        from assistant.scale.ray_ingest import RayOptions
+
+        ray = RayOptions(
+            args.ray,
+            actors=args.ray_actors,
+            actor_cpus=args.ray_actor_cpus,
+            group_size=args.ray_batch,
+        )
+    report = a.ingest(args.paths, prune=args.prune, progress=None, ray=ray)
     console.print(
         f"Indexed into {_shown(a.store.location)}: {report.added} added, {report.updated} "
         f"updated, {report.unchanged} unchanged, {report.removed} removed, {report.failed} "
@@ -229,6 +239,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # outcome, without -v turning on every other module's info logging.
     if not args.verbose:
         logging.getLogger("assistant.ui").setLevel(logging.INFO)
+    if args.chroma_url:  # the UI reads its settings from the environment
+        os.environ["ASSISTANT_CHROMA_URL"] = args.chroma_url
     try:
         launch(store=args.store, host=args.host, port=args.port, share=args.share, auth=args.auth)
     except ValueError as exc:  # malformed --auth / ASSISTANT_UI_AUTH
@@ -248,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--store", help="store folder (default: vectorstore, or ASSISTANT_STORE)")
+        sp.add_argument(
+            "--chroma-url",
+            dest="chroma_url",
+            help="http://host:port of a `chroma run` server to use instead of the store folder "
+            "(or ASSISTANT_CHROMA_URL)",
+        )
 
     sp = sub.add_parser("ingest", help="index files or folders of articles")
     sp.add_argument("paths", nargs="+", help=".txt .md .html .jsonl files or folders")
@@ -257,6 +275,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="remove indexed articles whose files left these folders",
     )
     sp.add_argument("--list", action="store_true", help="list the indexed articles afterwards")
+    sp.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="ingest on a Ray cluster (its head's host:port, or auto for this machine alone) "
+        "into the Chroma server of --chroma-url; needs news-assistant[scale]",
+    )
+    sp.add_argument(
+        "--ray-actors",
+        dest="ray_actors",
+        type=int,
+        metavar="N",
+        help="embedding actors (default: one per --ray-actor-cpus of the cluster)",
+    )
+    sp.add_argument(
+        "--ray-actor-cpus",
+        dest="ray_actor_cpus",
+        type=float,
+        default=1.0,
+        metavar="C",
+        help="CPUs each embedding actor reserves and runs torch on (default 1)",
+    )
+    sp.add_argument(
+        "--ray-batch",
+        dest="ray_batch",
+        type=int,
+        default=64,
+        metavar="N",
+        help="articles an actor embeds and commits at a time (default 64)",
+    )
     common(sp)
     sp.set_defaults(func=cmd_ingest)
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
 from assistant.answering.condense import offline_condense
@@ -28,6 +28,9 @@ from assistant.retrieval import HybridRetriever, RetrievalResult
 from assistant.store import Store
 from assistant.temporal import time_window
 from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
+
+if TYPE_CHECKING:
+    from assistant.scale.ray_ingest import RayOptions
 
 __all__ = ["AskOptions", "Assistant", "ask"]
 
@@ -140,10 +143,25 @@ class Assistant:
         paths: Sequence[str | Path] | str | Path,
         prune: bool = False,
         progress: bool | None = False,
+        ray: RayOptions | None = None,
     ) -> IngestReport:
-        """Index files/folders of articles; re-running it re-embeds nothing unchanged."""
+        """Index files/folders of articles; re-running it re-embeds nothing unchanged.
+        `ray`: on a Ray cluster, into the Chroma server (`assistant.scale`)."""
         if isinstance(paths, str | Path):
             paths = [paths]
+        if ray is not None:
+            from assistant.scale.ray_ingest import ray_ingest_paths
+
+            return ray_ingest_paths(
+                list(paths),
+                store=self.store,
+                embedder_name=self.embedder.name,
+                chunker=self.chunker,
+                bm25=self.bm25,
+                options=ray,
+                prune=prune,
+                progress=progress,
+            )
         report = ingest_paths(
             list(paths),
             store=self.store,

@@ -2,6 +2,7 @@
 
 AssistantError
 ├── ConfigError          settings that cannot work together (bad URL, missing key)
+├── ClusterError         a distributed ingest's Ray cluster failed (not the articles)
 ├── StoreError           the vector store is unreachable, locked or inconsistent
 │   ├── StoreLockedError another ingest holds the store's lock
 │   └── EmbedderMismatchError  the store was built with another embedding model
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 __all__ = [
     "AssistantError",
+    "ClusterError",
     "ConfigError",
     "EmbedderMismatchError",
     "LLMError",
@@ -28,6 +30,10 @@ class AssistantError(Exception):
 
 class ConfigError(AssistantError):
     """The settings cannot work (for example an unreachable Chroma URL)."""
+
+
+class ClusterError(AssistantError):
+    """The Ray cluster of a distributed ingest failed (lost nodes, workers that kept dying)."""
 
 
 class StoreError(AssistantError):

@@ -22,7 +22,7 @@ from assistant.memory import release_free_memory
 from assistant.store import Store
 from assistant.types import Article, Chunk, IngestFailure, IngestReport
 
-__all__ = ["ingest_paths"]
+__all__ = ["GROUP_SIZE", "article_salt", "embed_and_write", "ingest_paths"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,14 @@ logger = logging.getLogger(__name__)
 GROUP_SIZE = 64
 
 
+def article_salt(chunker: Chunker, embedder_name: str) -> str:
+    """What goes into every article's content hash besides its text: a change of chunking or
+    embedder makes every article new."""
+    return f"{chunker.config_key}|{embedder_name}"
+
+
 def _embed_group(
-    store: Store, embedder: Embedder, group: list[tuple[Article, list[Chunk]]]
+    store: Store, embedder: Embedder, group: Sequence[tuple[Article, list[Chunk]]]
 ) -> tuple[list[np.ndarray], int, int]:
     chunks = [c for _, cs in group for c in cs]
     hashes = [text_hash(c.text) for c in chunks]
@@ -52,6 +58,20 @@ def _embed_group(
     return out, len(todo), len(chunks) - len(todo)
 
 
+def embed_and_write(
+    store: Store, embedder: Embedder, group: Sequence[tuple[Article, list[Chunk]]]
+) -> tuple[int, int]:
+    """Embed a group of chunked articles (reusing stored vectors of unchanged chunk texts)
+    and commit them in the store's order; returns the chunks embedded and reused.
+
+    The one write path of every ingest, local or distributed (`assistant.scale`)."""
+    vectors, n_emb, n_reuse = _embed_group(store, embedder, group)
+    store.write_articles(
+        [(art, chunks, vecs) for (art, chunks), vecs in zip(group, vectors, strict=True)]
+    )
+    return n_emb, n_reuse
+
+
 def _write_group(
     store: Store,
     embedder: Embedder,
@@ -62,10 +82,7 @@ def _write_group(
     status) per article and the numbers of chunks embedded and reused."""
     articles = [a for a, _ in batch]
     group = list(zip(articles, chunker.split_many(articles), strict=True))
-    vectors, n_emb, n_reuse = _embed_group(store, embedder, group)
-    store.write_articles(
-        [(art, chunks, vecs) for (art, chunks), vecs in zip(group, vectors, strict=True)]
-    )
+    n_emb, n_reuse = embed_and_write(store, embedder, group)
     done = [
         (art, len(chunks), status) for (art, chunks), (_, status) in zip(group, batch, strict=True)
     ]
@@ -144,7 +161,7 @@ def ingest_paths(
                     )
                     continue
                 seen.add(item.doc_id)
-                art = build_article(item, salt=f"{chunker.config_key}|{embedder.name}")
+                art = build_article(item, salt=article_salt(chunker, embedder.name))
                 if isinstance(art, IngestFailure):
                     failures.append(art)
                     continue
@@ -179,6 +196,7 @@ def ingest_paths(
             bm25.rebuild()
         else:
             bm25.ensure_fresh()
+            bm25.publish()
         # The rebuild's transient copies of every chunk, freed but still resident otherwise.
         release_free_memory()
 

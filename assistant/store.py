@@ -43,7 +43,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from assistant.chroma import ChromaConnection
+from assistant.chroma import ChromaConnection, GenerationState
 from assistant.chunking import text_hash
 from assistant.config import Settings
 from assistant.errors import (
@@ -188,8 +188,15 @@ class Store:
     def _articles(self) -> Any:
         return self.db.articles
 
+    @_guarded()
     def generation(self) -> str | None:
         return self.db.generation()
+
+    @_guarded()
+    def generation_state(self) -> GenerationState:
+        """The generation token and, when its writer recorded it, the committed set's stamp
+        (see `assistant.chroma`)."""
+        return self.db.state()
 
     def ingest_lock(self) -> contextlib.AbstractContextManager[None]:
         return self.db.ingest_lock()

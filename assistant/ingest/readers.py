@@ -21,7 +21,14 @@ from typing import Any
 
 from assistant.types import IngestFailure
 
-__all__ = ["SUPPORTED_SUFFIXES", "RawArticle", "read_paths"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "RawArticle",
+    "Source",
+    "iter_sources",
+    "read_paths",
+    "read_source",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -383,15 +390,24 @@ def _read_file_inner(
     yield RawArticle(doc_id=doc_id, text=text, origin=origin, path=label, title=title)
 
 
-def read_paths(
-    paths: Iterable[str | os.PathLike[str]], *, max_file_mb: float = 20.0
-) -> Iterator[RawArticle | IngestFailure]:
-    """Yield every article found under `paths` (folders are read recursively).
+@dataclass(frozen=True)
+class Source:
+    """One file to read, with the doc id and origin its articles get (see `read_paths`)."""
 
-    `doc_id` is the file's path relative to the folder given (or its name, for a file given
-    directly); for JSONL it is each line's `id`.
-    """
-    max_bytes = int(max_file_mb * 1_000_000)
+    path: str
+    doc_id: str
+    origin: str
+
+    @property
+    def is_jsonl(self) -> bool:
+        """True when the file holds many articles, whose ids are inside it."""
+        return Path(self.path).suffix.lower() == ".jsonl"
+
+
+def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Source | IngestFailure]:
+    """The files under `paths` in reading order (folders recursively), and what could not be
+    listed or followed, as failures. `read_paths` reads them in this order; a distributed
+    ingest hands them to its workers."""
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -406,10 +422,33 @@ def read_paths(
                         path=str(f), reason=problem, doc_id=f.relative_to(path).as_posix()
                     )
                     continue
-                rel = f.relative_to(path).as_posix()
-                yield from _read_file(f, rel, str(root), max_bytes)
+                yield Source(str(f), f.relative_to(path).as_posix(), str(root))
         elif path.exists():
-            yield from _read_file(path, path.name, str(path.resolve()), max_bytes)
+            yield Source(str(path), path.name, str(path.resolve()))
         else:
             problem = _link_problem(path)
             yield IngestFailure(path=str(path), reason=problem or "no such file or folder")
+
+
+def read_source(
+    source: Source, *, max_file_mb: float = 20.0
+) -> Iterator[RawArticle | IngestFailure]:
+    """The articles of one listed file (several for JSONL), or why it cannot be read."""
+    yield from _read_file(
+        Path(source.path), source.doc_id, source.origin, int(max_file_mb * 1_000_000)
+    )
+
+
+def read_paths(
+    paths: Iterable[str | os.PathLike[str]], *, max_file_mb: float = 20.0
+) -> Iterator[RawArticle | IngestFailure]:
+    """Yield every article found under `paths` (folders are read recursively).
+
+    `doc_id` is the file's path relative to the folder given (or its name, for a file given
+    directly); for JSONL it is each line's `id`.
+    """
+    for source in iter_sources(paths):
+        if isinstance(source, IngestFailure):
+            yield source
+        else:
+            yield from read_source(source, max_file_mb=max_file_mb)
