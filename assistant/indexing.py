@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +20,9 @@ from assistant.embeddings import Embedder
 from assistant.ingest import build_article, read_paths
 from assistant.memory import release_free_memory
 from assistant.store import Store
-from assistant.types import Article, Chunk, IngestFailure, IngestReport
+from assistant.types import Article, ArticleInfo, Chunk, IngestFailure, IngestReport
 
-__all__ = ["GROUP_SIZE", "article_salt", "embed_and_write", "ingest_paths"]
+__all__ = ["GROUP_SIZE", "article_salt", "embed_and_write", "finish_ingest", "ingest_paths"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,46 @@ def _write_group(
         (art, len(chunks), status) for (art, chunks), (_, status) in zip(group, batch, strict=True)
     ]
     return done, n_emb, n_reuse
+
+
+def finish_ingest(
+    store: Store,
+    bm25: BM25Index,
+    existing: Mapping[str, ArticleInfo],
+    *,
+    origins: Collection[str],
+    seen: Collection[str],
+    hidden: Sequence[IngestFailure],
+    prune: bool,
+    changed: bool,
+    on_article: Callable[[str, str], None] | None = None,
+) -> int:
+    """The end of every ingest (local or on Ray): with `prune`, delete the articles of these
+    folders that were not seen (not when a failure hides which articles a file holds), then
+    bring BM25 up to date. Returns the number of articles removed."""
+    removed = 0
+    if prune and hidden:
+        logger.warning(
+            "not pruning: %s could not be read (%s), so the articles it holds are "
+            "unknown; fix it and run ingest --prune again",
+            hidden[0].path,
+            hidden[0].reason,
+        )
+    elif prune:
+        for doc_id, info in existing.items():
+            if info.origin in origins and doc_id not in seen:
+                store.delete_article(doc_id)
+                removed += 1
+                if on_article:
+                    on_article(doc_id, "removed")
+    if changed or removed:
+        bm25.rebuild()
+    else:
+        bm25.ensure_fresh()
+        bm25.publish()
+    # The rebuild's transient copies of every chunk, freed but still resident otherwise.
+    release_free_memory()
+    return removed
 
 
 def ingest_paths(
@@ -177,28 +217,17 @@ def ingest_paths(
         finally:
             bar.close()
 
-        removed = 0
-        if prune and hidden:
-            logger.warning(
-                "not pruning: %s could not be read (%s), so the articles it holds are "
-                "unknown; fix it and run ingest --prune again",
-                hidden[0].path,
-                hidden[0].reason,
-            )
-        elif prune:
-            for doc_id, info in existing.items():
-                if info.origin in origins and doc_id not in seen:
-                    store.delete_article(doc_id)
-                    removed += 1
-                    if on_article:
-                        on_article(doc_id, "removed")
-        if added or updated or removed:
-            bm25.rebuild()
-        else:
-            bm25.ensure_fresh()
-            bm25.publish()
-        # The rebuild's transient copies of every chunk, freed but still resident otherwise.
-        release_free_memory()
+        removed = finish_ingest(
+            store,
+            bm25,
+            existing,
+            origins=origins,
+            seen=seen,
+            hidden=hidden,
+            prune=prune,
+            changed=bool(added or updated),
+            on_article=on_article,
+        )
 
     report = IngestReport(
         added=added,

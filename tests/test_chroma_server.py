@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import free_port, heartbeat, start_chroma, stop_process
 
 from assistant import Assistant
 from assistant.errors import ConfigError, EmbedderMismatchError, StoreError, StoreLockedError
@@ -36,63 +29,15 @@ ARTICLES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _start_server(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`chroma run` on 127.0.0.1:port over `data`, once it answers its heartbeat."""
-    exe = shutil.which("chroma", path=os.path.dirname(sys.executable))
-    if exe is None:
-        pytest.fail("the `chroma` executable is not installed next to this Python")
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [exe, "run", "--path", str(data), "--port", str(port), "--host", "127.0.0.1"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    deadline = time.monotonic() + 30
-    while not _heartbeat(port):
-        if proc.poll() is not None:
-            pytest.fail(f"chroma run exited with {proc.returncode}; see {log}")
-        if time.monotonic() > deadline:
-            _stop_server(proc)
-            pytest.fail(f"chroma run did not answer its heartbeat in 30 s; see {log}")
-        time.sleep(0.2)
-    return proc
-
-
-def _stop_server(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("chroma-server-data")
-    port = _free_port()
-    proc = _start_server(data, port, data.parent / "chroma-server.log")
+    port = free_port()
+    proc = start_chroma(data, port, data.parent / "chroma-server.log")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop_server(proc)
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +144,7 @@ def test_embedder_mismatch_on_server(served: Assistant, chroma_url: str, tmp_pat
 
 
 def test_closed_port_is_a_store_error(tmp_path: Path, embedder) -> None:
-    port = _free_port()  # nothing listens there once the probe socket is closed
+    port = free_port()  # nothing listens there once the probe socket is closed
     with pytest.raises(StoreError) as info:
         Assistant(store=tmp_path, chroma_url=f"http://127.0.0.1:{port}", embedder=embedder)
     msg = str(info.value)
@@ -218,18 +163,18 @@ def test_malformed_url_is_a_config_error(tmp_path: Path, embedder, url: str) -> 
 
 def test_server_stopped_and_restarted_mid_session(tmp_path: Path, embedder, folder: Path) -> None:
     """One Assistant object outlives two server outages (a clean stop, then a crash)."""
-    data, log, port = tmp_path / "data", tmp_path / "server.log", _free_port()
+    data, log, port = tmp_path / "data", tmp_path / "server.log", free_port()
     url = f"http://127.0.0.1:{port}"
     question = "How many seal pups did the wardens count on Marrow Sands?"
-    proc = _start_server(data, port, log)
+    proc = start_chroma(data, port, log)
     try:
         a = Assistant(store=tmp_path / "cache", chroma_url=url, embedder=embedder)
         assert a.ingest([folder]).added == len(ARTICLES)
         assert "214" in a.ask(question).text
 
         for stop in (signal.SIGTERM, signal.SIGKILL):
-            _stop_server(proc, stop)
-            assert not _heartbeat(port)
+            stop_process(proc, stop)
+            assert not heartbeat(port)
             # Every kind of call says the same, naming the server, instead of an httpx error.
             calls = {
                 "ask": lambda: a.ask(question),
@@ -245,14 +190,14 @@ def test_server_stopped_and_restarted_mid_session(tmp_path: Path, embedder, fold
                 assert "chroma run" in msg and "--port" in msg, name
 
             # Same port, same data: the same Assistant object answers again, no new process.
-            proc = _start_server(data, port, log)
+            proc = start_chroma(data, port, log)
             answer = a.ask(question)
             assert "214" in answer.text and answer.citations[0].doc_id == "seals.txt"
             report = a.ingest([folder])  # the failed ingest above released its lock
             assert report.unchanged == len(ARTICLES) and report.chunks_written == 0
             assert a.stats()["documents"] == len(ARTICLES)
     finally:
-        _stop_server(proc)
+        stop_process(proc)
 
 
 def test_frozen_server_times_out(
@@ -262,9 +207,9 @@ def test_frozen_server_times_out(
     import assistant.chroma
 
     monkeypatch.setattr(assistant.chroma, "SERVER_TIMEOUT_S", 2.0)
-    data, log, port = tmp_path / "data", tmp_path / "server.log", _free_port()
+    data, log, port = tmp_path / "data", tmp_path / "server.log", free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = _start_server(data, port, log)
+    proc = start_chroma(data, port, log)
     try:
         a = Assistant(
             store=tmp_path / "cache", chroma_url=url, embedder=embedder, collection="frozen"
@@ -281,4 +226,4 @@ def test_frozen_server_times_out(
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGCONT)
-        _stop_server(proc)
+        stop_process(proc)

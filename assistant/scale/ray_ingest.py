@@ -44,7 +44,7 @@ from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, ClusterError, ConfigError
-from assistant.indexing import GROUP_SIZE, article_salt, embed_and_write
+from assistant.indexing import GROUP_SIZE, article_salt, embed_and_write, finish_ingest
 from assistant.ingest import RawArticle, Source, build_article, iter_sources, read_source
 from assistant.lease import LeaseInfo
 from assistant.memory import release_free_memory
@@ -472,27 +472,17 @@ def ray_ingest_paths(
             bar.close()
 
         all_failures = plan.failures + [f for _, _, f in sorted(failures, key=lambda t: t[:2])]
-        removed = 0
-        if prune and plan.hidden:
-            logger.warning(
-                "not pruning: %s could not be read (%s), so the articles it holds are "
-                "unknown; fix it and run ingest --prune again",
-                plan.hidden[0].path,
-                plan.hidden[0].reason,
-            )
-        elif prune:
-            for doc_id, info in infos.items():
-                if info.origin in origins and doc_id not in plan.seen:
-                    store.delete_article(doc_id)
-                    removed += 1
-                    if on_article:
-                        on_article(doc_id, "removed")
-        if added or updated or removed:
-            bm25.rebuild()
-        else:
-            bm25.ensure_fresh()
-            bm25.publish()
-        release_free_memory()
+        removed = finish_ingest(
+            store,
+            bm25,
+            infos,
+            origins=origins,
+            seen=plan.seen,
+            hidden=plan.hidden,
+            prune=prune,
+            changed=bool(added or updated),
+            on_article=on_article,
+        )
 
     report = IngestReport(
         added=added,
