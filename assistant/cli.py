@@ -89,6 +89,9 @@ def _shown(value: object) -> str:
 
 
 def _print_answer(answer: Any, console: Any) -> None:
+    note = answer.confidence_note()
+    if note:
+        console.print(note, style="dim", highlight=False)
     if answer.citations:
         console.print("\n[bold]Sources[/bold]")
         for c in answer.citations:

@@ -78,7 +78,17 @@ class Settings(BaseSettings):
     answerer: Literal["auto", "extractive", "llm"] = Field(
         default="auto", description="auto: the LLM when a key or base URL is set, else extractive."
     )
-    abstain_threshold: float = Field(default=0.42, description="Min evidence score to answer.")
+    abstain_threshold: float = Field(
+        default=0.42,
+        description="Min evidence score to answer, where the rules decide (why-questions, "
+        "choices, two-part questions, or answer_model=rules).",
+    )
+    answer_model: str = Field(
+        default="packaged",
+        description="The offline answer model: `packaged` (fitted on rtqa-weeks 2023), "
+        "`rules` (the hand-set rules alone, for comparison), or the path of a model file "
+        "written by evals/fit_answer_model.py.",
+    )
     llm_model: str = "gpt-4o-mini"
     llm_temperature: float = 0.0
     llm_timeout: float = Field(

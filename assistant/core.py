@@ -10,13 +10,14 @@ import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
 from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.fallback import FallbackAnswerer
 from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
+from assistant.answering.model import AnswerModel
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings
@@ -55,6 +56,21 @@ class AskOptions(TypedDict, total=False):
 
 # The answer modes a call can ask for (`ask(..., answerer=...)`).
 ANSWER_MODES = ("extractive", "llm")
+
+
+def _answer_model(setting: str) -> AnswerModel | Literal["packaged"] | None:
+    """The `answer_model` setting as the offline answerer takes it."""
+    if setting == "packaged":
+        return "packaged"
+    if setting == "rules":
+        return None
+    path = Path(setting).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"answer_model (ASSISTANT_ANSWER_MODEL) is {setting!r}: give `packaged`, `rules` "
+            "or the path of a model file written by evals/fit_answer_model.py"
+        )
+    return AnswerModel.load(path)
 
 
 def _as_date(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
@@ -258,7 +274,9 @@ class Assistant:
         s = self.settings
         offline = self._answerers.get("extractive")
         if not isinstance(offline, ExtractiveAnswerer):
-            offline = ExtractiveAnswerer(self.embedder, threshold=s.abstain_threshold)
+            offline = ExtractiveAnswerer(
+                self.embedder, threshold=s.abstain_threshold, model=_answer_model(s.answer_model)
+            )
             self._answerers["extractive"] = offline
         if mode == "extractive":
             return offline
@@ -390,6 +408,8 @@ class Assistant:
             abstained=draft.abstained,
             citations=draft.citations,
             mode=draft.mode,
+            confidence=draft.confidence,
+            best_candidate=draft.candidate,
             timings=timings,
             time_window=res.window,
             undated_excluded=res.undated_excluded,

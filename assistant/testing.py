@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from assistant.answering.base import AnswerRequest, Draft
+from assistant.answering.base import ABSTENTION, AnswerRequest, Draft
 from assistant.answering.citations import make_citation
 
 __all__ = ["ConstantEmbedder", "FakeAnswerer", "HashEmbedder", "ScriptedChat"]
@@ -99,7 +99,7 @@ class FakeAnswerer:
         self.questions.append(request.question)
         chunks = request.chunks
         if not chunks:
-            yield Draft("The indexed articles don't say.", abstained=True, mode="fake")
+            yield Draft(ABSTENTION, abstained=True, mode="fake")
             return
         rc = chunks[0]
         end = min(rc.chunk.end, rc.chunk.start + 80)

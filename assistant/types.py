@@ -175,6 +175,18 @@ class Answer(FrozenModel):
     abstained: bool = False
     citations: tuple[Citation, ...] = ()
     mode: str = "extractive"
+    confidence: float | None = Field(
+        default=None,
+        description="The offline answer model's probability that the short answer is right "
+        "(shown at or above its threshold); None where it is not estimated (LLM answers, "
+        "why-questions).",
+    )
+    best_candidate: str = Field(
+        default="",
+        description="The offline model's best-ranked candidate value, also when its "
+        "confidence is too low to state it as `short` (evaluations draw the precision / "
+        "coverage curve from it).",
+    )
     timings: dict[str, float] = Field(default_factory=dict)
     time_window: TimeWindow | None = Field(
         default=None, description="The time the articles were ranked for, and date filters."
@@ -182,6 +194,17 @@ class Answer(FrozenModel):
     undated_excluded: int = Field(
         default=0, description="Undated articles the date filters left out of the search."
     )
+
+    def confidence_note(self) -> str:
+        """One line on the answer's confidence for people ("" when there is none to tell)."""
+        if self.confidence is None or self.abstained:
+            return ""
+        if self.short:
+            return f"Confidence in the short answer: {self.confidence:.0%}."
+        return (
+            f"No short answer: the best candidate's confidence ({self.confidence:.0%}) is too "
+            "low to state one, so the closest passages are quoted."
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The `assistant ask --json` shape."""
@@ -192,6 +215,8 @@ class Answer(FrozenModel):
             "short": self.short,
             "abstained": self.abstained,
             "mode": self.mode,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "best_candidate": self.best_candidate,
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "timings": self.timings,
             "time_window": None

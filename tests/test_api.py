@@ -134,12 +134,16 @@ def test_answer_defaults_and_json_shape() -> None:
         "short",
         "abstained",
         "mode",
+        "confidence",
+        "best_candidate",
         "citations",
         "timings",
         "time_window",
         "undated_excluded",
     }
     assert d["time_window"] is None and d["undated_excluded"] == 0
+    # Not estimated (an LLM answer, or one built by hand): None, and no note to show.
+    assert d["confidence"] is None and _answer().confidence_note() == ""
 
 
 # --------------------------------------------------------------------------- Settings

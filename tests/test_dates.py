@@ -173,3 +173,50 @@ def test_dates_without_a_year_are_never_completed(weekday: str, month: str, day:
     for text in (f"{weekday}{month} {day}", f"{weekday}{day} {month}"):
         assert parse_date(text) is None
         assert find_header_date(text) is None
+
+
+# ---------------------------------------------------------------- assistant.dates: answers
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "expected"),
+    [
+        # Thursday's paper: "on Thursday" is that day.
+        ("Thursday", "The bridge reopened on Thursday.", "Thursday (August 15, 2024)"),
+        ("Tuesday", "The council voted on Tuesday.", "Tuesday (August 13, 2024)"),
+        # What will happen: the next such day.
+        ("Monday", "Motorboats will be banned from Monday.", "Monday (August 19, 2024)"),
+        ("yesterday", "", "yesterday (August 14, 2024)"),
+        ("last week", "", "last week (the week of August 5, 2024)"),
+        ("last month", "", "last month (July 2024)"),
+        ("June 1", "The ban began on June 1.", "June 1, 2024"),
+        ("June 1", "The ban will start on June 1.", "June 1, 2025"),
+        # Absolute dates and durations are left as they are.
+        ("August 15, 2024", "", "August 15, 2024"),
+        ("2023", "", "2023"),
+        ("three weeks", "", "three weeks"),
+        ("44 days", "", "44 days"),
+    ],
+)
+def test_a_relative_date_is_stated_with_the_date_it_names(
+    text: str, sentence: str, expected: str
+) -> None:
+    from assistant.dates import stated
+
+    assert stated(text, dt.date(2024, 8, 15), sentence) == expected
+
+
+def test_an_undated_articles_relative_date_is_left_as_it_is() -> None:
+    from assistant.dates import stated
+
+    assert stated("Thursday", None, "It reopened on Thursday.") == "Thursday"
+
+
+def test_resolve_keeps_the_precision_of_the_expression() -> None:
+    from assistant.dates import resolve
+
+    month = resolve("last month", dt.date(2024, 8, 15))
+    assert month is not None and month.precision == "month" and month.day.month == 7
+    day = resolve("Friday", dt.date(2024, 8, 15))
+    assert day is not None and (day.precision, day.day) == ("day", dt.date(2024, 8, 9))
+    assert resolve("not a date at all", dt.date(2024, 8, 15)) is None

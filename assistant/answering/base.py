@@ -17,7 +17,21 @@ import numpy as np
 
 from assistant.types import Citation, RetrievedChunk, TimeWindow
 
-__all__ = ["AnswerRequest", "Answerer", "Condenser", "Draft", "final_draft"]
+__all__ = [
+    "ABSTENTION",
+    "PASSAGES_LEAD",
+    "AnswerRequest",
+    "Answerer",
+    "Condenser",
+    "Draft",
+    "final_draft",
+]
+
+# What every answerer says when the articles do not answer (the LLM prompt asks for it word
+# for word); follow-ups and the UI recognise an abstention by `Draft.abstained`, not by text.
+ABSTENTION = "The indexed articles don't say."
+# How an answer without a short answer (too unsure to state one) begins: its quotes follow.
+PASSAGES_LEAD = "The closest passages say:"
 
 History = Sequence[tuple[str, str]]
 
@@ -32,6 +46,11 @@ class Draft:
     citations: tuple[Citation, ...] = ()
     mode: str = "extractive"
     best_score: float = 0.0  # the offline answerer's evidence score (0 where it has none)
+    # The offline answer model's probability that its best candidate is right (None: not
+    # estimated, as for LLM answers and why-questions).
+    confidence: float | None = None
+    # The best-ranked candidate value, stated as `short` only when confident enough.
+    candidate: str = ""
 
 
 @dataclass(frozen=True)

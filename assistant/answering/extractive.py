@@ -18,23 +18,34 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from functools import cache
+from typing import Literal
 
 import numpy as np
 
 from assistant import nlp
-from assistant.answering.base import AnswerRequest, Draft, History
+from assistant.answering.base import ABSTENTION, PASSAGES_LEAD, AnswerRequest, Draft, History
 from assistant.answering.citations import make_citation
+from assistant.answering.features import (
+    CandidateView,
+    candidate_features,
+    confidence_features,
+    evidence_features,
+)
 from assistant.answering.follow_up import resolve_follow_up
+from assistant.answering.model import AnswerModel
 from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis, analyse, split_parts
 from assistant.answering.reasons import reason as reason_of
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
 from assistant.answering.spans import candidates, could_hold, names_a_date, norm_value
+from assistant.answering.tuning import TUNING
+from assistant.dates import stated
 from assistant.embeddings import Embedder
 from assistant.temporal import DEFAULT_PRIORS, names_a_time
 from assistant.types import Citation, RetrievedChunk, TimeWindow
 
-__all__ = ["STALE_DAYS", "ExtractiveAnswerer", "ScoredSentence", "abstention_text"]
+__all__ = ["STALE_DAYS", "ExtractiveAnswerer", "Reading", "ScoredSentence", "abstention_text"]
 
 # An article published this long before the time a question asks about ("this week", "in May
 # 2025") is not evidence for it: it can announce plans, not report what happened.
@@ -45,7 +56,7 @@ def abstention_text(question: str, reason: str = "") -> str:
     """What the answer says when it abstains; `reason` says why, when it is known."""
     why = f" ({reason})" if reason else ""
     return (
-        "The indexed articles don't say. None of the retrieved passages answers "
+        f"{ABSTENTION} None of the retrieved passages answers "
         f"“{question.strip()}” closely enough to quote{why}."
     )
 
@@ -104,8 +115,11 @@ class ExtractiveAnswerer:
         conflict_ratio: float = 0.3,
         bridge_pool: int = 40,
         window_relief: float = 0.07,
+        model: AnswerModel | Literal["packaged"] | None = "packaged",
     ) -> None:
         self.embedder = embedder
+        # The fitted answer model decides typed questions; None leaves them to the rules.
+        self.model = _packaged_model() if model == "packaged" else model
         self.threshold = threshold
         self.max_quotes = max_quotes
         self.embed_limit = embed_limit
@@ -194,7 +208,7 @@ class ExtractiveAnswerer:
                     end,
                     overlap=sum(idf[w] for w in q_words & ws) / total,
                     # Every date/number candidate holds a value of the wanted kind.
-                    bonus=_TYPE_BONUS
+                    bonus=TUNING.type_bonus
                     if kind in ("date", "number")
                     or any(a and a <= {stem(w) for w in ws} for a in alt_stems)
                     else 0.0,
@@ -233,6 +247,8 @@ class ExtractiveAnswerer:
         q_stems: set[str],
         top: Sequence[ScoredSentence],
         timeliness: Mapping[str, float] | None = None,
+        source: str = "",
+        broad: bool = False,
     ) -> list[_Vote]:
         """Candidate values of the wanted type in `top`, best supported first.
 
@@ -254,14 +270,14 @@ class ExtractiveAnswerer:
         for s, doc in zip(top, docs, strict=True):
             # Weaker sentences count, but much less: a value the best sentence gives should
             # not be outvoted by a name that several loosely related sentences repeat.
-            relevance = s.score * (s.score / lead) ** _RELEVANCE_POWER
+            relevance = s.score * (s.score / lead) ** TUNING.relevance_power
             if timeliness:
                 relevance *= timeliness.get(s.rc.article.doc_id, 1.0)
-            for c in candidates(doc, analysis, q_stems):
+            for c in candidates(doc, analysis, q_stems, broad):
                 key = norm_value(c.text)
                 if not key:
                     continue
-                weight = relevance * c.fit / (1.0 + c.distance / _PROXIMITY_SCALE)
+                weight = relevance * c.fit / (1.0 + c.distance / TUNING.proximity_scale)
                 if c.label == "DATE":
                     weight *= date_specificity(c.text)
                 v = acc.get(key)
@@ -269,7 +285,19 @@ class ExtractiveAnswerer:
                 if v is None:
                     text = c.text.strip(" ,.;:")
                     v = acc[key] = _Vote(
-                        key, text, c.label, weight, s, weight, {doc_id}, c.counts_unit, c.fit
+                        key,
+                        text,
+                        c.label,
+                        weight,
+                        s,
+                        weight,
+                        {doc_id},
+                        c.counts_unit,
+                        c.fit,
+                        flags=set(c.flags),
+                        distance=c.distance,
+                        source=source,
+                        timely=timeliness.get(doc_id, 1.0) if timeliness else 1.0,
                     )
                     v.by_doc[doc_id] = (weight, s)
                     v.by_sentence[(doc_id, s.start)] = weight
@@ -277,6 +305,8 @@ class ExtractiveAnswerer:
                     if weight > v.by_doc.get(doc_id, (0.0, s))[0]:
                         v.by_doc[doc_id] = (weight, s)
                     v.fit = max(v.fit, c.fit)
+                    v.flags |= c.flags
+                    v.distance = min(v.distance, c.distance)
                     where = (doc_id, s.start)
                     v.by_sentence[where] = max(v.by_sentence.get(where, 0.0), weight)
                     v.counts_unit = v.counts_unit or c.counts_unit
@@ -312,7 +342,7 @@ class ExtractiveAnswerer:
                 part.support = 0.0
         votes = [v for v in votes if v.support > 0]
         for v in votes:
-            v.support *= 1.0 + _AGREEMENT * (len(v.docs) - 1)
+            v.support *= 1.0 + TUNING.agreement * (len(v.docs) - 1)
         votes.sort(key=lambda v: -v.support)
         return votes
 
@@ -341,7 +371,7 @@ class ExtractiveAnswerer:
             if (
                 v.label == first.label
                 and _nested(v.key, first.key) is False
-                and sentence.score >= _CONFLICT_CLOSE * first.sentence.score
+                and sentence.score >= TUNING.conflict_close * first.sentence.score
                 and weight >= self.conflict_ratio * first.best_weight
                 and _comparable(analysis, first, v)
             ):
@@ -356,9 +386,9 @@ class ExtractiveAnswerer:
     ) -> tuple[list[_Vote], ScoredSentence | None]:
         """Values of the wanted type in the sentence just before one of the best: a
         sentence often describes ("the hugely popular harbor festival") what the one
-        before it names. The earlier sentence is weighed at `_CONTEXT` of the later one's
+        before it names. The earlier sentence is weighed at `TUNING.context` of the later one's
         score; the later one is returned, to be quoted as well."""
-        for s in top[:_CONTEXT_SENTENCES]:
+        for s in top[: TUNING.context_sentences]:
             before = [
                 p
                 for p in split_sentences(s.rc.chunk.text, base=s.rc.chunk.start)
@@ -368,9 +398,9 @@ class ExtractiveAnswerer:
                 continue
             p = before[-1]
             lifted = ScoredSentence(
-                s.rc, p.text, p.start, p.end, _CONTEXT * s.score, s.cosine, s.overlap
+                s.rc, p.text, p.start, p.end, TUNING.context * s.score, s.cosine, s.overlap
             )
-            votes = self._votes(analysis, q_stems, [lifted])
+            votes = self._votes(analysis, q_stems, [lifted], source="context")
             if votes:
                 return votes, s
         return [], None
@@ -409,7 +439,7 @@ class ExtractiveAnswerer:
             ]
             # The bridge sentence names the entity, not the question's own names.
             hop = replace(analysis, names=())
-            votes = self._votes(hop, q_stems | set(content_words(name)), lifted)
+            votes = self._votes(hop, q_stems | set(content_words(name)), lifted, source="bridge")
             if votes:
                 return votes, best
         return [], None
@@ -422,11 +452,19 @@ class ExtractiveAnswerer:
         chunks: Sequence[RetrievedChunk],
         window: TimeWindow | None,
         taken: Collection[str] = (),
+        learned: bool = False,
     ) -> _Found:
         """The short answer to one question (or one part of a question) and its evidence;
-        values in `taken` (earlier parts' answers) only when nothing else is found."""
+        values in `taken` (earlier parts' answers) only when nothing else is found.
+        `learned`: candidates for the fitted model, which weighs what the rules filter (more
+        sentences, every entity, no type filter)."""
         best_score = scored[0].score
-        top = [s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score]
+        if learned:
+            top = list(scored[: TUNING.learned_sentences])
+        else:
+            top = [
+                s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score
+            ]
         q_stems = question_stems(question)
         votes: list[_Vote] = []
         bridge: ScoredSentence | None = None
@@ -436,14 +474,16 @@ class ExtractiveAnswerer:
             # The reason may sit in the second or third best sentence ("... invoked the
             # pact." then "It did so after troops ..."): the first that states one answers.
             source = scored[0]
-            near = [s for s in scored[: self.max_quotes] if s.score >= _REASON_CLOSE * best_score]
+            near = [
+                s for s in scored[: self.max_quotes] if s.score >= TUNING.reason_close * best_score
+            ]
             for sent, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
                 short = reason_of(doc)
                 if short:
                     source = sent
                     break
         else:
-            votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window))
+            votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window), broad=learned)
             if not votes and analysis.kind == "entity":
                 votes, bridge = self._context_votes(analysis, q_stems, top)
             if not votes and analysis.labels:
@@ -455,20 +495,14 @@ class ExtractiveAnswerer:
                 # focus noun, or a quoted title, is trusted.
                 untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
                 votes = [
-                    v for v in self._votes(untyped, q_stems, top) if v.label in ("FOCUS", "QUOTE")
+                    v
+                    for v in self._votes(untyped, q_stems, top, source="untyped")
+                    if v.label in ("FOCUS", "QUOTE")
                 ]
                 for v in votes:
-                    v.support *= _UNTYPED
-            if analysis.kind == "number" and analysis.focus:
-                # "How many soldiers" is not answered by a count of something else.
-                votes = [v for v in votes if v.counts_unit]
-            elif (
-                analysis.kind == "date"
-                and any(not v.counts_unit for v in votes)
-                and any(v.counts_unit for v in votes)
-            ):
-                # "For how many years": "5 years", not the number of troops beside it.
-                votes = [v for v in votes if v.counts_unit]
+                    v.support *= TUNING.untyped
+            if not learned:
+                votes = _rule_filter(analysis, votes)
             if votes:
                 fresh = [v for v in votes if v.key not in taken] or votes
                 short, source = fresh[0].text, fresh[0].sentence
@@ -501,7 +535,7 @@ class ExtractiveAnswerer:
                 s
                 for s in stating[alt]
                 if s.rc.article.doc_id != first[1].rc.article.doc_id
-                and s.score >= _CHOICE_CLOSE * best_score
+                and s.score >= TUNING.choice_close * best_score
             ]
             if other:
                 votes.append(_vote_of(alt, other[0]))
@@ -552,6 +586,47 @@ class ExtractiveAnswerer:
         """A follow-up rewritten to stand alone from the previous turn, using the parse."""
         return resolve_follow_up(question, history)
 
+    def read(
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        q_vec: np.ndarray | None = None,
+        *,
+        window: TimeWindow | None = None,
+        learned: bool | None = None,
+    ) -> Reading:
+        """What the answerer reads of the retrieved chunks for `question`: the scored
+        sentences, the candidate values with their features, and the evidence features.
+        `evals/fit_answer_model.py` fits the answer model on these. `learned`: the
+        candidates the model weighs (default: when there is a model), else the rules'."""
+        analysis = analyse(question)
+        timely = [rc for rc in chunks if not _stale(rc, window)]
+        scored = self.score_sentences(question, timely, q_vec, analysis)
+        reading = Reading(question, analysis, tuple(chunks), tuple(timely), tuple(scored), window)
+        if not scored or analysis.kind in ("explain", "choice"):
+            return reading
+        parts = split_parts(question)
+        if len(parts) > 1:
+            return replace(reading, parts=tuple(parts))
+        if learned is None:
+            learned = self.model is not None
+        found = self._find(analysis, question, scored, chunks, window, learned=learned)
+        q_stems = question_stems(question)
+        views = [_view(v) for v in found.votes]
+        passages: dict[str, str] = defaultdict(str)
+        for rc in timely:
+            passages[rc.article.doc_id] += f"{rc.chunk.text}\n"
+        rows = candidate_features(views, analysis, scored, q_stems, passages)
+        evidence = evidence_features(
+            analysis,
+            scored,
+            q_stems,
+            _rare(q_stems, timely),
+            has_candidate=bool(views),
+            within_window=window is not None and _within(scored[0].rc, window),
+        )
+        return replace(reading, found=found, rows=tuple(rows), evidence=evidence)
+
     def answer(
         self,
         question: str,
@@ -560,52 +635,109 @@ class ExtractiveAnswerer:
         *,
         window: TimeWindow | None = None,
     ) -> Draft:
-        analysis = analyse(question)
-        timely = [rc for rc in chunks if not _stale(rc, window)]
-        scored = self.score_sentences(question, timely, q_vec, analysis)
-        threshold = self.threshold
-        if scored and window is not None and _within(scored[0].rc, window):
+        reading = self.read(question, chunks, q_vec, window=window)
+        scored = reading.scored
+        if not scored:
+            return self._abstain(reading, "no passage is close enough to the question")
+        if reading.parts:
+            if scored[0].score < self._threshold(reading):
+                return self._abstain(reading, "no passage is close enough to the question")
+            return self._answer_parts(question, reading.parts, reading.timely, scored, window)
+        if reading.found is None or self.model is None:
+            return self._answer_by_rules(reading)
+        return self._answer_by_model(reading, self.model)
+
+    def _threshold(self, reading: Reading) -> float:
+        """The rules' minimum best-sentence score (used where the model does not decide)."""
+        window = reading.window
+        if window is not None and _within(reading.scored[0].rc, window):
             # Evidence published in the time the question asks about ("this week") is
             # evidence twice over: a looser wording match is enough.
-            threshold -= self.window_relief
-        if not scored or scored[0].score < threshold:
-            best_score = scored[0].score if scored else 0.0
-            reason = "no passage is close enough to the question"
-            if len(timely) < len(chunks) and window is not None:
-                reason = _stale_reason(chunks, window)
-            return Draft(
-                abstention_text(question, reason),
-                "",
-                True,
-                (),
-                self.mode,
-                best_score,
-            )
+            return self.threshold - self.window_relief
+        return self.threshold
+
+    def _abstain(self, reading: Reading, reason: str, confidence: float | None = None) -> Draft:
+        window = reading.window
+        if len(reading.timely) < len(reading.chunks) and window is not None:
+            reason = _stale_reason(reading.chunks, window)
+        best = reading.scored[0].score if reading.scored else 0.0
+        return Draft(
+            abstention_text(reading.question, reason),
+            "",
+            True,
+            (),
+            self.mode,
+            best,
+            confidence,
+        )
+
+    def _answer_by_rules(self, reading: Reading) -> Draft:
+        """Why-questions, choices and (without a fitted model) the rest: the best sentence
+        must pass `threshold`, the best-supported value answers."""
+        analysis, scored = reading.analysis, reading.scored
+        if scored[0].score < self._threshold(reading):
+            return self._abstain(reading, "no passage is close enough to the question")
         best_score = scored[0].score
-        parts = split_parts(question) if analysis.kind != "explain" else []
-        if len(parts) > 1:
-            return self._answer_parts(question, parts, timely, scored, window)
         if analysis.kind == "choice":
             found = self._choose(analysis, scored)
+        elif reading.found is not None:
+            found = reading.found
         else:
-            found = self._find(analysis, question, scored, chunks, window)
+            found = self._find(analysis, reading.question, scored, reading.chunks, reading.window)
         if found.missing:
             # A "when" question whose best evidence states no date is not answered by it,
             # however close the topic (the right border, but no withdrawal date).
-            return Draft(
-                abstention_text(question, f"none of the passages names {_describe(analysis)}"),
-                "",
-                True,
-                (),
-                self.mode,
-                best_score,
-            )
+            return self._abstain(reading, f"none of the passages names {_describe(analysis)}")
         short, source, votes, bridge = found.short, found.source, found.votes, found.bridge
+        if votes and short == votes[0].text:
+            short = _stated(votes[0])
         conflict = self._conflict(analysis, votes, best_score)
         if analysis.kind == "choice":
             conflict = votes if len(votes) > 1 else []
         answers = [(short, source)] if short and source is not None else []
         return self._compose(scored, answers, conflict, bridge)
+
+    def _answer_by_model(self, reading: Reading, model: AnswerModel) -> Draft:
+        """The fitted model ranks the candidate values and says how sure it is of the best:
+        a short answer when sure enough, else the closest passages when they speak to the
+        question, else "the articles don't say"."""
+        found, scored, analysis = reading.found, reading.scored, reading.analysis
+        assert found is not None
+        logits = model.rank.logits(reading.rows)
+        order = sorted(range(len(found.votes)), key=lambda i: -float(logits[i]))
+        votes = [found.votes[i] for i in order]
+        rows = [reading.rows[i] for i in order]
+        ranked = [float(logits[i]) for i in order]
+        confidence = (
+            model.confidence.probability(
+                confidence_features(ranked, rows, analysis, scored[0].score)
+            )
+            if votes
+            else 0.0
+        )
+        if votes and confidence >= model.short_threshold:
+            best = votes[0]
+            conflict = self._conflict(analysis, votes, scored[0].score)
+            return replace(
+                self._compose(scored, [(_stated(best), best.sentence)], conflict, found.bridge),
+                confidence=confidence,
+                candidate=best.text,
+            )
+        useful = model.evidence.probability({**reading.evidence, "top_prob": confidence})
+        candidate = votes[0].text if votes else ""
+        if useful >= model.passages_threshold:
+            # Too unsure to state the likeliest value, but its sentence is quoted first.
+            lead = votes[0].sentence if votes else None
+            return replace(
+                self._compose(scored, [], [], None, lead),
+                confidence=confidence,
+                candidate=candidate,
+            )
+        what = _describe(analysis) if analysis.labels or analysis.focus else "what it asks"
+        return replace(
+            self._abstain(reading, f"the closest passages do not say {what}", confidence),
+            candidate=candidate,
+        )
 
     def _compose(
         self,
@@ -613,14 +745,17 @@ class ExtractiveAnswerer:
         answers: Sequence[tuple[str, ScoredSentence]],
         conflict: Sequence[_Vote],
         bridge: ScoredSentence | None,
+        first: ScoredSentence | None = None,
     ) -> Draft:
         """The answer text: the short answer(s) with their markers (or the disagreement),
-        then the quoted sentences, each cited."""
+        then the quoted sentences, each cited. `first`: a sentence to quote first (without a
+        short answer, the one holding the likeliest value)."""
         best_score = scored[0].score
         # The sentences to quote: those holding the short answer first (and the one that
         # led to it, for one hop), then the best others.
         quotes: list[ScoredSentence] = []
-        for lead in (bridge, *(s for _, s in answers), *(v.sentence for v in conflict)):
+        leads = (first, bridge, *(s for _, s in answers), *(v.sentence for v in conflict))
+        for lead in leads:
             if lead is not None and not any(
                 q.start == lead.start and q.rc.article.doc_id == lead.rc.article.doc_id
                 for q in quotes
@@ -631,7 +766,7 @@ class ExtractiveAnswerer:
             # quoted when one of its sentences is reasonably close, even if another
             # article's sentence scored higher on words alone.
             first = next((s for s in scored if s.rc.rank == 1), None)
-            if first is not None and first.score >= _FIRST_ARTICLE_CLOSE * best_score:
+            if first is not None and first.score >= TUNING.first_article_close * best_score:
                 quotes.append(first)
         for s in scored:
             if len(quotes) >= max(self.max_quotes, len(quotes)):
@@ -668,12 +803,82 @@ class ExtractiveAnswerer:
             via = f" (via {mark(bridge)})" if bridge is not None else ""
             lines.append("; ".join(f"{text} {mark(s)}" for text, s in answers) + via)
         lines.append("")
-        lines.append("Supporting passages:" if short else "From the articles:")
+        lines.append("Supporting passages:" if short else PASSAGES_LEAD)
         for s in quotes:
             lines.append(f"{mark(s)} “{s.text}”")
         return Draft(
             "\n".join(lines).strip(), short, False, tuple(citations), self.mode, best_score
         )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the answerer read for one question (`ExtractiveAnswerer.read`)."""
+
+    question: str
+    analysis: Analysis
+    chunks: tuple[RetrievedChunk, ...]
+    timely: tuple[RetrievedChunk, ...]  # the chunks not stale for the question's time
+    scored: tuple[ScoredSentence, ...]
+    window: TimeWindow | None
+    parts: tuple[str, ...] = ()  # a two-part question's parts ("how many ..., and when")
+    found: _Found | None = None  # the candidate values, best supported first
+    rows: tuple[dict[str, float], ...] = ()  # their features (features.CANDIDATE_FEATURES)
+    evidence: dict[str, float] = field(default_factory=dict)  # features.EVIDENCE_FEATURES
+
+
+def _view(v: _Vote) -> CandidateView:
+    return CandidateView(
+        text=v.text,
+        label=v.label,
+        support=v.support,
+        fit=v.fit,
+        docs=len(v.docs),
+        sentences=max(1, len(v.by_sentence)),
+        sentence=v.sentence,
+        distance=v.distance,
+        counts_unit=v.counts_unit,
+        flags=frozenset(v.flags),
+        source=v.source,
+        timely=v.timely,
+    )
+
+
+def _rare(q_stems: set[str], chunks: Sequence[RetrievedChunk]) -> set[str]:
+    """The question's words the fewest retrieved chunks hold: what is specific to it."""
+    if not q_stems or not chunks:
+        return set()
+    held = [{stem(w) for w in content_words(rc.chunk.text)} for rc in chunks]
+    counts = {w: sum(1 for h in held if w in h) for w in q_stems}
+    least = min(counts.values())
+    return {w for w, n in counts.items() if n == least}
+
+
+def _stated(v: _Vote) -> str:
+    """A date as a date: "Thursday (August 15, 2024)", read against its article's date."""
+    if v.label not in ("DATE", "TIME"):
+        return v.text
+    return stated(v.text, v.sentence.rc.article.published, v.sentence.text)
+
+
+def _rule_filter(analysis: Analysis, votes: list[_Vote]) -> list[_Vote]:
+    """The rules' type filter, where no fitted model weighs `counts_unit` instead."""
+    if analysis.kind == "number" and analysis.focus:
+        # "How many soldiers" is not answered by a count of something else.
+        return [v for v in votes if v.counts_unit]
+    if (
+        analysis.kind == "date"
+        and any(not v.counts_unit for v in votes)
+        and any(v.counts_unit for v in votes)
+    ):
+        # "For how many years": "5 years", not the number of troops beside it.
+        return [v for v in votes if v.counts_unit]
+    return votes
+
+
+@cache
+def _packaged_model() -> AnswerModel:
+    return AnswerModel.load()
 
 
 def _timeliness(
@@ -790,8 +995,8 @@ def _comparable(analysis: Analysis, a: _Vote, b: _Vote) -> bool:
     if analysis.kind == "number":
         x, y = magnitude(a.text), magnitude(b.text)
         # "$2,000" per household and "$4 billion" in all are two figures, not a dispute.
-        return x is not None and y is not None and max(x, y) <= _SAME_SIZE * min(x, y)
-    return SequenceMatcher(None, a.key, b.key).ratio() >= _SAME_NAME
+        return x is not None and y is not None and max(x, y) <= TUNING.same_size * min(x, y)
+    return SequenceMatcher(None, a.key, b.key).ratio() >= TUNING.same_name
 
 
 @dataclass
@@ -807,39 +1012,16 @@ class _Vote:
     docs: set[str]
     counts_unit: bool = True
     fit: float = 1.0  # the best type fit of its mentions
+    flags: set[str] = field(default_factory=set)  # the parse's roles over its mentions
+    distance: float = 0.0  # the nearest of its mentions to a question word, in tokens
+    source: str = ""  # how it was found (features.SOURCES), "" from the best sentences
+    timely: float = 1.0  # its first article's timeliness for the question's time
     # Per article: the value's best weight there and the sentence that gives it.
     by_doc: dict[str, tuple[float, ScoredSentence]] = field(default_factory=dict)
     # Per sentence (article, offset): the value's weight there.
     by_sentence: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
-# Words between a span and the question's words that halve its weight.
-_PROXIMITY_SCALE = 8.0
-# Support of an untyped answer to a typed question, relative to a typed one.
-_UNTYPED = 0.5
-# Both sides of a conflict come from sentences at least this close to the best one.
-_CONFLICT_CLOSE = 0.85
-# The first-ranked article is quoted when its best sentence is at least this close.
-_FIRST_ARTICLE_CLOSE = 0.5
-# Added to a sentence's score when it holds a value of the kind asked for.
-_TYPE_BONUS = 0.06
-# A value from the sentence before one of the best counts this much of that one's score;
-# only the first few best sentences are looked behind.
-_CONTEXT = 0.8
-_CONTEXT_SENTENCES = 3
-# A reason is taken from sentences at least this close to the question as the best one.
-_REASON_CLOSE = 0.8
-# Two names this alike are spellings of one name (transliterations).
-_SAME_NAME = 0.75
-# Two figures within this factor can be one figure reported differently.
-_SAME_SIZE = 3.0
-# An alternative stated less closely than a conflicting value still counts: the question
-# itself names both, so a sentence stating either is on topic.
-_CHOICE_CLOSE = 0.55
-# How sharply a sentence's weight falls with its score relative to the best sentence.
-_RELEVANCE_POWER = 3.0
-# Extra support per further article that gives the same value.
-_AGREEMENT = 0.25
 # Specific things a second hop can go through; countries and nationalities are too general
 # (a sentence naming "Armenia" is not about the same thing as every other one).
 _BRIDGE_LABELS = frozenset(["PERSON", "ORG", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT"])

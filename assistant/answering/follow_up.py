@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistant import nlp
+from assistant.answering.base import ABSTENTION, PASSAGES_LEAD
 from assistant.answering.condense import offline_condense
 from assistant.answering.spans import names_a_date
 
@@ -36,8 +37,8 @@ _WH = frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why"
 def _answer_line(answer: str) -> str:
     """The previous answer's first line (its short answer), without citation markers."""
     first = answer.strip().split("\n")[0]
-    if first.startswith("The indexed articles don't say"):
-        return ""
+    if first.startswith(ABSTENTION) or first.startswith(PASSAGES_LEAD):
+        return ""  # no short answer to refer back to
     return _MARKER.sub("", first).strip()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.answering.places import is_known_place
@@ -20,7 +20,14 @@ from assistant.answering.sentences import STOPWORDS, stem
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-__all__ = ["SpanCandidate", "candidates", "could_hold", "names_a_date", "norm_value"]
+__all__ = [
+    "ROLE_FLAGS",
+    "SpanCandidate",
+    "candidates",
+    "could_hold",
+    "names_a_date",
+    "norm_value",
+]
 
 # Labels that are values, never the answer to a "what"/"which" phrase question.
 _VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
@@ -43,6 +50,9 @@ _REFERENT_FIT = 0.3
 # A name holding one of the question's proper nouns ("Suren Papikyan" for "when Papikyan
 # visited") restates the question.
 _QUESTION_NAME_FIT = 0.2
+# An entity of a label the question does not ask for (`broad` candidates): the prior is low,
+# the learned model decides from its other features.
+_OTHER_LABEL_FIT = 0.1
 _NO_ANCHOR = 12.0  # distance used when the sentence shares no word with the question
 _OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question asks
 _COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
@@ -76,6 +86,25 @@ class SpanCandidate:
     distance: float
     # False for a number that counts something else than the "how many X" asks for.
     counts_unit: bool = True
+    # The roles the parse gave the span (`ROLE_FLAGS`): the answer model's features.
+    flags: frozenset[str] = frozenset()
+
+
+# What the sentence's parse says of a span, beyond its label: each is a feature of the
+# learned answer model (features.py), which weighs them; `fit` is their hand-set prior.
+ROLE_FLAGS: tuple[str, ...] = (
+    "focus_link",  # the sentence links it to the question's focus noun
+    "same_role",  # a subject, as the question's wh-phrase is
+    "referent",  # described by the question's own words: what the question points at
+    "question_name",  # holds one of the question's proper nouns
+    "modifier",  # only modifies a noun ("Armenian" in "Armenian customs")
+    "who_group",  # a nationality or country for "who"
+    "other_unit",  # a number counting something else than the question's unit
+    "place_by_prep",  # "in/at/to X" for "where", whatever the recogniser's label
+    "other_place",  # a country for "which city" or a city for "which country"
+    "quoted",  # a quoted title
+    "joined",  # coordinated names answering a plural question
+)
 
 
 def could_hold(sentence: str, kind: str) -> bool:
@@ -191,8 +220,12 @@ def _counts(ent: Span, unit: str) -> bool:
     return any(stem(t.lower_) == unit for t in toks)
 
 
-def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[SpanCandidate]:
-    """Spans of the parsed sentence `doc` that could answer, with their type fit."""
+def candidates(
+    doc: Doc, analysis: Analysis, q_stems: Collection[str], broad: bool = False
+) -> list[SpanCandidate]:
+    """Spans of the parsed sentence `doc` that could answer, with their type fit. `broad`:
+    also every other entity, at a low fit, for a learned model to weigh (the recogniser's
+    label is often wrong on rare names, and the rules' type filter then loses the answer)."""
     anchors = [
         t.i
         for t in doc
@@ -212,7 +245,13 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
 
     lead = _dateline_end(doc)
 
-    def add(span: Span | None, label: str, fit: float, counts_unit: bool = True) -> None:
+    def add(
+        span: Span | None,
+        label: str,
+        fit: float,
+        counts_unit: bool = True,
+        flags: Collection[str] = (),
+    ) -> None:
         if span is None or fit <= 0 or (span.start, span.end) in seen or span.start < lead:
             return
         if _repeats_question(span, q_stems):
@@ -220,7 +259,14 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
         seen.add((span.start, span.end))
         out.append(
             SpanCandidate(
-                span.text, span.start_char, span.end_char, label, fit, distance(span), counts_unit
+                span.text,
+                span.start_char,
+                span.end_char,
+                label,
+                fit,
+                distance(span),
+                counts_unit,
+                frozenset(flags),
             )
         )
 
@@ -232,26 +278,34 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
             penalty = _role_fit(ent, analysis, focus_stem, q_stems)
             if penalty < 1.0:
                 # Added first, at the lower fit, so the typed pass below skips the span.
-                add(_trim(ent) or ent, ent.label_, _base_fit(ent, analysis) * penalty)
+                role = "question_name" if penalty == _QUESTION_NAME_FIT else "referent"
+                add(_trim(ent) or ent, ent.label_, _base_fit(ent, analysis) * penalty, True, [role])
                 continue
         if wanted:
             if ent.label_ in wanted:
                 rank = wanted.index(ent.label_)
                 fit = _RANK_FIT[min(rank, len(_RANK_FIT) - 1)]
+                flags: list[str] = []
                 counted = not unit or _counts(ent, unit)
                 if not counted:
                     # "How many soldiers": "three soldiers" answers, "2,000 kilometers" less so.
                     fit *= _OTHER_UNIT_FIT
+                    flags.append("other_unit")
                 if ent.label_ in ("GPE", "LOC"):
-                    fit *= _place_fit(analysis.focus, ent.text)
+                    place = _place_fit(analysis.focus, ent.text)
+                    fit *= place
+                    if place < 1.0:
+                        flags.append("other_place")
                 if analysis.wh == "who" and ent.label_ in ("NORP", "GPE"):
                     # "Who threatened ...": "Azerbaijan" or "the Azerbaijanis" can be who,
                     # but a news sentence names the person or body doing it far more often;
                     # and "Azerbaijani" in "Azerbaijani President Ilham Aliyev" only says
                     # where the one who did it is from.
                     fit *= _WHO_GROUP_FIT
+                    flags.append("who_group")
                     if ent.root.dep_ in ("amod", "compound", "nmod"):
                         fit *= _MODIFIER_FIT
+                        flags.append("modifier")
                 elif (
                     rank > 0
                     and ent.label_ in ("NORP", "GPE")
@@ -269,12 +323,20 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                     # A duration ("44 days", "six weeks"), not a point in time ("September").
                     fit *= _OTHER_UNIT_FIT
                     counted = False
-                if analysis.role == "subject":
+                    flags.append("other_unit")
+                if analysis.role == "subject" and _is_subject(ent):
                     # "Which company said it will seek approval": the one that said it, a
                     # subject, not the agency approval is sought from.
-                    fit *= _SAME_ROLE_FIT if _is_subject(ent) else 1.0
+                    fit *= _SAME_ROLE_FIT
+                    flags.append("same_role")
                 name = _trim(ent) or ent
-                add(_with_title(name) if ent.label_ == "PERSON" else name, ent.label_, fit, counted)
+                add(
+                    _with_title(name) if ent.label_ == "PERSON" else name,
+                    ent.label_,
+                    fit,
+                    counted,
+                    flags,
+                )
             elif (
                 analysis.wh == "where"
                 and ent.label_ in ("ORG", "PERSON", "NORP")
@@ -283,20 +345,26 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
             ):
                 # "met the minister in Saltmarsh": the small model often calls a place it
                 # does not know an organisation, but "in" says it is where.
-                add(_trim(ent) or ent, "GPE", _PLACE_BY_PREPOSITION_FIT)
+                add(_trim(ent) or ent, "GPE", _PLACE_BY_PREPOSITION_FIT, True, ["place_by_prep"])
         elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
             # A name that only modifies a common noun ("Kellish" in "Kellish crown") tells
             # which kind of thing, the noun phrase is the thing.
             modifier = ent.root.dep_ in ("amod", "compound", "nmod") and (
                 ent.root.head.pos_ == "NOUN"
             )
-            add(_trim(ent), ent.label_, _MODIFIER_FIT if modifier else _PHRASE_ENTITY_FIT)
+            add(
+                _trim(ent),
+                ent.label_,
+                _MODIFIER_FIT if modifier else _PHRASE_ENTITY_FIT,
+                True,
+                ["modifier"] if modifier else [],
+            )
     if analysis.kind == "phrase" or (wanted and wanted[0] == "WORK_OF_ART"):
         # Titles are often quoted and often missed by the recogniser.
         for m in _QUOTED.finditer(doc.text):
             if len(m.group(1).split()) <= 8:
                 span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
-                add(span, "QUOTE", _RANK_FIT[0] if wanted else _PHRASE_ENTITY_FIT)
+                add(span, "QUOTE", _RANK_FIT[0] if wanted else _PHRASE_ENTITY_FIT, True, ["quoted"])
     if analysis.kind == "phrase":
         for chunk in doc.noun_chunks:
             if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in _VALUE_LABELS:
@@ -306,7 +374,13 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 t.lower_ in analysis.proper for t in trimmed if t.pos_ == "PROPN"
             )
             # "Erdogan's statement" for a question about what Erdogan said: not the answer.
-            add(trimmed, "NP", _PHRASE_CHUNK_FIT * (_QUESTION_NAME_FIT if named else 1.0))
+            add(
+                trimmed,
+                "NP",
+                _PHRASE_CHUNK_FIT * (_QUESTION_NAME_FIT if named else 1.0),
+                True,
+                ["question_name"] if named else [],
+            )
     if analysis.focus and analysis.kind in ("entity", "phrase"):
         for linked in _linked_to_focus(doc, stem(analysis.focus)):
             span = _trim(linked) or linked
@@ -321,11 +395,16 @@ def candidates(doc: Doc, analysis: Analysis, q_stems: Collection[str]) -> list[S
                 out = [
                     c
                     if (c.start, c.end) != (span.start_char, span.end_char)
-                    else SpanCandidate(c.text, c.start, c.end, c.label, _FOCUS_FIT, c.distance)
+                    else replace(
+                        c, fit=_FOCUS_FIT, counts_unit=True, flags=c.flags | {"focus_link"}
+                    )
                     for c in out
                 ]
                 continue
-            add(span, "FOCUS", _FOCUS_FIT)
+            add(span, "FOCUS", _FOCUS_FIT, True, ["focus_link"])
+    if broad:
+        for ent in doc.ents:
+            add(_trim(ent) or ent, ent.label_, _OTHER_LABEL_FIT)
     if analysis.plural:
         out.extend(_joined(doc, out, analysis, distance))
     return out
@@ -449,7 +528,13 @@ def _joined(doc: Doc, found: list[SpanCandidate], analysis: Analysis, distance: 
             span = doc[ent.start : last.end]
             out.append(
                 SpanCandidate(
-                    span.text, span.start_char, span.end_char, ent.label_, first.fit, distance(span)
+                    span.text,
+                    span.start_char,
+                    span.end_char,
+                    ent.label_,
+                    first.fit,
+                    distance(span),
+                    flags=first.flags | {"joined"},
                 )
             )
     return out

@@ -16,6 +16,7 @@ __all__ = ["add_eval_parser", "cmd_eval", "print_comparison", "print_report"]
 # Where the benchmark sits beside a checkout of this repository (it may not be redistributed,
 # so it is never packaged): relative to the working directory, overridable with --rtqa.
 _RTQA = Path("..") / "shared" / "bench" / "rtqa"
+_RTQA_WEEKS = Path("..") / "shared" / "bench" / "rtqa-weeks"
 
 
 def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -23,10 +24,19 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp: argparse.ArgumentParser = subparsers.add_parser(
         "eval",
         help="run an evaluation suite (exit 1 when a threshold is not met)",
-        description="Run an evaluation suite: a YAML file (see evals/README.md) or `rtqa`.",
+        description="Run an evaluation suite: a YAML file (see evals/README.md), `rtqa` or "
+        "`rtqa-weeks`.",
     )
-    sp.add_argument("suite", help="suite YAML path, or `rtqa` for the rtqa benchmark")
-    sp.add_argument("--store", help="store folder to ingest into and reuse (default: temporary)")
+    sp.add_argument(
+        "suite",
+        help="suite YAML path, `rtqa` for the rtqa benchmark, or `rtqa-weeks` for its weekly "
+        "quizzes (one store per week)",
+    )
+    sp.add_argument(
+        "--store",
+        help="store folder to ingest into and reuse (default: temporary); for rtqa-weeks, a "
+        "folder of per-week stores",
+    )
     sp.add_argument("--out", help="folder for report.json, report.md and report.html")
     sp.add_argument("--compare", metavar="OLD_REPORT.json", help="show deltas against a report")
     sp.add_argument(
@@ -63,6 +73,19 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--questions",
         help="rtqa: questions JSONL (default: dev.jsonl in the --rtqa folder)",
     )
+    sp.add_argument(
+        "--rtqa-weeks",
+        default=str(_RTQA_WEEKS),
+        metavar="DIR",
+        help="rtqa-weeks: the benchmark's folder (default: ../shared/bench/rtqa-weeks)",
+    )
+    sp.add_argument(
+        "--weeks",
+        default="all",
+        metavar="SPEC",
+        help="rtqa-weeks: which weeks: all, a year (2024), weeks (20240105), comma-separated, "
+        "each optionally cut to its first N weeks (2024:10); reported by year",
+    )
     sp.set_defaults(func=cmd_eval)
     return sp
 
@@ -80,12 +103,27 @@ def _runs(text: str) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from assistant.evals.runner import run_suite
-    from assistant.evals.suite import load_rtqa
+    from assistant.evals.runner import run_suite, run_weeks
+    from assistant.evals.suite import load_rtqa, load_rtqa_weeks
 
     console = Console()
     suite: Any = args.suite
     configs = args.configs
+    if args.suite == "rtqa-weeks":
+        weeks = load_rtqa_weeks(args.rtqa_weeks, args.weeks)
+        config = (configs or ["hybrid"])[0]
+        with console.status(f"running {len(weeks)} weeks…"):
+            report = run_weeks(
+                [
+                    w.model_copy(update={"configs": {config: {"retrieval_mode": config}}})
+                    for w in weeks
+                ],
+                stores=args.store,
+                out=args.out,
+                config=config,
+                compare=args.compare,
+            )
+        return _finish(report, args, console)
     if args.suite == "rtqa":
         rtqa_configs = {m: {"retrieval_mode": m} for m in ("hybrid", "dense", "bm25")}
         corpus = Path(args.corpus or Path(args.rtqa) / "corpus_small.jsonl")
@@ -108,6 +146,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             judge_runs=getattr(args, "judge_runs", 0),
             judge_model=getattr(args, "judge_model", None),
         )
+    return _finish(report, args, console)
+
+
+def _finish(report: Any, args: argparse.Namespace, console: Any) -> int:
     print_report(report, console)
     if report.comparison is not None:
         print_comparison(report.comparison, console)

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from assistant.evals.metrics import JUDGED, QuestionResult
+from assistant.evals.metrics import JUDGED, QuestionResult, confidence_curve
 from assistant.evals.report import (
     Report,
     cell,
@@ -89,6 +89,22 @@ def charts(report: Report) -> dict[str, str]:
         _bars(ax, metrics, series)
         ax.set_title("Configuration comparison")
         out["Configuration comparison"] = _png(fig)
+        plt.close(fig)
+    rated = {n: c for n, c in report.configs.items() if any(q.confidence for q in c.questions)}
+    if rated:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for n, c in rated.items():
+            curve = confidence_curve(c.questions)
+            ax.plot(
+                [p["coverage"] for p in curve], [p["precision"] for p in curve], marker="o", label=n
+            )
+        ax.set_xlabel("coverage (questions given a short answer)")
+        ax.set_ylabel("precision of the short answers")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(0, 1.02)
+        ax.legend()
+        ax.set_title("Short answers: precision against coverage by confidence")
+        out["Short-answer precision and coverage"] = _png(fig)
         plt.close(fig)
     fig, ax = plt.subplots(figsize=(8, 3))
     data = [[q.latency_ms for q in report.configs[n].questions] or [0.0] for n in names]

@@ -17,6 +17,7 @@ from assistant.evals.suite import QTYPES, Question, contains
 from assistant.types import Answer, Article, FrozenModel
 
 __all__ = [
+    "CURVE_THRESHOLDS",
     "JUDGED",
     "METRICS",
     "CitationRecord",
@@ -26,6 +27,7 @@ __all__ = [
     "answer_correct",
     "by_type",
     "citation_scores",
+    "confidence_curve",
     "higher_is_better",
     "judged_aggregate",
     "percentile",
@@ -48,6 +50,7 @@ MEAN_SCORES: tuple[str, ...] = (
     "time_recent",
     "time_dated",
     "acc_short",
+    "short_precision",
     "acc_text",
     "cite_precision",
     "cite_recall",
@@ -55,6 +58,7 @@ MEAN_SCORES: tuple[str, ...] = (
 METRICS: tuple[str, ...] = (
     "accuracy",
     *MEAN_SCORES,
+    "wrong_short",
     "quote_valid",
     "abstain_precision",
     "abstain_recall",
@@ -71,7 +75,7 @@ JUDGED: tuple[str, ...] = ("judged_faithfulness", "judged_correctness")
 
 
 def higher_is_better(metric: str) -> bool:
-    return not metric.startswith("latency")
+    return not metric.startswith("latency") and metric != "wrong_short"
 
 
 class CitationRecord(FrozenModel):
@@ -123,6 +127,10 @@ class QuestionResult(FrozenModel):
     why: tuple[str, ...] = ()
     # Set when the run was judged (judge_runs > 0); absent from older report.json files.
     judged: JudgedRecord | None = None
+    # The offline model's confidence in its best candidate, and whether that candidate
+    # holds the answer (None: no confidence, or an unanswerable question's).
+    confidence: float | None = None
+    candidate_right: bool | None = None
 
     def with_judged(self, record: JudgedRecord) -> QuestionResult:
         """This result with the judge's verdicts, and their means over runs in `scores`."""
@@ -205,6 +213,10 @@ def score_question(
         ok_short = not answer.abstained and answer_correct(answer.short, q.answers, q.all_of)
         ok_text = not answer.abstained and answer_correct(answer.text, q.answers, q.all_of)
         scores["acc_short"], scores["acc_text"] = float(ok_short), float(ok_text)
+        given = bool(answer.short) and not answer.abstained
+        # Of the short answers given, how many are right: a wrong one stated with confidence
+        # costs a reader more than none.
+        scores["short_precision"] = float(ok_short) if given else None
         precision, recall = citation_scores(cited, q.sources)
         scores["cite_precision"], scores["cite_recall"] = precision, recall
         correct = ok_short
@@ -224,6 +236,9 @@ def score_question(
             why.append(f"cited unexpected source(s): {', '.join(extra)}")
     else:
         scores.update(acc_short=None, acc_text=None, cite_precision=None, cite_recall=None)
+        # Any short answer to a question the articles do not answer is a wrong one.
+        given = bool(answer.short) and not answer.abstained
+        scores["short_precision"] = 0.0 if given else None
         correct = answer.abstained
         if not answer.abstained:
             why.append(f"answered an unanswerable question: {answer.short or answer.text[:80]!r}")
@@ -261,6 +276,12 @@ def score_question(
         scores=scores,
         correct=correct,
         why=tuple(why),
+        confidence=answer.confidence,
+        candidate_right=(
+            answer_correct(answer.best_candidate, q.answers, q.all_of)
+            if q.answerable and answer.best_candidate
+            else (False if answer.best_candidate else None)
+        ),
     )
 
 
@@ -291,6 +312,32 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
+CURVE_THRESHOLDS: tuple[float, ...] = tuple(i / 10 for i in range(10))
+
+
+def confidence_curve(results: Sequence[QuestionResult]) -> list[dict[str, float]]:
+    """Precision and coverage of the best candidate over confidence thresholds: at each
+    threshold, the share of questions whose candidate would be stated (coverage), how many
+    of those are right (precision; an unanswerable question's candidate is always wrong),
+    and the share of answerable questions answered right (short)."""
+    rated = [r for r in results if r.confidence is not None]
+    answerable = sum(1 for r in results if r.type != "abstain") or 1
+    out = []
+    for t in CURVE_THRESHOLDS:
+        shown = [r for r in rated if r.confidence is not None and r.confidence >= t]
+        shown = [r for r in shown if r.candidate_right is not None or r.type == "abstain"]
+        right = sum(1 for r in shown if r.candidate_right)
+        out.append(
+            {
+                "threshold": t,
+                "coverage": len(shown) / len(results) if results else 0.0,
+                "precision": right / len(shown) if shown else 1.0,
+                "short": right / answerable,
+            }
+        )
+    return out
+
+
 def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     """Mean of each per-question score where it applies, abstention P/R and latency p50/p95.
 
@@ -312,6 +359,7 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     out["latency_p50_ms"] = percentile(lat, 50) if lat else None
     out["latency_p95_ms"] = percentile(lat, 95) if lat else None
     out["accuracy"] = sum(r.correct for r in results) / len(results) if results else None
+    out["wrong_short"] = float(sum(1 for r in results if r.scores.get("short_precision") == 0.0))
     out["n"] = float(len(results))
     out.update(judged_aggregate(results))
     return out

@@ -13,7 +13,13 @@ from typing import Any
 from pydantic import Field
 
 from assistant.errors import ConfigError
-from assistant.evals.metrics import JUDGED, METRICS, QuestionResult, higher_is_better
+from assistant.evals.metrics import (
+    JUDGED,
+    METRICS,
+    QuestionResult,
+    confidence_curve,
+    higher_is_better,
+)
 from assistant.types import FrozenModel
 
 __all__ = [
@@ -50,6 +56,8 @@ SHORT_NAMES: dict[str, str] = {
     "time_dated": "t:date",
     "mrr@10": "mrr",
     "acc_short": "short",
+    "short_precision": "shortP",
+    "wrong_short": "wrong",
     "acc_text": "text",
     "cite_precision": "citeP",
     "cite_recall": "citeR",
@@ -302,7 +310,8 @@ def compare(
 def fmt(metric: str, value: float | None) -> str:
     if value is None or _nan(value):
         return "–"
-    return f"{value:.0f}" if metric.startswith("latency") else f"{value:.2f}"
+    whole = metric.startswith("latency") or metric == "wrong_short"
+    return f"{value:.0f}" if whole else f"{value:.2f}"
 
 
 def fmt_old_new(d: Delta) -> tuple[str, str]:
@@ -350,6 +359,28 @@ def to_markdown(report: Report) -> str:
             for t, ms in c.by_type.items()
         ]
         lines += _md_table(["type", "n", *cols], rows)
+    for name, c in report.configs.items():
+        curve = confidence_curve(c.questions)
+        if any(q.confidence is not None for q in c.questions):
+            lines += [
+                "",
+                f"## Short-answer precision and coverage by confidence: {name}",
+                "",
+                "At each threshold: the questions whose best candidate would be stated "
+                "(coverage), the share of those that are right (precision; a candidate for an "
+                "unanswerable question is wrong), and the answerable questions answered right.",
+                "",
+            ]
+            rows = [
+                [
+                    f"{p['threshold']:.1f}",
+                    f"{p['coverage']:.2f}",
+                    f"{p['precision']:.2f}",
+                    f"{p['short']:.2f}",
+                ]
+                for p in curve
+            ]
+            lines += _md_table(["confidence >=", "coverage", "precision", "short"], rows)
     if report.checks:
         lines += ["", "## Thresholds", ""]
         rows = [

@@ -29,7 +29,7 @@ from assistant.evals.report import (
 from assistant.evals.suite import Question, Suite, load_suite
 from assistant.types import Answer
 
-__all__ = ["ask_question", "run_suite", "write_reports"]
+__all__ = ["ask_question", "run_suite", "run_weeks", "write_reports"]
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +210,92 @@ def run_suite(
 
 
 _compare = compare  # `compare` is also run_suite's parameter name
+
+
+def run_weeks(
+    suites: Sequence[Suite],
+    *,
+    stores: str | Path | None = None,
+    out: str | Path | None = None,
+    config: str = "hybrid",
+    compare: str | Path | Report | None = None,
+    embedder: Embedder | None = None,
+    group: str = "year",
+    **assistant_kwargs: Any,
+) -> Report:
+    """Run one suite per week (`load_rtqa_weeks`), each over its own store, and report them
+    together: one column set per year (`group="year"`), or one for all (`group="all"`).
+
+    stores: a folder holding one store per week (`<stores>/<week>`), kept and reused by later
+    runs (an unchanged corpus is not embedded again); default: temporary ones.
+    """
+    if not suites:
+        raise ConfigError("no weeks to run")
+    by_group: dict[str, list[QuestionResult]] = {}
+    ingest_seconds: dict[str, float] = {}
+    settings: dict[str, Any] = {}
+    mode = ""
+    skipped: dict[str, int] = {}
+    shared = embedder
+    with contextlib.ExitStack() as stack:
+        root = (
+            Path(stores)
+            if stores is not None
+            else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eval-weeks-")))
+        )
+        if shared is None:
+            # Loaded once for every week: each week's Assistant would load it again.
+            first = suites[0].name.rsplit(" ", 1)[-1]
+            shared = Assistant(store=root / first, **assistant_kwargs).embedder
+        for i, s in enumerate(suites, 1):
+            week = s.name.rsplit(" ", 1)[-1]
+            key = week[:4] if group == "year" else "all"
+            rep = run_suite(
+                s,
+                store=root / week,
+                configs=[config],
+                embedder=shared,
+                **assistant_kwargs,
+            )
+            res = rep.configs[config]
+            by_group.setdefault(key, []).extend(res.questions)
+            ingest_seconds[key] = ingest_seconds.get(key, 0.0) + (res.ingest_seconds or 0.0)
+            settings, mode = res.settings, res.answer_mode
+            for reason, n in s.skipped.items():
+                skipped[reason] = skipped.get(reason, 0) + n
+            logger.info(
+                "week %s (%d/%d): %d questions, accuracy %s",
+                week,
+                i,
+                len(suites),
+                len(res.questions),
+                res.metrics.get("accuracy"),
+            )
+    results = {
+        name: ConfigResult(
+            name=name,
+            settings=settings,
+            metrics=aggregate(qres),
+            by_type=by_type(qres),
+            questions=tuple(qres),
+            answer_mode=mode,
+            ingest_seconds=ingest_seconds[name],
+        )
+        for name, qres in sorted(by_group.items())
+    }
+    report = Report(
+        suite="rtqa-weeks",
+        created=now_iso(),
+        corpus=tuple(str(p) for s in suites for p in s.corpus),
+        n_questions=sum(len(s.questions) for s in suites),
+        skipped=skipped,
+        configs=results,
+    )
+    if compare is not None:
+        report = report.model_copy(update={"comparison": _compare(compare, report)})
+    if out is not None:
+        write_reports(report, Path(out))
+    return report
 
 
 def _judging(

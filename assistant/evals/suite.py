@@ -22,6 +22,7 @@ __all__ = [
     "Suite",
     "contains",
     "load_rtqa",
+    "load_rtqa_weeks",
     "load_suite",
     "norm",
 ]
@@ -160,28 +161,10 @@ def load_suite(source: str | Path | dict[str, Any] | Suite) -> Suite:
         raise ConfigError(f"invalid suite {path or data['name']}: {exc}") from exc
 
 
-def load_rtqa(
-    corpus: str | Path,
-    questions: str | Path,
-    *,
-    configs: dict[str, dict[str, Any]] | None = None,
-    thresholds: dict[str, Any] | None = None,
-) -> Suite:
-    """The rtqa benchmark (see shared/bench/rtqa/README.md) as a `Suite`, read at run time.
-
-    `needs_choices` questions only make sense with the quiz choices shown, so they are
-    skipped and counted in `Suite.skipped`.
-    """
+def _rtqa_questions(records: list[dict[str, Any]]) -> tuple[list[Question], dict[str, int]]:
     qs: list[Question] = []
     skipped: dict[str, int] = {}
-    qpath = Path(questions)
-    for n, line in enumerate(qpath.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{qpath}:{n}: not JSON: {exc}") from exc
+    for rec in records:
         if rec.get("needs_choices"):
             skipped["needs_choices"] = skipped.get("needs_choices", 0) + 1
             continue
@@ -205,6 +188,102 @@ def load_rtqa(
                     as_of=rec.get("question_date"),
                 )
             )
+    return qs, skipped
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{n}: not JSON: {exc}") from exc
+    return out
+
+
+def select_weeks(available: list[str], spec: str) -> list[str]:
+    """The weeks a `--weeks` spec names, in order: "all", a year ("2024"), several years or
+    weeks separated by commas ("2023,20240105"), each optionally cut to its first N weeks
+    ("2024:10")."""
+    chosen: list[str] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        head, _, count = part.partition(":")
+        if head == "all":
+            head = ""
+        found = [w for w in available if w.startswith(head)]
+        if not found:
+            raise ConfigError(
+                f"--weeks {spec!r}: no week matches {head!r} (weeks run from "
+                f"{available[0]} to {available[-1]})"
+                if available
+                else f"--weeks {spec!r}: the benchmark folder holds no weeks"
+            )
+        if count:
+            if not count.isdigit() or int(count) < 1:
+                raise ConfigError(f"--weeks {spec!r}: {count!r} is not a number of weeks")
+            found = found[: int(count)]
+        chosen += [w for w in found if w not in chosen]
+    return chosen
+
+
+def load_rtqa_weeks(
+    folder: str | Path,
+    weeks: str = "all",
+    *,
+    configs: dict[str, dict[str, Any]] | None = None,
+) -> list[Suite]:
+    """The rtqa-weeks benchmark (shared/bench/rtqa-weeks/README.md) as one `Suite` per week:
+    that week's corpus and questions, asked as of each question's date."""
+    root = Path(folder)
+    qpath = root / "weeks.jsonl"
+    if not qpath.is_file():
+        raise ConfigError(
+            f"rtqa-weeks questions not found at {qpath}: pass the benchmark's folder with "
+            "--rtqa-weeks DIR"
+        )
+    by_week: dict[str, list[dict[str, Any]]] = {}
+    for rec in _read_jsonl(qpath):
+        by_week.setdefault(str(rec.get("week")), []).append(rec)
+    suites: list[Suite] = []
+    for week in select_weeks(sorted(by_week), weeks):
+        corpus = root / "corpus" / f"{week}.jsonl"
+        if not corpus.is_file():
+            raise ConfigError(f"rtqa-weeks: the corpus of week {week} is missing ({corpus})")
+        qs, skipped = _rtqa_questions(by_week[week])
+        suites.append(
+            Suite(
+                name=f"rtqa-weeks {week}",
+                corpus=(corpus,),
+                questions=tuple(qs),
+                configs=configs or {"hybrid": {"retrieval_mode": "hybrid"}},
+                settings={"answerer": "extractive"},
+                skipped=skipped,
+            )
+        )
+    return suites
+
+
+def load_rtqa(
+    corpus: str | Path,
+    questions: str | Path,
+    *,
+    configs: dict[str, dict[str, Any]] | None = None,
+    thresholds: dict[str, Any] | None = None,
+) -> Suite:
+    """The rtqa benchmark (see shared/bench/rtqa/README.md) as a `Suite`, read at run time.
+
+    `needs_choices` questions only make sense with the quiz choices shown, so they are
+    skipped and counted in `Suite.skipped`.
+    """
+    qs, skipped = _rtqa_questions(_read_jsonl(Path(questions)))
     logger.info("rtqa: %d questions, skipped %s", len(qs), skipped or "none")
     return Suite(
         name="rtqa",

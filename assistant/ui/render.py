@@ -230,9 +230,11 @@ def sources_html(
         )
     else:
         n = len(answer.citations)
+        note = answer.confidence_note()
         head = status_html(
             "answered",
-            f"Answered ({answer.mode}) from {n} cited passage{'s' if n != 1 else ''}.",
+            f"Answered ({answer.mode}) from {n} cited passage{'s' if n != 1 else ''}."
+            + (f" {note}" if note else ""),
         )
     if hints:
         items = "".join(f"<li>{escape_html(h)}</li>" for h in hints)

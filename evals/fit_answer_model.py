@@ -1,0 +1,527 @@
+"""Fit the offline answer model (assistant/answering/data/answer_model.json) on rtqa-weeks.
+
+    .venv/bin/pip install -e ".[train]"          # scikit-learn, for fitting only
+    .venv/bin/python evals/fit_answer_model.py collect --weeks 2023,2024 --stores DIR
+    .venv/bin/python evals/fit_answer_model.py fit --fit 2023 --check 2024
+    .venv/bin/python evals/fit_answer_model.py show
+
+`collect` asks each week's questions against that week's store (ingesting it when missing:
+the same stores `assistant eval rtqa-weeks --store DIR` uses) and writes, per question, the
+candidate values with their features (assistant/answering/features.py), the evidence
+features and the labels: which candidate contains the gold answer, whether the passages do.
+The data is read from ../shared at run time and the cache stays outside the repository.
+
+`fit` fits three logistic regressions on the `--fit` weeks (scores for the later stages come
+from models fitted without the week being scored, so the confidence is calibrated on unseen
+weeks), picks the short-answer threshold for precision >= --precision on the fit weeks and
+the passages threshold that maximises right answers plus right abstentions there, then prints
+the same figures for the `--check` weeks, which nothing was fitted on, beside the rules' own
+answers (what the answerer gives without the model). No feature or rule names a question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "bench" / "rtqa-weeks"
+CACHE = ROOT.parent / "answer-model-cache" / "features.jsonl"
+MODEL = ROOT / "assistant" / "answering" / "data" / "answer_model.json"
+
+logger = logging.getLogger("fit_answer_model")
+
+
+# ---------------------------------------------------------------------------------- collect
+def collect(args: argparse.Namespace) -> None:
+    from assistant import Assistant
+    from assistant.answering.base import Draft
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.evals.suite import contains, load_rtqa_weeks
+
+    suites = load_rtqa_weeks(args.rtqa_weeks, args.weeks)
+    cache = Path(args.cache)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if cache.exists():
+        done = {json.loads(line)["id"] for line in cache.read_text().splitlines() if line}
+    stores = Path(args.stores)
+    embedder = None
+    with cache.open("a", encoding="utf-8") as out:
+        for suite in suites:
+            week = suite.name.rsplit(" ", 1)[-1]
+            todo = [q for q in suite.questions if q.id not in done]
+            if not todo:
+                continue
+            store = stores / week
+            if not (store / "chroma").exists() and not args.ingest:
+                logger.info("week %s: no store at %s (pass --ingest to build it)", week, store)
+                continue
+            a = Assistant(store=store, answerer="extractive", embedder=embedder)
+            embedder = a.embedder
+            if args.ingest:
+                a.ingest(list(suite.corpus))
+            rules = ExtractiveAnswerer(a.embedder, model=None)
+            t = time.perf_counter()
+            for q in todo:
+                res = a.retrieve(q.question, as_of=q.as_of)
+                gold = q.answers[0] if q.answers else None
+                rec: dict[str, Any] = {"id": q.id, "week": week, "type": q.type, "gold": gold}
+                if not res.chunks:
+                    rec.update(kind="", candidates=[], evidence={}, rules={"abstained": True})
+                    out.write(json.dumps(rec) + "\n")
+                    continue
+                reading = rules.read(
+                    q.question, res.chunks, res.query_vec, window=res.window, learned=True
+                )
+                base: Draft = rules.answer(q.question, res.chunks, res.query_vec, window=res.window)
+                passages = ""
+                if reading.scored:
+                    passages = rules._compose(reading.scored, [], [], None).text
+                rec.update(
+                    kind=reading.analysis.kind,
+                    wh=reading.analysis.wh,
+                    parts=len(reading.parts),
+                    best_score=reading.scored[0].score if reading.scored else 0.0,
+                    candidates=[
+                        {
+                            "text": v.text,
+                            "features": row,
+                            "right": _right(v.text, gold, contains),
+                            # Quoted first when no short answer is stated.
+                            "sentence_right": _right(v.sentence.text, gold, contains),
+                        }
+                        for v, row in zip(reading.found.votes, reading.rows, strict=True)
+                    ]
+                    if reading.found is not None
+                    else [],
+                    evidence=reading.evidence,
+                    passages_right=_right(passages, gold, contains),
+                    rules={
+                        "abstained": base.abstained,
+                        "short": base.short,
+                        "short_right": _right(base.short, gold, contains),
+                        "text_right": _right(base.text, gold, contains) and not base.abstained,
+                    },
+                )
+                out.write(json.dumps(rec) + "\n")
+            out.flush()
+            logger.info("week %s: %d questions in %.1fs", week, len(todo), time.perf_counter() - t)
+
+
+def _right(text: str, gold: str | None, contains: Any) -> bool:
+    return bool(gold) and bool(text) and bool(contains(text, gold))
+
+
+# -------------------------------------------------------------------------------------- fit
+def _load(cache: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _in(rec: dict[str, Any], spec: str) -> bool:
+    return any(rec["week"].startswith(p.strip()) for p in spec.split(",") if p.strip())
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.answering.model import Logistic
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    if len(set(y.tolist())) < 2:
+        coef = np.zeros(x.shape[1])
+        p = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
+        return Logistic(tuple(names), mean, scale, coef, math.log(p / (1 - p)))
+    lr = LogisticRegression(C=c, max_iter=2000)
+    lr.fit((x - mean) / scale, y)
+    return Logistic(tuple(names), mean, scale, lr.coef_[0].copy(), float(lr.intercept_[0]))
+
+
+def _matrix(rows: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:
+    return np.array([[r[n] for n in names] for r in rows], dtype=np.float64).reshape(
+        len(rows), len(names)
+    )
+
+
+class Stages:
+    """The three models, fitted on some records and applied to others."""
+
+    def __init__(self, recs: Sequence[dict[str, Any]], c: float) -> None:
+        from assistant.answering.features import (
+            CANDIDATE_FEATURES,
+            CONFIDENCE_FEATURES,
+            EVIDENCE_FEATURES,
+        )
+
+        self.c = c
+        cand_rows = [cd["features"] for r in recs for cd in r["candidates"]]
+        cand_y = np.array([cd["right"] for r in recs for cd in r["candidates"]], dtype=int)
+        self.rank = _fit_logistic(
+            _matrix(cand_rows, CANDIDATE_FEATURES), cand_y, CANDIDATE_FEATURES, c
+        )
+        conf_rows, conf_y = [], []
+        for r in recs:
+            f, right = self.confidence_row(r)
+            if f is not None:
+                conf_rows.append(f)
+                conf_y.append(right)
+        self.confidence = _fit_logistic(
+            _matrix(conf_rows, CONFIDENCE_FEATURES),
+            np.array(conf_y, dtype=int),
+            CONFIDENCE_FEATURES,
+            c,
+        )
+        ev_rows, ev_y = [], []
+        for r in recs:
+            f = self.evidence_row(r)
+            if f is not None:
+                ev_rows.append(f)
+                top = top_of(self, r)
+                shown = r.get("passages_right", False) or bool(top and top["sentence_right"])
+                ev_y.append(int(r["type"] == "fact" and shown))
+        self.evidence = _fit_logistic(
+            _matrix(ev_rows, EVIDENCE_FEATURES), np.array(ev_y, dtype=int), EVIDENCE_FEATURES, c
+        )
+
+    def ranked(self, r: dict[str, Any]) -> list[tuple[float, dict[str, Any]]]:
+        cands = r["candidates"]
+        if not cands:
+            return []
+        logits = self.rank.logits([cd["features"] for cd in cands])
+        return sorted(zip(logits.tolist(), cands, strict=True), key=lambda p: -p[0])
+
+    def confidence_row(self, r: dict[str, Any]) -> tuple[dict[str, float] | None, bool]:
+        from assistant.answering.features import confidence_features
+        from assistant.answering.question import Analysis
+
+        ranked = self.ranked(r)
+        if not ranked:
+            return None, False
+        analysis = Analysis("", "", (), r["kind"])
+        f = confidence_features(
+            [lg for lg, _ in ranked],
+            [cd["features"] for _, cd in ranked],
+            analysis,
+            r["best_score"],
+        )
+        return f, bool(ranked[0][1]["right"])
+
+    def confidence_of(self, r: dict[str, Any]) -> float:
+        f, _ = self.confidence_row(r)
+        return self.confidence.probability(f) if f is not None else 0.0
+
+    def evidence_row(self, r: dict[str, Any]) -> dict[str, float] | None:
+        if not r.get("evidence"):
+            return None
+        return {**r["evidence"], "top_prob": self.confidence_of(r)}
+
+    def evidence_of(self, r: dict[str, Any]) -> float:
+        f = self.evidence_row(r)
+        return self.evidence.probability(f) if f is not None else 0.0
+
+
+def _model_records(recs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions the model decides: typed and phrase questions in one part (why,
+    choice and two-part questions stay with the rules)."""
+    return [
+        r
+        for r in recs
+        if r.get("kind") in ("date", "number", "entity", "phrase") and not r.get("parts")
+    ]
+
+
+def out_of_fold(
+    recs: Sequence[dict[str, Any]], c: float, folds: int = 5
+) -> list[tuple[float, float]]:
+    """(confidence, evidence) for each record from stages fitted without its week's fold."""
+    weeks = sorted({r["week"] for r in recs})
+    fold_of = {w: i % folds for i, w in enumerate(weeks)}
+    out: dict[str, tuple[float, float]] = {}
+    for k in range(folds):
+        train = [r for r in recs if fold_of[r["week"]] != k]
+        test = [r for r in recs if fold_of[r["week"]] == k]
+        if not test:
+            continue
+        st = Stages(train, c)
+        for r in test:
+            out[r["id"]] = (st.confidence_of(r), st.evidence_of(r))
+    return [out[r["id"]] for r in recs]
+
+
+def decide(
+    r: dict[str, Any],
+    conf: float,
+    ev: float,
+    t_short: float,
+    t_pass: float,
+    top: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the answer would be, scored as the eval scores it."""
+    fact = r["type"] == "fact"
+    if top is not None and conf >= t_short:
+        right = bool(top["right"])
+        return {
+            "form": "short",
+            "short": right,
+            "text": fact and (right or r["passages_right"]),
+            "abstain_ok": not fact,
+        }
+    if ev >= t_pass and r.get("evidence"):
+        return {
+            "form": "passages",
+            "short": False,
+            "text": fact and r["passages_right"],
+            "abstain_ok": False,
+        }
+    return {"form": "abstain", "short": False, "text": False, "abstain_ok": not fact}
+
+
+def table(recs: Sequence[dict[str, Any]], decisions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    facts = [d for r, d in zip(recs, decisions, strict=True) if r["type"] == "fact"]
+    abst = [d for r, d in zip(recs, decisions, strict=True) if r["type"] == "abstain"]
+    shorts = [d for d in decisions if d["form"] == "short"]
+    given = len(shorts)
+    right = sum(d["short"] for d in shorts)
+    return {
+        "questions": len(recs),
+        "facts": len(facts),
+        "abstain_qs": len(abst),
+        "short": right / len(facts) if facts else None,
+        "short_precision": right / given if given else None,
+        "wrong_short": given - right,
+        "text": sum(d["text"] for d in facts) / len(facts) if facts else None,
+        "abstention": sum(d["abstain_ok"] for d in abst) / len(abst) if abst else None,
+        "forms": {
+            f: sum(d["form"] == f for d in decisions) for f in ("short", "passages", "abstain")
+        },
+    }
+
+
+def rules_table(recs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    decisions = []
+    for r in recs:
+        ru = r["rules"]
+        fact = r["type"] == "fact"
+        if ru["abstained"]:
+            decisions.append(
+                {"form": "abstain", "short": False, "text": False, "abstain_ok": not fact}
+            )
+        elif ru.get("short"):
+            decisions.append(
+                {
+                    "form": "short",
+                    "short": bool(ru["short_right"]),
+                    "text": bool(ru["text_right"]),
+                    "abstain_ok": False,
+                }
+            )
+        else:
+            decisions.append(
+                {
+                    "form": "passages",
+                    "short": False,
+                    "text": bool(ru["text_right"]),
+                    "abstain_ok": False,
+                }
+            )
+    return table(recs, decisions)
+
+
+def choose_thresholds(
+    recs: Sequence[dict[str, Any]],
+    scores: Sequence[tuple[float, float]],
+    tops: Sequence[dict[str, Any] | None],
+    precision: float,
+) -> tuple[float, float]:
+    """The lowest short threshold whose precision on `recs` (out-of-fold) is >= `precision`,
+    then the passages threshold that maximises right texts plus right abstentions."""
+    grid = [i / 100 for i in range(5, 100)]
+    t_short = 0.99
+    for t in grid:
+        dec = [
+            decide(r, c, e, t, 1.1, top) for r, (c, e), top in zip(recs, scores, tops, strict=True)
+        ]
+        tab = table(recs, dec)
+        if tab["short_precision"] is not None and tab["short_precision"] >= precision:
+            t_short = t
+            break
+    best, t_pass = -1.0, 0.5
+    for t in grid:
+        dec = [
+            decide(r, c, e, t_short, t, top)
+            for r, (c, e), top in zip(recs, scores, tops, strict=True)
+        ]
+        # A right text and a right abstention weigh the same; there are ~9 facts per
+        # abstention, so the sum is mostly right texts.
+        value = sum(d["text"] or d["abstain_ok"] for d in dec)
+        if value > best:
+            best, t_pass = value, t
+    return t_short, t_pass
+
+
+def fit(args: argparse.Namespace) -> None:
+    from assistant.answering.model import AnswerModel
+
+    recs = _load(Path(args.cache))
+    fit_recs = _model_records([r for r in recs if _in(r, args.fit)])
+    check_recs = _model_records([r for r in recs if _in(r, args.check)])
+    if not fit_recs:
+        sys.exit(f"no collected questions for --fit {args.fit} in {args.cache}")
+    oof = out_of_fold(fit_recs, args.c)
+    stages = Stages(fit_recs, args.c)
+    fit_tops = [top_of(stages, r) for r in fit_recs]
+    t_short, t_pass = choose_thresholds(fit_recs, oof, fit_tops, args.precision)
+    model = AnswerModel(
+        stages.rank,
+        stages.confidence,
+        stages.evidence,
+        t_short,
+        t_pass,
+        {
+            "fitted_on": f"rtqa-weeks {args.fit}: {len(fit_recs)} questions, "
+            f"{len({r['week'] for r in fit_recs})} weeks",
+            "checked_on": f"rtqa-weeks {args.check}: {len(check_recs)} questions",
+            "regularisation_C": args.c,
+            "short_precision_target": args.precision,
+            "refit": "python evals/fit_answer_model.py fit",
+        },
+    )
+    report: dict[str, Any] = {"thresholds": {"short": t_short, "passages": t_pass}}
+    for name, rs, scores in (
+        ("fit (out-of-fold)", fit_recs, oof),
+        (
+            "check",
+            check_recs,
+            [(stages.confidence_of(r), stages.evidence_of(r)) for r in check_recs],
+        ),
+    ):
+        tops = [top_of(stages, r) for r in rs]
+        dec = [
+            decide(r, c, e, t_short, t_pass, top)
+            for r, (c, e), top in zip(rs, scores, tops, strict=True)
+        ]
+        report[name] = {
+            "model": table(rs, dec),
+            "rules": rules_table(rs),
+            "ranking": ranking_table(stages, rs),
+            "curve": curve(rs, scores, tops),
+            "by_kind": {
+                k: {
+                    "model": table(
+                        [r for r in rs if r["kind"] == k],
+                        [d for r, d in zip(rs, dec, strict=True) if r["kind"] == k],
+                    ),
+                    "rules": rules_table([r for r in rs if r["kind"] == k]),
+                }
+                for k in sorted({r["kind"] for r in rs})
+            },
+        }
+    print(json.dumps(report, indent=1))
+    if args.write:
+        Path(args.model).write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.model}", file=sys.stderr)
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+def top_of(stages: Stages, r: dict[str, Any]) -> dict[str, Any] | None:
+    ranked = stages.ranked(r)
+    return ranked[0][1] if ranked else None
+
+
+def ranking_table(stages: Stages, rs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Top-1 of the learned ranking against the rules' order (support), and how often any
+    candidate is right (the ceiling for both)."""
+    facts = [r for r in rs if r["type"] == "fact"]
+    n = len(facts) or 1
+    learned = sum(bool(top_of(stages, r) and top_of(stages, r)["right"]) for r in facts)
+    support = sum(bool(r["candidates"] and r["candidates"][0]["right"]) for r in facts)
+    ceiling = sum(any(cd["right"] for cd in r["candidates"]) for r in facts)
+    return {"top1_learned": learned / n, "top1_support": support / n, "any_right": ceiling / n}
+
+
+def curve(
+    rs: Sequence[dict[str, Any]],
+    scores: Sequence[tuple[float, float]],
+    tops: Sequence[dict[str, Any] | None],
+) -> list[dict[str, float]]:
+    """Precision and coverage of the short answer over confidence thresholds."""
+    facts = sum(r["type"] == "fact" for r in rs) or 1
+    out = []
+    for t in [i / 20 for i in range(1, 20)]:
+        given = [
+            (r, top)
+            for r, (c, _), top in zip(rs, scores, tops, strict=True)
+            if top is not None and c >= t
+        ]
+        right = sum(bool(top["right"]) for _, top in given if top is not None)
+        out.append(
+            {
+                "threshold": t,
+                "coverage": len(given) / len(rs) if rs else 0.0,
+                "precision": right / len(given) if given else 1.0,
+                "short": right / facts,
+            }
+        )
+    return out
+
+
+def show(args: argparse.Namespace) -> None:
+    from assistant.answering.model import AnswerModel
+
+    model = AnswerModel.load(args.model)
+    print(json.dumps(dict(model.about), indent=1))
+    print(f"thresholds: short {model.short_threshold:.2f}, passages {model.passages_threshold:.2f}")
+    for name, lg in (
+        ("rank", model.rank),
+        ("confidence", model.confidence),
+        ("evidence", model.evidence),
+    ):
+        print(f"\n{name}: weight per standard deviation, largest first")
+        for feat, w in lg.weights():
+            print(f"  {feat:28s} {w:+.3f}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("--rtqa-weeks", default=str(SHARED))
+    c.add_argument("--weeks", default="all")
+    c.add_argument("--stores", required=True, help="folder of per-week stores")
+    c.add_argument("--ingest", action="store_true", help="ingest weeks that have no store")
+    c.add_argument("--cache", default=str(CACHE))
+    f = sub.add_parser("fit")
+    f.add_argument("--cache", default=str(CACHE))
+    f.add_argument("--fit", default="2023")
+    f.add_argument("--check", default="2024")
+    f.add_argument("--c", type=float, default=0.3, help="inverse regularisation strength")
+    f.add_argument(
+        "--precision",
+        type=float,
+        default=0.85,
+        help="short-answer precision the threshold is chosen for (fit weeks)",
+    )
+    f.add_argument("--model", default=str(MODEL))
+    f.add_argument("--write", action="store_true", help="write the fitted model")
+    f.add_argument("--report", help="also write the figures as JSON here")
+    s = sub.add_parser("show")
+    s.add_argument("--model", default=str(MODEL))
+    args = ap.parse_args()
+    {"collect": collect, "fit": fit, "show": show}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
