@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
 from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
-from assistant.answering.fallback import FallbackAnswerer
-from assistant.answering.llm import ChatBackend, LLMAnswerer, OpenAIChat
 from assistant.answering.model import AnswerModel
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
@@ -31,6 +29,7 @@ from assistant.temporal import time_window
 from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
 
 if TYPE_CHECKING:
+    from assistant.answering.llm import ChatBackend
     from assistant.scale.ray_ingest import RayOptions
 
 __all__ = ["AskOptions", "Assistant", "ask"]
@@ -280,6 +279,10 @@ class Assistant:
             self._answerers["extractive"] = offline
         if mode == "extractive":
             return offline
+        # Imported here: the OpenAI client stack is a large part of an offline cold start.
+        from assistant.answering.fallback import FallbackAnswerer
+        from assistant.answering.llm import LLMAnswerer, OpenAIChat
+
         llm = LLMAnswerer(s, self._chat or OpenAIChat(s), self.embedder)
         return FallbackAnswerer(llm, offline) if s.llm_fallback else llm
 

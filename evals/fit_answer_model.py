@@ -46,6 +46,7 @@ def collect(args: argparse.Namespace) -> None:
     from assistant import Assistant
     from assistant.answering.base import Draft
     from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.spans import fuller
     from assistant.evals.suite import contains, load_rtqa_weeks
 
     suites = load_rtqa_weeks(args.rtqa_weeks, args.weeks)
@@ -97,6 +98,13 @@ def collect(args: argparse.Namespace) -> None:
                             "text": v.text,
                             "features": row,
                             "right": _right(v.text, gold, contains),
+                            # As a short answer states it: a name in full.
+                            "full_right": _right(
+                                fuller(v.text, v.label, v.sentence.text), gold, contains
+                            ),
+                            # The right value in a shorter form ("Benedict XVI" for "Pope
+                            # Benedict XVI"): right for the ranking, which picks the value.
+                            "part_right": _part(v.text, gold),
                             # Quoted first when no short answer is stated.
                             "sentence_right": _right(v.sentence.text, gold, contains),
                         }
@@ -120,6 +128,25 @@ def collect(args: argparse.Namespace) -> None:
 
 def _right(text: str, gold: str | None, contains: Any) -> bool:
     return bool(gold) and bool(text) and bool(contains(text, gold))
+
+
+def _shown_right(cd: dict[str, Any]) -> bool:
+    """The candidate as a short answer states it holds the gold answer."""
+    return bool(cd.get("full_right", cd["right"]))
+
+
+def _value_right(cd: dict[str, Any]) -> bool:
+    """The candidate is the right value, in full, as stated, or in a shorter form."""
+    return bool(cd["right"] or cd.get("full_right") or cd.get("part_right"))
+
+
+def _part(text: str, gold: str | None) -> bool:
+    """`text` is at least half of the gold answer's words, all of them in it."""
+    from assistant.evals.suite import contains, norm
+
+    if not gold or not text or not contains(gold, text):
+        return False
+    return len(norm(text).split()) * 2 >= len(norm(gold).split())
 
 
 # -------------------------------------------------------------------------------------- fit
@@ -166,7 +193,7 @@ class Stages:
 
         self.c = c
         cand_rows = [cd["features"] for r in recs for cd in r["candidates"]]
-        cand_y = np.array([cd["right"] for r in recs for cd in r["candidates"]], dtype=int)
+        cand_y = np.array([_value_right(cd) for r in recs for cd in r["candidates"]], dtype=int)
         self.rank = _fit_logistic(
             _matrix(cand_rows, CANDIDATE_FEATURES), cand_y, CANDIDATE_FEATURES, c
         )
@@ -215,7 +242,7 @@ class Stages:
             analysis,
             r["best_score"],
         )
-        return f, bool(ranked[0][1]["right"])
+        return f, _shown_right(ranked[0][1])
 
     def confidence_of(self, r: dict[str, Any]) -> float:
         f, _ = self.confidence_row(r)
@@ -270,7 +297,7 @@ def decide(
     """What the answer would be, scored as the eval scores it."""
     fact = r["type"] == "fact"
     if top is not None and conf >= t_short:
-        right = bool(top["right"])
+        right = _shown_right(top)
         return {
             "form": "short",
             "short": right,
@@ -445,10 +472,17 @@ def ranking_table(stages: Stages, rs: Sequence[dict[str, Any]]) -> dict[str, Any
     candidate is right (the ceiling for both)."""
     facts = [r for r in rs if r["type"] == "fact"]
     n = len(facts) or 1
-    learned = sum(bool(top_of(stages, r) and top_of(stages, r)["right"]) for r in facts)
-    support = sum(bool(r["candidates"] and r["candidates"][0]["right"]) for r in facts)
-    ceiling = sum(any(cd["right"] for cd in r["candidates"]) for r in facts)
-    return {"top1_learned": learned / n, "top1_support": support / n, "any_right": ceiling / n}
+    tops = [top_of(stages, r) for r in facts]
+    learned = sum(bool(t and _shown_right(t)) for t in tops)
+    learned_value = sum(bool(t and _value_right(t)) for t in tops)
+    support = sum(bool(r["candidates"] and _shown_right(r["candidates"][0])) for r in facts)
+    ceiling = sum(any(_value_right(cd) for cd in r["candidates"]) for r in facts)
+    return {
+        "top1_learned": learned / n,
+        "top1_learned_value": learned_value / n,
+        "top1_support": support / n,
+        "any_right": ceiling / n,
+    }
 
 
 def curve(
@@ -465,7 +499,7 @@ def curve(
             for r, (c, _), top in zip(rs, scores, tops, strict=True)
             if top is not None and c >= t
         ]
-        right = sum(bool(top["right"]) for _, top in given if top is not None)
+        right = sum(_shown_right(top) for _, top in given if top is not None)
         out.append(
             {
                 "threshold": t,

@@ -38,7 +38,7 @@ from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis, analyse, split_parts
 from assistant.answering.reasons import reason as reason_of
 from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
-from assistant.answering.spans import candidates, could_hold, names_a_date, norm_value
+from assistant.answering.spans import candidates, could_hold, fuller, names_a_date, norm_value
 from assistant.answering.tuning import TUNING
 from assistant.dates import stated
 from assistant.embeddings import Embedder
@@ -239,6 +239,22 @@ class ExtractiveAnswerer:
         ]
         out.sort(key=lambda s: -s.score)
         return out
+
+    def _affinity(self, analysis: Analysis) -> dict[str, float]:
+        """Per entity label, the cosine between spaCy's description of it ("People,
+        including fictional") and what the question asks for (its focus noun, else its
+        wh-word): a focus noun no word list knows ("superstar", "automaker") still points at
+        a type."""
+        asked = analysis.focus or analysis.wh
+        if not asked:
+            return {}
+        import spacy
+
+        labels = list(_LABEL_WORDS)
+        descriptions = [spacy.explain(k) or _LABEL_WORDS[k] for k in labels]
+        vecs = self._embed_cached([*descriptions, asked])
+        sims = vecs[:-1] @ vecs[-1]
+        return {k: float(v) for k, v in zip(labels, sims, strict=True)}
 
     # ------------------------------------------------------------------ short answer
     def _votes(
@@ -616,7 +632,9 @@ class ExtractiveAnswerer:
         passages: dict[str, str] = defaultdict(str)
         for rc in timely:
             passages[rc.article.doc_id] += f"{rc.chunk.text}\n"
-        rows = candidate_features(views, analysis, scored, q_stems, passages)
+        rows = candidate_features(
+            views, analysis, scored, q_stems, passages, self._affinity(analysis)
+        )
         evidence = evidence_features(
             analysis,
             scored,
@@ -715,16 +733,17 @@ class ExtractiveAnswerer:
             if votes
             else 0.0
         )
+        candidate = _full(votes[0]) if votes else ""
         if votes and confidence >= model.short_threshold:
             best = votes[0]
             conflict = self._conflict(analysis, votes, scored[0].score)
+            short = _stated(best) if best.label in ("DATE", "TIME") else candidate
             return replace(
-                self._compose(scored, [(_stated(best), best.sentence)], conflict, found.bridge),
+                self._compose(scored, [(short, best.sentence)], conflict, found.bridge),
                 confidence=confidence,
-                candidate=best.text,
+                candidate=candidate,
             )
         useful = model.evidence.probability({**reading.evidence, "top_prob": confidence})
-        candidate = votes[0].text if votes else ""
         if useful >= model.passages_threshold:
             # Too unsure to state the likeliest value, but its sentence is quoted first.
             lead = votes[0].sentence if votes else None
@@ -852,6 +871,11 @@ def _rare(q_stems: set[str], chunks: Sequence[RetrievedChunk]) -> set[str]:
     counts = {w: sum(1 for h in held if w in h) for w in q_stems}
     least = min(counts.values())
     return {w for w, n in counts.items() if n == least}
+
+
+def _full(v: _Vote) -> str:
+    """A name as its sentence gives it in full ("Pope Benedict XVI" for "Benedict XVI")."""
+    return fuller(v.text, v.label, v.sentence.text)
 
 
 def _stated(v: _Vote) -> str:

@@ -69,6 +69,8 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "wanted_first",
     "wanted_other",
     "unwanted",
+    "type_affinity",
+    "type_best",
     *(f"label_{g}" for g in _LABEL_GROUPS),
     "label_other",
     "phrase_np",
@@ -146,10 +148,13 @@ def candidate_features(
     scored: Sequence[ScoredSentence],
     q_stems: set[str],
     passages: Mapping[str, str] | None = None,
+    affinity: Mapping[str, float] | None = None,
 ) -> list[dict[str, float]]:
     """One feature mapping per candidate, in `cands` order (the vote order: best support
     first). `passages`: doc id -> the retrieved text of that article, where a candidate's
-    mentions are counted (an answer tends to recur in the articles that report it)."""
+    mentions are counted (an answer tends to recur in the articles that report it).
+    `affinity`: entity label -> how close its description is to what the question asks for
+    ("superstar" and "a person"), for focus nouns no word list names."""
     if not cands:
         return []
     normed = {d: f" {norm_value(t)} " for d, t in (passages or {}).items()}
@@ -179,6 +184,9 @@ def candidate_features(
         f["wanted_first"] = float(bool(wanted) and c.label == wanted[0])
         f["wanted_other"] = float(bool(wanted) and c.label in wanted[1:])
         f["unwanted"] = float(bool(wanted) and c.label not in wanted)
+        if affinity:
+            f["type_affinity"] = affinity.get(c.label, 0.0)
+            f["type_best"] = float(c.label == max(affinity, key=lambda k: affinity[k]))
         group = next((g for g, labels in _LABEL_GROUPS.items() if c.label in labels), "")
         f[f"label_{group}" if group else "label_other"] = 1.0
         f["phrase_np"] = float(analysis.kind == "phrase" and c.label == "NP")

@@ -25,6 +25,7 @@ __all__ = [
     "SpanCandidate",
     "candidates",
     "could_hold",
+    "fuller",
     "names_a_date",
     "norm_value",
 ]
@@ -105,6 +106,72 @@ ROLE_FLAGS: tuple[str, ...] = (
     "quoted",  # a quoted title
     "joined",  # coordinated names answering a plural question
 )
+
+
+# Labels of names, which a sentence often gives in a fuller form than the recogniser's span.
+_NAME_LABELS = frozenset(
+    [
+        "PERSON",
+        "ORG",
+        "GPE",
+        "LOC",
+        "FAC",
+        "NORP",
+        "EVENT",
+        "WORK_OF_ART",
+        "PRODUCT",
+        "LAW",
+        "FOCUS",
+    ]
+)
+# The longest name `fuller` makes, in tokens: beyond it a phrase is a description.
+_FULL_NAME_TOKENS = 8
+# Tokens that join the parts of one name ("Three 6 Mafia", "Bed Bath & Beyond", "Bank of
+# America") when a proper noun follows them.
+_NAME_JOINERS = frozenset(["&", "of", "and", "de", "la", "van", "von", "al", "bin"])
+
+
+def fuller(text: str, label: str, sentence: str) -> str:
+    """A name as its sentence gives it in full: the proper nouns and capitalised titles
+    around the recogniser's span ("Pope Benedict XVI" for "Benedict XVI", "Homeland
+    Security Secretary Alejandro Mayorkas" for "Mayorkas"). Other values as they are."""
+    at = sentence.find(text)
+    if label not in _NAME_LABELS or at < 0:
+        return text
+    from assistant import nlp
+
+    doc = nlp.parse(sentence)
+    span = doc.char_span(at, at + len(text), alignment_mode="expand")
+    if span is None:
+        return text
+    start, end = span.start, span.end
+
+    def named(tok: Token) -> bool:
+        return tok.pos_ == "PROPN" or (tok.pos_ == "NOUN" and tok.is_title and tok.i > 0)
+
+    while start > 0 and end - start < _FULL_NAME_TOKENS:
+        prev = doc[start - 1]
+        if named(prev) or (
+            (prev.lower_ in _NAME_JOINERS or prev.like_num) and start > 1 and named(doc[start - 2])
+        ):
+            start -= 1
+        else:
+            break
+    while end < len(doc) and end - start < _FULL_NAME_TOKENS:
+        nxt = doc[end]
+        if named(nxt) or (
+            (nxt.lower_ in _NAME_JOINERS or nxt.like_num)
+            and end + 1 < len(doc)
+            and named(doc[end + 1])
+        ):
+            end += 1
+        else:
+            break
+    while start < end and doc[start].lower_ in _NAME_JOINERS:
+        start += 1
+    while end > start and doc[end - 1].lower_ in _NAME_JOINERS:
+        end -= 1
+    return doc[start:end].text if end > start else text
 
 
 def could_hold(sentence: str, kind: str) -> bool:
