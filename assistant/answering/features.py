@@ -104,6 +104,10 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "best_score",
     "top_sentence_relative",
     "top_docs",
+    "top_mentions",
+    "top_wanted",
+    "top_affinity",
+    "top_article_first",
     "coverage",
     "names_covered",
     *(f"kind_{k}" for k in KINDS),
@@ -268,6 +272,10 @@ def confidence_features(
     f["log_candidates"] = math.log1p(len(rows))
     f["top_sentence_relative"] = rows[0]["sentence_relative"]
     f["top_docs"] = rows[0]["log_docs"]
+    f["top_mentions"] = rows[0]["chunk_mentions"]
+    f["top_wanted"] = rows[0]["wanted_first"]
+    f["top_affinity"] = rows[0]["type_affinity"]
+    f["top_article_first"] = rows[0]["article_first"]
     f["coverage"] = rows[0]["ctx_coverage"]
     f["names_covered"] = rows[0]["ctx_names"]
     return f

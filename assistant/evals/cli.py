@@ -17,6 +17,12 @@ __all__ = ["add_eval_parser", "cmd_eval", "print_comparison", "print_report"]
 # so it is never packaged): relative to the working directory, overridable with --rtqa.
 _RTQA = Path("..") / "shared" / "bench" / "rtqa"
 _RTQA_WEEKS = Path("..") / "shared" / "bench" / "rtqa-weeks"
+# The configs of the benchmark suites: the three retrieval modes, and `rules` (hybrid with the
+# hand-set rules instead of the fitted answer model: the before of an after).
+_BENCH_CONFIGS: dict[str, dict[str, Any]] = {
+    **{m: {"retrieval_mode": m} for m in ("hybrid", "dense", "bm25")},
+    "rules": {"retrieval_mode": "hybrid", "answer_model": "rules"},
+}
 
 
 def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -110,14 +116,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     suite: Any = args.suite
     configs = args.configs
     if args.suite == "rtqa-weeks":
-        weeks = load_rtqa_weeks(args.rtqa_weeks, args.weeks)
+        weeks = load_rtqa_weeks(args.rtqa_weeks, args.weeks, configs=_BENCH_CONFIGS)
         config = (configs or ["hybrid"])[0]
+        if config not in _BENCH_CONFIGS:
+            raise ConfigError(
+                f"rtqa-weeks: unknown config {config!r}; choose one of {', '.join(_BENCH_CONFIGS)}"
+            )
         with console.status(f"running {len(weeks)} weeks…"):
             report = run_weeks(
-                [
-                    w.model_copy(update={"configs": {config: {"retrieval_mode": config}}})
-                    for w in weeks
-                ],
+                weeks,
                 stores=args.store,
                 out=args.out,
                 config=config,
@@ -125,7 +132,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             )
         return _finish(report, args, console)
     if args.suite == "rtqa":
-        rtqa_configs = {m: {"retrieval_mode": m} for m in ("hybrid", "dense", "bm25")}
+        rtqa_configs = _BENCH_CONFIGS
         corpus = Path(args.corpus or Path(args.rtqa) / "corpus_small.jsonl")
         questions = Path(args.questions or Path(args.rtqa) / "dev.jsonl")
         for what, path in (("corpus", corpus), ("questions", questions)):
