@@ -175,6 +175,44 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float) 
     return Logistic(tuple(names), mean, scale, lr.coef_[0].copy(), float(lr.intercept_[0]))
 
 
+def _fit_listwise(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], names: Sequence[str], c: float
+) -> Any:
+    """A conditional logit: the weights that make the right candidates of each question
+    likeliest among that question's candidates (softmax within a question, L2 penalty
+    1 / (2c) per weight), which is what ranking them needs; a pointwise logistic regression
+    also spends weights on telling easy questions from hard ones."""
+    from scipy.optimize import minimize
+
+    from assistant.answering.model import Logistic
+
+    usable = [(x, y) for x, y in groups if y.any() and not y.all()]
+    allx = np.vstack([x for x, _ in groups])
+    mean = allx.mean(axis=0)
+    scale = allx.std(axis=0)
+    scale[scale == 0] = 1.0
+    zs = [((x - mean) / scale, y.astype(bool)) for x, y in usable]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for z, y in zs:
+            s = z @ w
+            top = s.max()
+            p = np.exp(s - top)
+            p /= p.sum()
+            pr = p[y].sum()
+            total -= math.log(max(pr, 1e-300))
+            # d/dw of -log(sum_right p): expected features minus those of the right ones.
+            q = np.where(y, p, 0.0) / max(pr, 1e-300)
+            grad -= (q - p) @ z
+        total += (w @ w) / (2 * c)
+        grad += w / c
+        return total, grad
+
+    res = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B")
+    return Logistic(tuple(names), mean, scale, res.x, 0.0)
+
+
 def _matrix(rows: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:
     return np.array([[r[n] for n in names] for r in rows], dtype=np.float64).reshape(
         len(rows), len(names)
@@ -184,7 +222,7 @@ def _matrix(rows: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarra
 class Stages:
     """The three models, fitted on some records and applied to others."""
 
-    def __init__(self, recs: Sequence[dict[str, Any]], c: float) -> None:
+    def __init__(self, recs: Sequence[dict[str, Any]], c: float, listwise: bool = False) -> None:
         from assistant.answering.features import (
             CANDIDATE_FEATURES,
             CONFIDENCE_FEATURES,
@@ -194,9 +232,20 @@ class Stages:
         self.c = c
         cand_rows = [cd["features"] for r in recs for cd in r["candidates"]]
         cand_y = np.array([_value_right(cd) for r in recs for cd in r["candidates"]], dtype=int)
-        self.rank = _fit_logistic(
-            _matrix(cand_rows, CANDIDATE_FEATURES), cand_y, CANDIDATE_FEATURES, c
-        )
+        if listwise:
+            groups = [
+                (
+                    _matrix([cd["features"] for cd in r["candidates"]], CANDIDATE_FEATURES),
+                    np.array([_value_right(cd) for cd in r["candidates"]], dtype=int),
+                )
+                for r in recs
+                if r["candidates"]
+            ]
+            self.rank = _fit_listwise(groups, CANDIDATE_FEATURES, c)
+        else:
+            self.rank = _fit_logistic(
+                _matrix(cand_rows, CANDIDATE_FEATURES), cand_y, CANDIDATE_FEATURES, c
+            )
         conf_rows, conf_y = [], []
         for r in recs:
             f, right = self.confidence_row(r)
@@ -269,20 +318,21 @@ def _model_records(recs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def out_of_fold(
-    recs: Sequence[dict[str, Any]], c: float, folds: int = 5
-) -> list[tuple[float, float]]:
-    """(confidence, evidence) for each record from stages fitted without its week's fold."""
+    recs: Sequence[dict[str, Any]], c: float, folds: int = 5, listwise: bool = False
+) -> list[tuple[float, float, dict[str, Any] | None]]:
+    """(confidence, evidence, best candidate) for each record from stages fitted without its
+    week's fold: what the fit weeks look like to a model that has not seen them."""
     weeks = sorted({r["week"] for r in recs})
     fold_of = {w: i % folds for i, w in enumerate(weeks)}
-    out: dict[str, tuple[float, float]] = {}
+    out: dict[str, tuple[float, float, dict[str, Any] | None]] = {}
     for k in range(folds):
         train = [r for r in recs if fold_of[r["week"]] != k]
         test = [r for r in recs if fold_of[r["week"]] == k]
         if not test:
             continue
-        st = Stages(train, c)
+        st = Stages(train, c, listwise)
         for r in test:
-            out[r["id"]] = (st.confidence_of(r), st.evidence_of(r))
+            out[r["id"]] = (st.confidence_of(r), st.evidence_of(r), top_of(st, r))
     return [out[r["id"]] for r in recs]
 
 
@@ -389,9 +439,11 @@ def choose_thresholds(
             decide(r, c, e, t_short, t, top)
             for r, (c, e), top in zip(recs, scores, tops, strict=True)
         ]
-        # A right text and a right abstention weigh the same; there are ~9 facts per
-        # abstention, so the sum is mostly right texts.
-        value = sum(d["text"] or d["abstain_ok"] for d in dec)
+        # The share of facts answered in the text and the share of unanswerable questions
+        # abstained on weigh the same: the two targets, not the raw counts (there are ~9
+        # facts per unanswerable question).
+        tab = table(recs, dec)
+        value = (tab["text"] or 0.0) + (tab["abstention"] or 0.0)
         if value > best:
             best, t_pass = value, t
     return t_short, t_pass
@@ -405,10 +457,11 @@ def fit(args: argparse.Namespace) -> None:
     check_recs = _model_records([r for r in recs if _in(r, args.check)])
     if not fit_recs:
         sys.exit(f"no collected questions for --fit {args.fit} in {args.cache}")
-    oof = out_of_fold(fit_recs, args.c)
-    stages = Stages(fit_recs, args.c)
-    fit_tops = [top_of(stages, r) for r in fit_recs]
-    t_short, t_pass = choose_thresholds(fit_recs, oof, fit_tops, args.precision)
+    oof3 = out_of_fold(fit_recs, args.c, listwise=args.listwise)
+    oof = [(c, e) for c, e, _ in oof3]
+    oof_tops = [t for _, _, t in oof3]
+    stages = Stages(fit_recs, args.c, args.listwise)
+    t_short, t_pass = choose_thresholds(fit_recs, oof, oof_tops, args.precision)
     model = AnswerModel(
         stages.rank,
         stages.confidence,
@@ -425,15 +478,15 @@ def fit(args: argparse.Namespace) -> None:
         },
     )
     report: dict[str, Any] = {"thresholds": {"short": t_short, "passages": t_pass}}
-    for name, rs, scores in (
-        ("fit (out-of-fold)", fit_recs, oof),
+    for name, rs, scores, tops in (
+        ("fit (out-of-fold)", fit_recs, oof, oof_tops),
         (
             "check",
             check_recs,
             [(stages.confidence_of(r), stages.evidence_of(r)) for r in check_recs],
+            [top_of(stages, r) for r in check_recs],
         ),
     ):
-        tops = [top_of(stages, r) for r in rs]
         dec = [
             decide(r, c, e, t_short, t_pass, top)
             for r, (c, e), top in zip(rs, scores, tops, strict=True)
@@ -441,7 +494,7 @@ def fit(args: argparse.Namespace) -> None:
         report[name] = {
             "model": table(rs, dec),
             "rules": rules_table(rs),
-            "ranking": ranking_table(stages, rs),
+            "ranking": ranking_table(rs, tops),
             "curve": curve(rs, scores, tops),
             "by_kind": {
                 k: {
@@ -467,12 +520,14 @@ def top_of(stages: Stages, r: dict[str, Any]) -> dict[str, Any] | None:
     return ranked[0][1] if ranked else None
 
 
-def ranking_table(stages: Stages, rs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def ranking_table(
+    rs: Sequence[dict[str, Any]], all_tops: Sequence[dict[str, Any] | None]
+) -> dict[str, Any]:
     """Top-1 of the learned ranking against the rules' order (support), and how often any
     candidate is right (the ceiling for both)."""
     facts = [r for r in rs if r["type"] == "fact"]
     n = len(facts) or 1
-    tops = [top_of(stages, r) for r in facts]
+    tops = [t for r, t in zip(rs, all_tops, strict=True) if r["type"] == "fact"]
     learned = sum(bool(t and _shown_right(t)) for t in tops)
     learned_value = sum(bool(t and _value_right(t)) for t in tops)
     support = sum(bool(r["candidates"] and _shown_right(r["candidates"][0])) for r in facts)
@@ -547,6 +602,12 @@ def main() -> None:
         type=float,
         default=0.85,
         help="short-answer precision the threshold is chosen for (fit weeks)",
+    )
+    f.add_argument(
+        "--listwise",
+        action="store_true",
+        help="rank with a conditional logit (softmax within each question) instead of a "
+        "pointwise logistic regression",
     )
     f.add_argument("--model", default=str(MODEL))
     f.add_argument("--write", action="store_true", help="write the fitted model")

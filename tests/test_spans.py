@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import nlp
 from assistant.answering.extractive import question_stems
 from assistant.answering.question import analyse
@@ -129,3 +131,35 @@ def test_a_dateline_is_not_part_of_the_story() -> None:
     assert "PORTLAND" not in got
     got = spans("Which alliance led the patrols?", "NATO-led patrols resumed along the coast.")
     assert "NATO" in got
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "sentence", "expected"),
+    [
+        # Invented names: the sentence gives them in full, with titles.
+        (
+            "Tamsin Oyelaran",
+            "PERSON",
+            "They mourned Bishop Tamsin Oyelaran on Friday.",
+            "Bishop Tamsin Oyelaran",
+        ),
+        (
+            "Brack",
+            "PERSON",
+            "Lawmakers moved to impeach Harbor Secretary Ilse Brack.",
+            "Harbor Secretary Ilse Brack",
+        ),
+        ("Valley", "LOC", "Floods hit the Port Velling Valley hardest.", "Port Velling Valley"),
+        ("Lantern", "ORG", "She signed with the Kellish Lantern on Wednesday.", "Kellish Lantern"),
+        # Not names: as they are.
+        ("March 3, 2027", "DATE", "The bridge will reopen on March 3, 2027.", "March 3, 2027"),
+        ("1,240", "CARDINAL", "The storm destroyed 1,240 homes.", "1,240"),
+        ("Brennick", "GPE", "A sentence that does not hold it.", "Brennick"),
+    ],
+)
+def test_fuller_gives_a_name_as_its_sentence_does(
+    text: str, label: str, sentence: str, expected: str
+) -> None:
+    from assistant.answering.spans import fuller
+
+    assert fuller(text, label, sentence) == expected
