@@ -105,7 +105,15 @@ ROLE_FLAGS: tuple[str, ...] = (
     "other_place",  # a country for "which city" or a city for "which country"
     "quoted",  # a quoted title
     "joined",  # coordinated names answering a plural question
+    # Its place in the sentence's dependency tree, read for every span:
+    "shares_verb",  # the verb it depends on is one of the question's words ("founded")
+    "near_focus",  # the question's focus noun is within a few words of it
+    "dep_subject",  # a subject of its clause
+    "dep_object",  # an object, or the object of a preposition
+    "dep_modifier",  # a modifier or compound of another noun
 )
+# The focus noun counts as near a span within this many tokens.
+_NEAR_FOCUS = 4
 
 
 # Labels of names, which a sentence often gives in a fuller form than the recogniser's span.
@@ -333,7 +341,7 @@ def candidates(
                 fit,
                 distance(span),
                 counts_unit,
-                frozenset(flags),
+                frozenset(flags) | _tree_flags(span, q_stems, focus_stem),
             )
         )
 
@@ -475,6 +483,36 @@ def candidates(
     if analysis.plural:
         out.extend(_joined(doc, out, analysis, distance))
     return out
+
+
+def _tree_flags(span: Span, q_stems: Collection[str], focus_stem: str) -> frozenset[str]:
+    """Where the span sits in its sentence's dependency tree (`ROLE_FLAGS`)."""
+    out: set[str] = set()
+    root = span.root
+    dep = root.dep_
+    if dep in ("nsubj", "nsubjpass", "agent"):
+        out.add("dep_subject")
+    elif dep in ("dobj", "pobj", "attr", "oprd", "dative"):
+        out.add("dep_object")
+    elif dep in ("compound", "amod", "nmod", "poss", "npadvmod"):
+        out.add("dep_modifier")
+    head = root
+    for _ in range(4):  # up to the verb the span belongs to ("founded by X": X <- by <- founded)
+        if head.pos_ in ("VERB", "AUX") or head.head is head:
+            break
+        head = head.head
+    if head.pos_ == "VERB" and (
+        _matches(stem(head.lower_), q_stems) or _matches(stem(head.lemma_.lower()), q_stems)
+    ):
+        out.add("shares_verb")
+    if focus_stem:
+        doc = span.doc
+        lo, hi = max(0, span.start - _NEAR_FOCUS), min(len(doc), span.end + _NEAR_FOCUS)
+        if any(
+            stem(t.lower_) == focus_stem for t in doc[lo:hi] if not span.start <= t.i < span.end
+        ):
+            out.add("near_focus")
+    return frozenset(out)
 
 
 def _base_fit(ent: Span, analysis: Analysis) -> float:
