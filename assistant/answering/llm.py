@@ -29,8 +29,8 @@ import numpy as np
 
 from assistant.answering.base import AnswerRequest, Draft
 from assistant.answering.citations import (
-    ANY_MARKER,
     MARKER,
+    inert_markers,
     make_citation,
     normalise_markers,
     renumber_markers,
@@ -342,7 +342,7 @@ def _inert(text: str, *, quote: bool) -> str:
     Escaping keeps an article from closing the fence (or an attribute) and writing outside
     it; "[7]" becomes "(7)" so an article cannot plant the markers the model cites with.
     """
-    return ANY_MARKER.sub(r"(\1)", html.escape(text, quote=quote))
+    return inert_markers(html.escape(text, quote=quote))
 
 
 def format_sources(chunks: Sequence[RetrievedChunk]) -> str:
