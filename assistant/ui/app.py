@@ -7,6 +7,7 @@ The UI holds no retrieval or answering logic of its own: everything goes through
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import logging
 import os
 import shutil
@@ -336,17 +337,23 @@ class _Backend:
             return f"file is {size / 1e6:.1f} MB, over the {self.max_upload_mb:g} MB upload limit"
         return None
 
-    def _target_name(self, name: str, infos: dict[str, ArticleInfo]) -> str:
-        """`name`, or `stem-2.ext`… if an article from elsewhere already has that id.
+    def _target_name(self, name: str, src: Path, infos: dict[str, ArticleInfo]) -> str:
+        """`name`, or `stem-2.ext`… when that name already holds a different article.
 
-        A file's document id is its name, so an upload called like a folder-ingested article
-        would silently replace it; re-uploading a file into the upload folder updates it.
+        A file's document id is its name, so an upload under a name in use would replace
+        the article there. The name is the one this app receives, which is not the user's:
+        Gradio strips `?*<>\\` and more from it first, so `a b?c.txt` and `a b*c.txt` both
+        arrive as `a bc.txt`. So only the content decides: the same file again keeps its
+        name (and is reported unchanged), anything else gets a name of its own.
         """
         candidate, n = name, 1
         stem, dot, ext = name.rpartition(".")
         while True:
             info = infos.get(candidate)
-            if info is None or Path(info.origin) == self.upload_dir / candidate:
+            ours = self.upload_dir / candidate
+            if info is None and not ours.exists():
+                return candidate
+            if (info is None or Path(info.origin) == ours) and _same_file(ours, src):
                 return candidate
             n += 1
             candidate = f"{stem}-{n}{dot}{ext}" if dot else f"{name}-{n}"
@@ -394,7 +401,7 @@ class _Backend:
         err_lines: list[str] = []
         with self._library_lock:
             infos = {i.doc_id: i for i in self.assistant.articles()}
-            taken: dict[str, str] = {}  # target name -> the file of this batch that has it
+            taken: dict[str, int] = {}  # target name -> the file of this batch that has it
             for i, src in enumerate(paths):
                 name = safe_filename(src.name)
                 progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
@@ -402,16 +409,16 @@ class _Backend:
                 if refused:
                     err_lines.append(f"{src.name}: {refused}")
                     continue
-                name = self._target_name(name, infos)
+                wanted, name = name, self._target_name(name, src, infos)
                 if name in taken:
-                    # Two files of one upload with one name: the second would replace the
-                    # first, so it is refused and the clash reported.
+                    # The same content twice in one upload (a different one got a new name).
+                    first = paths[taken[name]].name
                     err_lines.append(
-                        f"{src.name}: same name as {taken[name]}, uploaded just before; "
-                        "rename one of them and upload it again"
+                        f"{src.name} (file {i + 1}): the same article as {first} (file "
+                        f"{taken[name] + 1}) of this upload; it is indexed once, as {name}"
                     )
                     continue
-                taken[name] = src.name
+                taken[name] = i
                 indexed, error, report = self._ingest_one(src, name)
                 if report is not None:
                     for f in report.failures:
@@ -423,6 +430,8 @@ class _Backend:
                     line = _report_line(name, report)
                     if name != src.name:
                         line += f" — uploaded as “{src.name}”"
+                    if name != wanted:
+                        line += f" (“{wanted}” holds a different article)"
                     ok_lines.append(line)
                     infos = {x.doc_id: x for x in self.assistant.articles()}
             progress((len(paths), len(paths)), desc="Done", unit="files")
@@ -512,6 +521,14 @@ def _log_outcome(kind: str, question: str, answer: Answer, seconds: float) -> No
 def _doc_label(info: ArticleInfo) -> str:
     title = info.title or info.doc_id
     return f"{title[:70]}{'…' if len(title) > 70 else ''} — {info.doc_id}"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two files have the same bytes (False when `a` cannot be read)."""
+    try:
+        return a.is_file() and filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 def _report_line(name: str, r: IngestReport) -> str:
