@@ -86,8 +86,8 @@ def _numbers(group: str) -> list[int]:
 
 def normalise_markers(text: str) -> str:
     """Every citation marker form in `text` as single-number markers: "[1, 9]" -> "[1][9]",
-    "[2-4]" -> "[2][3][4]", "【9】", "［9］" and "[^9]" -> "[9]", "[1—3]" a range. `renumber_markers` then keeps the
-    numbers that name a source and drops the rest."""
+    "[2-4]" and "[2—4]" -> "[2][3][4]", "【9】", "［9］" and "[^9]" -> "[9]".
+    `renumber_markers` then keeps the numbers that name a source and drops the rest."""
     return _rewrite(text, lambda group: "".join(f"[{n}]" for n in _numbers(group)))
 
 
