@@ -195,9 +195,9 @@ def time_window(question: str, reference: dt.date) -> TimeWindow:
     recent: TimeWindow | None = None
     dated: TimeWindow | None = None
     outside = _outside_calendar(question, reference)
-    for m in outside:  # blanked, not cut: the rest of the question keeps its offsets
-        question = question[: m.start()] + " " * len(m.group(0)) + question[m.end() :]
-    ignored = tuple(m.group(0) for m in outside)
+    for found in outside:  # blanked, not cut: the rest of the question keeps its offsets
+        question = question[: found.start()] + " " * len(found.group(0)) + question[found.end() :]
+    ignored = tuple(found.group(0) for found in outside)
     for text, day, period in _search(question, reference):
         if period not in _PERIODS:
             continue  # "now": an instant, read below as a recency word
