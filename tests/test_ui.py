@@ -567,9 +567,7 @@ def test_non_latin_uploads_keep_their_names_and_never_replace_each_other(
         page.locator("#upload input[type=file]").set_input_files(
             [str(tmp_path / "a" / "same.txt"), str(tmp_path / "b" / "same.txt")]
         )
-        expect(page.locator("#upload-status .upload-ok").first).to_contain_text(
-            "same.txt: 1 added"
-        )
+        expect(page.locator("#upload-status .upload-ok").first).to_contain_text("same.txt: 1 added")
         expect(page.locator("#upload-status")).to_contain_text(
             "same-2.txt: 1 added (1 chunk) — uploaded as “same.txt” (“same.txt” holds a "
             "different article)"
@@ -677,6 +675,12 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
         ([["a question"], [], "", "", "", False], "question must be a string"),
         ([QUESTION, "not a list", "", "", "", False], "history must be a list"),
         ([QUESTION, [], 20250131, "", "", False], "as_of must be a date string"),
+        ([QUESTION, [], "", 123, "", False], "Since\\u201d must be a date string"),
+        ([QUESTION, [], "", "", ["x"], False], "Until\\u201d must be a date string"),
+        ([QUESTION, [], "", "", "", "maybe"], "include_undated must be true or false"),
+        ([QUESTION, [], "9" * 100_000, "", "", False], "must be a date like 2025-01-31"),
+        (["x" * 1_000_000, [], "", "", "", False], "over the limit of 2,000"),
+        (["Who won\ud800?", [], "", "", "", False], "lone UTF-16 surrogate"),
     ],
 )
 def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
@@ -684,16 +688,49 @@ def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
 ) -> None:
     """Raw JSON, as any HTTP client may send it (the Python client would check types).
     Raw calls send every input: question, history, as_of, since, until, include_undated."""
-    import httpx
 
-    with httpx.Client(base_url=ui.url, timeout=60) as http:
-        r = http.post("gradio_api/call/ask", json={"data": data})
-        assert r.status_code == 200, r.text
-        event_id = r.json()["event_id"]
-        body = http.get(f"gradio_api/call/ask/{event_id}").text
+    body = _raw_ask(ui, data)
     assert "event: error" in body, body
     assert message in body, body
     assert "null" not in body.split("event: error", 1)[1].split("\n\n")[0], body
+    assert len(body) < 2000  # a long value is not echoed whole
+
+
+def _raw_ask(ui: Any, data: list[Any]) -> str:
+    """The event stream of one raw `/ask` call. The JSON is ASCII with escapes, so a lone
+    surrogate travels as `\\ud800`, as JSON allows."""
+    import json
+
+    import httpx
+
+    with httpx.Client(base_url=ui.url, timeout=60) as http:
+        r = http.post(
+            "gradio_api/call/ask",
+            content=json.dumps({"data": data}),
+            headers={"content-type": "application/json"},
+        )
+        assert r.status_code == 200, r.text
+        event_id = r.json()["event_id"]
+        return http.get(f"gradio_api/call/ask/{event_id}").text
+
+
+@pytest.mark.slow
+def test_ask_endpoint_reads_false_as_false_and_says_why_it_failed(
+    ui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    body = _raw_ask(ui, [QUESTION, [], "2026-01-01", "", "", "false"])
+    data = json.loads(body.split("data: ", 1)[1].strip())[0]
+    assert data["time_window"]["include_undated"] is False
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a fault of the server")
+
+    monkeypatch.setattr(ui.assistant, "ask", broken)
+    body = _raw_ask(ui, [QUESTION, [], "", "", "", False])
+    error = body.split("event: error", 1)[1].split("\n\n")[0]
+    assert "the answer failed on the server (TypeError)" in error, body
 
 
 @pytest.mark.slow

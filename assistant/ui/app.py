@@ -22,7 +22,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.core import Assistant
-from assistant.errors import AssistantError
+from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
@@ -97,14 +97,17 @@ class _Backend:
         return mode if mode in self.assistant.answer_modes else self.default_mode
 
     @staticmethod
-    def _check_date(as_of: str | None, label: str = "As of") -> str | None:
+    def _check_date(as_of: Any, label: str = "As of") -> str | None:
+        if as_of is not None and not isinstance(as_of, str):
+            raise _refuse(f"“{label}” must be a date string like 2025-01-31, or empty.")
         value = (as_of or "").strip()
         if not value:
             return None
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{value}”.") from None
+            shown = value if len(value) <= CLIP_CHARS else f"{value[:CLIP_CHARS]}…"
+            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{shown}”.") from None
         return value
 
     @classmethod
@@ -253,6 +256,14 @@ class _Backend:
             # The caller's mistake (or a store error it is told about): one line, no traceback.
             logger.info("api ask %r: refused: %s", str(question)[:80], exc.message)
             raise
+        except Exception as exc:
+            # A fault of ours: the traceback goes to the log, and the caller gets a sentence
+            # (Gradio would send it `"error": null`).
+            logger.exception("api ask %r: failed", str(question)[:80])
+            raise _refuse(
+                f"the answer failed on the server ({type(exc).__name__}); the server log has "
+                "the details"
+            ) from None
         _log_outcome("api ask", question, answer, time.perf_counter() - started)
         return answer.to_json_dict()
 
@@ -288,7 +299,7 @@ class _Backend:
                 as_of=day,
                 since=lo,
                 until=hi,
-                include_undated=bool(include_undated),
+                include_undated=_flag(include_undated, "include_undated"),
             )
         except AssistantError as exc:
             raise _refuse(str(exc)) from None
@@ -521,6 +532,16 @@ def _log_outcome(kind: str, question: str, answer: Answer, seconds: float) -> No
 def _doc_label(info: ArticleInfo) -> str:
     title = info.title or info.doc_id
     return f"{title[:70]}{'…' if len(title) > 70 else ''} — {info.doc_id}"
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A yes/no input of the API, strictly: JSON true/false (or "true"/"false", as form
+    fields send them), null or "" for no. `bool("false")` would be True."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("", "true", "false"):
+        return value.strip().lower() == "true"
+    raise _refuse(f"{name} must be true or false, not {clip(value)}")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -835,6 +856,8 @@ def launch(
 ) -> None:
     """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH."""
     credentials = parse_auth(auth or os.environ.get(AUTH_ENV))
+    if not 0 < port < 65536:
+        raise ConfigError(f"--port {port} is no TCP port; give one from 1 to 65535")
     assistant = Assistant(store=store)
     store_dir = Path(assistant.settings.store).resolve()
     folder = Path(upload_dir) if upload_dir else store_dir / "uploads"
@@ -853,12 +876,19 @@ def launch(
     # without --share the address is logged here instead; with it, Gradio prints the link.
     url_host = f"[{host}]" if ":" in host else host
     logger.info("serving the UI on http://%s:%d/", url_host, port)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        auth=credentials,
-        max_file_size=f"{limit:g}mb",
-        footer_links=["api"],
-        quiet=not share,
-    )
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            share=share,
+            auth=credentials,
+            max_file_size=f"{limit:g}mb",
+            footer_links=["api"],
+            quiet=not share,
+        )
+    except OSError as exc:  # Gradio's "Cannot find empty port", or the address is not ours
+        raise ConfigError(
+            f"cannot serve the UI on {url_host}:{port}: the port is in use or the address "
+            f"cannot be bound ({exc.strerror or 'no free port'}); pick another with --port "
+            "(or --host)"
+        ) from None
