@@ -575,10 +575,15 @@ def test_non_latin_uploads_keep_their_names_and_never_replace_each_other(
         assert (uploads / "same.txt").read_text(encoding="utf-8") == NON_LATIN["日本.txt"]
         assert (uploads / "same-2.txt").read_text(encoding="utf-8") == NON_LATIN["новости 2025.txt"]
     finally:
-        extra = [d for d in {i.doc_id for i in ui.assistant.articles()} if (uploads / d).exists()]
-        ui.assistant.delete(extra)
-        for d in extra:
-            (uploads / d).unlink()
+        _remove_uploads(ui, uploads)
+
+
+def _remove_uploads(ui: Any, uploads: Path) -> None:
+    """Delete what a test uploaded, leaving the module's five seeds."""
+    extra = [d for d in {i.doc_id for i in ui.assistant.articles()} if (uploads / d).exists()]
+    ui.assistant.delete(extra)
+    for d in extra:
+        (uploads / d).unlink()
     assert len(ui.assistant.articles()) == 5
 
 
@@ -634,11 +639,7 @@ def test_uploads_that_arrive_under_one_name_never_replace_each_other(
         assert (uploads / "xy.txt").read_text(encoding="utf-8") == third
         assert (uploads / "xy-2.txt").read_text(encoding="utf-8") == first
     finally:
-        extra = [d for d in {i.doc_id for i in ui.assistant.articles()} if (uploads / d).exists()]
-        ui.assistant.delete(extra)
-        for d in extra:
-            (uploads / d).unlink()
-    assert len(ui.assistant.articles()) == 5
+        _remove_uploads(ui, uploads)
 
 
 # ---------------------------------------------------------------- API and auth
