@@ -8,20 +8,21 @@ listed (`ss -ltnp`) while the ingest runs, from inside its last step.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from assistant import Assistant
-from tests.servers import free_port, start_chroma, stop_process
+from servers import free_port, start_chroma, stop_process
 
 pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
 
 ARTICLE = (
     "Harbour cranes idle\n\nThe harbour cranes in Ostbury stood idle on Monday after a power "
@@ -68,32 +69,57 @@ def _listeners(pids: set[int]) -> list[tuple[str, int]]:
     return found
 
 
-def test_the_private_cluster_listens_on_loopback_only(
-    tmp_path: Path, chroma_url: str, embedder: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# The ingest runs in a process of its own: Ray keeps what it read at import (another test
+# module's token authentication, say) for the life of a process. It imports Ray first, then
+# lists the cluster's listening sockets from inside the ingest's last step into a file.
+INGEST = r"""
+import json, os, sys
+import ray  # first, as a program using Ray itself would
+
+import assistant.scale.ray_ingest as ray_ingest
+from assistant import Assistant
+from assistant.scale.ray_ingest import RayOptions
+from test_ray_local import _descendants, _listeners
+
+out, folder, store, url = sys.argv[1:]
+real = ray_ingest.finish_ingest
+
+
+def listening_then_finish(*args, **kwargs):
+    found = _listeners(_descendants(os.getpid()) | {os.getpid()})
+    with open(out, "w") as fh:
+        json.dump(found, fh)
+    return real(*args, **kwargs)
+
+
+ray_ingest.finish_ingest = listening_then_finish
+report = Assistant(store=store, chroma_url=url).ingest([folder], ray=RayOptions("auto", actors=1))
+assert report.added == 1, report
+"""
+
+
+def test_the_private_cluster_listens_on_loopback_only(tmp_path: Path, chroma_url: str) -> None:
     if shutil.which("ss") is None:
         pytest.skip("no `ss` here to list listening sockets")
-    ray = pytest.importorskip("ray")  # imported first, as a program using Ray would
-    if ray.is_initialized():
-        ray.shutdown()
-    import assistant.scale.ray_ingest as ray_ingest
-    from assistant.scale.ray_ingest import RayOptions
-
-    seen: list[list[tuple[str, int]]] = []
-    real = ray_ingest.finish_ingest
-
-    def listening_then_finish(*args: Any, **kwargs: Any) -> Any:
-        seen.append(_listeners(_descendants(os.getpid()) | {os.getpid()}))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ray_ingest, "finish_ingest", listening_then_finish)
+    pytest.importorskip("ray")
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "cranes.txt").write_text(ARTICLE, encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", embedder=embedder, chroma_url=chroma_url)
-    report = a.ingest([folder], ray=RayOptions("auto", actors=1))
-    assert report.added == 1, report
-    assert seen and seen[0], "no listening socket of the cluster was found"
-    names = {a for a, _ in seen[0]}
+    out = tmp_path / "listening.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "RAY_"))}
+    env.update(ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env["PYTHONPATH"] = str(REPO / "tests")
+    proc = subprocess.run(
+        [sys.executable, "-c", INGEST, str(out), str(folder), str(tmp_path / "store"), chroma_url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = json.loads(out.read_text(encoding="utf-8"))
+    assert found, "no listening socket of the cluster was found"
+    names = {a for a, _ in found}
     open_to_network = [a for a in names if not re.match(r"(\[::ffff:)?127\.0\.0\.1\]?:", a)]
-    assert open_to_network == [], seen[0]
+    assert open_to_network == [], found
