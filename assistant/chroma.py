@@ -82,6 +82,7 @@ class ChromaConnection:
     local folder beside them (lock, generation token, derived data)."""
 
     read_only = False  # an embedded store this process cannot write (opened from a copy)
+    _private_copy: Path | None = None  # where that copy is
     lease: ServerLease | None = None  # a server's ingest lease, while this connection holds it
 
     def __init__(
@@ -126,33 +127,42 @@ class ChromaConnection:
             self.local_dir = Path(settings.store)
             self.location = str(self.local_dir.resolve())
             self._chroma_path = self._open_folder(create)
-            # Read before loading: recording an older generation than what gets loaded only
-            # costs a needless reload later; a newer one would hide a change.
-            generation = self._read_generation()
-            with _sync_lock:
-                try:
-                    self._client = chromadb.PersistentClient(
-                        path=self._chroma_path, settings=chroma_settings
-                    )
-                except Exception as exc:
-                    raise StoreError(
-                        f"cannot open the Chroma store in {self.location}: {exc}"
-                    ) from exc
-                # Another Store of this process may have loaded it earlier: keep its record.
-                _loaded_at.setdefault(self._chroma_path, generation)
-                self._reloads = _reloads.setdefault(self._chroma_path, 0)
         self._chroma_settings = chroma_settings
         self._seen_generation: str | None = None
         self._meta = metadata
         try:
-            self.local_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the folder {self.local_dir} for derived data of the Chroma "
-                f"server ({exc.strerror or exc}); set --store (ASSISTANT_STORE) to a writable "
-                "folder"
-            ) from None
-        self._open_collections()
+            if not self.is_server:
+                self._open_embedded()
+            try:
+                self.local_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder {self.local_dir} for derived data of the Chroma "
+                    f"server ({exc.strerror or exc}); set --store (ASSISTANT_STORE) to a "
+                    "writable folder"
+                ) from None
+            self._open_collections()
+        except BaseException:
+            self.discard_private_copy()
+            raise
+
+    def _open_embedded(self) -> None:
+        """Load the embedded store (from its private copy when it is read-only)."""
+        import chromadb
+
+        # Read before loading: recording an older generation than what gets loaded only
+        # costs a needless reload later; a newer one would hide a change.
+        generation = self._read_generation()
+        with _sync_lock:
+            try:
+                self._client = chromadb.PersistentClient(
+                    path=self._chroma_path, settings=self._chroma_settings
+                )
+            except Exception as exc:
+                raise StoreError(f"cannot open the Chroma store in {self.location}: {exc}") from exc
+            # Another Store of this process may have loaded it earlier: keep its record.
+            _loaded_at.setdefault(self._chroma_path, generation)
+            self._reloads = _reloads.setdefault(self._chroma_path, 0)
 
     def _open_folder(self, create: bool) -> str:
         """Check (or create) the store folder; the path Chroma should open.
@@ -189,9 +199,16 @@ class ChromaConnection:
         if not self.read_only:
             return str(chroma)
         tmp = Path(tempfile.mkdtemp(prefix="news-assistant-readonly-"))
+        self._private_copy = tmp
         weakref.finalize(self, shutil.rmtree, tmp, True)
         try:
-            shutil.copytree(chroma, tmp / "chroma")
+            # Contents only, not modes: a copy of 0444 files would be as read-only as the
+            # store ("attempt to write a readonly database"), and the copy is ours to write.
+            shutil.copytree(chroma, tmp / "chroma", copy_function=shutil.copyfile)
+            for folder, _dirs, names in os.walk(tmp):
+                os.chmod(folder, 0o700)
+                for name in names:
+                    os.chmod(os.path.join(folder, name), 0o600)
         except OSError as exc:
             raise StoreError(
                 f"the store at {self.location} is read-only and could not be copied to "
@@ -199,6 +216,12 @@ class ChromaConnection:
             ) from None
         logger.info("the store at %s is read-only: reading a copy in %s", self.location, tmp)
         return str(tmp / "chroma")
+
+    def discard_private_copy(self) -> None:
+        """Remove the private copy of a read-only store now (a store that failed to open:
+        waiting for the process to exit would leave one copy per failure)."""
+        if self._private_copy is not None:
+            shutil.rmtree(self._private_copy, ignore_errors=True)
 
     def _set_server_timeout(self) -> None:
         import httpx

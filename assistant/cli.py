@@ -31,7 +31,7 @@ def _time_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     for `Assistant.ask`."""
     import datetime as dt
 
-    from assistant.errors import ConfigError
+    from assistant.errors import ConfigError, clip
 
     days: dict[str, dt.date | None] = {}
     for option in ("--as-of", "--since", "--until"):
@@ -39,7 +39,7 @@ def _time_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         try:
             days[option] = dt.date.fromisoformat(text) if text else None
         except ValueError:
-            raise ConfigError(f"{option} {text!r} is not a date like 2025-01-31") from None
+            raise ConfigError(f"{option} {clip(text)} is not a date like 2025-01-31") from None
     as_of, since, until = days["--as-of"], days["--since"], days["--until"]
     if since and until and since > until:
         raise ConfigError(f"--since {since} is after --until {until}: no day is in that range")
@@ -113,7 +113,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     console = Console(stderr=False)
     a = _assistant(args)
     ray = None
-    if args.ray:
+    if args.ray is not None:  # "" is refused by ray_ingest_paths, not read as "no Ray"
         from assistant.scale.ray_ingest import RayOptions
 
         ray = RayOptions(
@@ -375,6 +375,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader left (`assistant stats | head -2`): not an error of ours. Point stdout
+        # at /dev/null so Python's flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a process ended by SIGPIPE
     except AssistantError as exc:
         from assistant.ingest.cleaning import strip_control
 

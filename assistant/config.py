@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -115,6 +116,13 @@ class Settings(BaseSettings):
 
     # --- input limits ---
     max_file_mb: float = Field(default=20.0, gt=0)
+    max_question_chars: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Longest question accepted, in characters; a longer one is refused "
+        "before it is parsed (a question is a sentence or two, not an article).",
+    )
 
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
 
@@ -124,6 +132,22 @@ class Settings(BaseSettings):
         # Path("") is ".", so an empty value would silently mean the current folder.
         if isinstance(v, str) and not v.strip():
             raise ValueError("the store folder is empty; give a folder path")
+        return v
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_a_url(cls, v: str | None) -> str | None:
+        if not v:  # unset (or empty): the embedded store
+            return v
+        try:
+            url = urlsplit(v)
+            port = url.port  # a port out of range raises here, not when connecting
+        except ValueError as exc:
+            raise ValueError(f"not a URL like http://127.0.0.1:8000 ({exc})") from None
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError("not a URL like http://127.0.0.1:8000")
+        if port == 0:
+            raise ValueError("port 0 is no server's port; give one from 1 to 65535")
         return v
 
     @property
@@ -184,7 +208,10 @@ def load_settings(base: Settings | None = None, **overrides: Any) -> Settings:
                     f"the environment; the settings are {allowed} (and "
                     f"{', '.join(OTHER_VARIABLES)})"
                 )
-            base = Settings()
+            # Overrides go in as init arguments, which beat the environment: a variable they
+            # override is not read, so a bad one is not blamed on the option that replaced
+            # it, and each error names where its value came from.
+            return Settings(**overrides)
         # Validated again as a whole (model_copy would not validate the overrides).
         return Settings.model_validate({**base.model_dump(), **overrides}) if overrides else base
     except ValidationError as exc:

@@ -20,7 +20,7 @@ from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings
 from assistant.embeddings import Embedder, make_embedder
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, clip
 from assistant.filters import Filters
 from assistant.indexing import ingest_paths
 from assistant.retrieval import HybridRetriever, RetrievalResult
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from assistant.answering.llm import ChatBackend
     from assistant.scale.ray_ingest import RayOptions
 
-__all__ = ["AskOptions", "Assistant", "ask"]
+__all__ = ["AskOptions", "Assistant", "ask", "check_question"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +77,12 @@ def _as_date(value: dt.date | str | None, name: str = "as_of") -> dt.date | None
         return None
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a date or a string like 2025-01-31, not {clip(value)}")
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a date like 2025-01-31") from None
+        raise ConfigError(f"{name}={clip(value)} is not a date like 2025-01-31") from None
 
 
 def _date_filters(
@@ -93,6 +95,37 @@ def _date_filters(
     if lo is not None and day is not None and lo > day:
         raise ConfigError(f"since={lo} is after as_of={day}: no article can be that recent")
     return day, lo, hi
+
+
+# The longest turn of a conversation's history taken (a question or an answer): far above
+# any answer, far below what the language pipeline parses at once (spaCy's 1,000,000).
+MAX_HISTORY_TURN_CHARS = 100_000
+
+
+def check_text(text: object, what: str, limit: int) -> None:
+    """Refuse `text` that cannot be parsed: not a string, over `limit` characters, or with
+    a lone surrogate (which JSON can carry but no UTF-8 text can, so every parser fails)."""
+    if not isinstance(text, str):
+        raise ConfigError(f"{what} must be text, not {type(text).__name__}")
+    if len(text) > limit:
+        raise ConfigError(
+            f"{what} is {len(text):,} characters long, over the limit of {limit:,}"
+            + (" (ASSISTANT_MAX_QUESTION_CHARS)" if what == "the question" else "")
+            + "; shorten it"
+        )
+    bad = next((i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff"), None)
+    if bad is not None:
+        raise ConfigError(
+            f"{what} is not valid text: character {bad + 1} is a lone UTF-16 surrogate "
+            f"({text[bad]!a}); send it as UTF-8 text"
+        )
+
+
+def check_question(question: object, limit: int) -> None:
+    """Refuse an empty question, or one `check_text` refuses, before anything parses it."""
+    check_text(question, "the question", limit)
+    if not str(question).strip():
+        raise ConfigError("the question is empty")
 
 
 def undated_note(count: int) -> str:
@@ -353,8 +386,10 @@ class Assistant:
         """Yield the answer text in pieces, then the final `Answer`.
 
         `answerer` picks the mode for this call ("extractive" or "llm"; default: settings)."""
-        if not question or not question.strip():
-            raise ConfigError("the question is empty")
+        check_question(question, self.settings.max_question_chars)
+        for turn in history or ():
+            for said in turn:
+                check_text(said, "a turn of the history", MAX_HISTORY_TURN_CHARS)
         chosen = self.answerer(answerer)
         mode = answerer or self.default_mode
         t0 = time.perf_counter()

@@ -13,6 +13,7 @@ AssistantError
 from __future__ import annotations
 
 __all__ = [
+    "CLIP_CHARS",
     "AssistantError",
     "ClusterError",
     "ConfigError",
@@ -21,7 +22,20 @@ __all__ = [
     "ModelError",
     "StoreError",
     "StoreLockedError",
+    "clip",
 ]
+
+# The most of a user's value an error message repeats: enough to recognise it, and a value
+# pasted by mistake (a whole file as a date) does not flood the terminal or the log.
+CLIP_CHARS = 60
+
+
+def clip(value: object, limit: int = CLIP_CHARS) -> str:
+    """`repr(value)` for an error message, cut to `limit` characters with its length said."""
+    shown = repr(value)
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[:limit]}… ({len(str(value)):,} characters)"
 
 
 class AssistantError(Exception):

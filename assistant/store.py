@@ -156,6 +156,7 @@ class Store:
         )
         found = self._chunks.metadata or {}
         if found.get("embedder") != embedder_name or int(found.get("dimension", 0)) != dimension:
+            self.db.discard_private_copy()
             raise EmbedderMismatchError(
                 f"the store at {self.db.location} was built with embedder "
                 f"{found.get('embedder')!r} (dimension {found.get('dimension')}), but this run "

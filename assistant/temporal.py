@@ -13,6 +13,7 @@ dateparser reads them as no date or as a point in time.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
 import math
@@ -38,6 +39,19 @@ _RECENCY_WORDS = re.compile(
 # A match that is only a money amount, a percentage or a small number is not a date
 # (dateparser reads "$11" as November and "26" as a day of this month).
 _NOT_A_DATE = re.compile(r"[$€£¥%]|^\D*\d{1,3}\D*$")
+
+# "5000 years ago", "1,000,000 days from now": relative expressions whose day may lie outside
+# the calendar (years 1 to 9999). dateparser reads those as something else ("5000" as a
+# year) or as nothing, so they are found here first, left out and reported.
+_RELATIVE = re.compile(
+    r"\b(\d[\d,]*)\s+(day|week|month|year|decade|centur(?:y|ie)|millenni(?:um|a))s?\s+"
+    r"(ago|before|earlier|back|from now|later|hence)\b",
+    re.IGNORECASE,
+)
+# Days per unit, rounded up: an expression is out of range when even its shortest reading
+# would be, so these err towards keeping an expression.
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 28, "year": 365, "decade": 3652}
+_UNIT_DAYS |= {"centur": 36524, "millenni": 365242}
 
 # dateparser's period names that span days (a "time" is an instant: "now").
 _PERIODS = ("day", "week", "month", "year")
@@ -104,17 +118,40 @@ DEFAULT_PRIORS = TimePriors(
 RECENT_DAYS = 14
 
 
+def _shift(day: dt.date, days: int) -> dt.date:
+    """`day` moved by `days`, held inside the calendar (an `as_of` of 0001-01-03 has no
+    week before it, and 9999-12-31 no day after)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.min if days < 0 else dt.date.max
+
+
 def _span(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
     """The days an expression of dateparser's `period` covers around its date."""
     if period == "year":
         return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
     if period == "month":
-        nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        return dt.date(day.year, day.month, 1), nxt - dt.timedelta(days=1)
+        last = calendar.monthrange(day.year, day.month)[1]
+        return dt.date(day.year, day.month, 1), dt.date(day.year, day.month, last)
     if period == "week":
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=6)
+        start = _shift(day, -day.weekday())
+        return start, _shift(start, 6)
     return day, day
+
+
+def _outside_calendar(question: str, reference: dt.date) -> list[re.Match[str]]:
+    """The relative expressions of `question` that reach past year 1 or year 9999."""
+    out = []
+    for m in _RELATIVE.finditer(question):
+        unit = next(v for k, v in _UNIT_DAYS.items() if m.group(2).lower().startswith(k))
+        back = m.group(3).lower() in ("ago", "before", "earlier", "back")
+        try:
+            days = int(m.group(1).replace(",", "")) * unit
+            reference + dt.timedelta(days=-days if back else days)
+        except (OverflowError, ValueError):
+            out.append(m)
+    return out
 
 
 def _is_date(text: str) -> bool:
@@ -157,17 +194,21 @@ def time_window(question: str, reference: dt.date) -> TimeWindow:
     """
     recent: TimeWindow | None = None
     dated: TimeWindow | None = None
+    outside = _outside_calendar(question, reference)
+    for found in outside:  # blanked, not cut: the rest of the question keeps its offsets
+        question = question[: found.start()] + " " * len(found.group(0)) + question[found.end() :]
+    ignored = tuple(found.group(0) for found in outside)
     for text, day, period in _search(question, reference):
         if period not in _PERIODS:
             continue  # "now": an instant, read below as a recency word
         start, end = _span(day, period)
         if start > reference:
             # Still to come ("next month"): news about plans is the latest news.
-            start, end = reference - dt.timedelta(days=6), reference
-        if end >= reference - dt.timedelta(days=7):
+            start, end = _shift(reference, -6), reference
+        if end >= _shift(reference, -7):
             if recent is None:
                 if period == "week":  # "this week": the seven days before, not since Monday
-                    start = min(start, reference - dt.timedelta(days=6))
+                    start = min(start, _shift(reference, -6))
                 recent = TimeWindow(
                     kind="recent", reference=reference, start=start, end=reference, phrase=text
                 )
@@ -179,11 +220,12 @@ def time_window(question: str, reference: dt.date) -> TimeWindow:
             recent = TimeWindow(
                 kind="recent",
                 reference=reference,
-                start=reference - dt.timedelta(days=RECENT_DAYS - 1),
+                start=_shift(reference, -(RECENT_DAYS - 1)),
                 end=reference,
                 phrase=m.group(0),
             )
-    return recent or dated or TimeWindow(kind="none", reference=reference)
+    window = recent or dated or TimeWindow(kind="none", reference=reference)
+    return window.model_copy(update={"ignored": ignored}) if ignored else window
 
 
 def names_a_time(window: TimeWindow) -> bool:

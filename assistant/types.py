@@ -102,6 +102,11 @@ class TimeWindow(FrozenModel):
     start: dt.date | None = None
     end: dt.date | None = None
     phrase: str = Field(default="", description="The question's words that set the window.")
+    ignored: tuple[str, ...] = Field(
+        default=(),
+        description="Time expressions of the question left out: they reach outside the "
+        "calendar (before year 1 or after 9999), like “5000 years ago”.",
+    )
     as_of: dt.date | None = None
     since: dt.date | None = None
     until: dt.date | None = None
@@ -142,9 +147,15 @@ class TimeWindow(FrozenModel):
         if self.phrase:
             line += f" (“{self.phrase}”)"
         parts = [line]
+        parts += [
+            f"“{text}” ignored: it lies outside the dates that can be read (years 1 to 9999)"
+            for text in self.ignored
+        ]
+        # as_of is an upper bound too: the dates searched end at the earlier of the two.
+        upper = min((d for d in (self.until, self.as_of) if d is not None), default=None)
         if self.since is not None or self.until is not None:
             lo = self.since.isoformat() if self.since else "the earliest"
-            hi = self.until.isoformat() if self.until else "the latest"
+            hi = upper.isoformat() if upper else "the latest"
             parts.append(f"articles from {lo} to {hi}")
         elif self.as_of is not None:
             parts.append(f"articles published by {self.as_of.isoformat()}")
@@ -156,6 +167,8 @@ class TimeWindow(FrozenModel):
 def _span_text(start: dt.date, end: dt.date) -> str:
     if start == end:
         return start.isoformat()
+    if end == dt.date.max:  # no day after it to measure the span with
+        return f"{start.isoformat()} to {end.isoformat()}"
     after = end + dt.timedelta(days=1)
     if start.day == 1 and after.day == 1:
         if start.month == 1 and after.month == 1 and after.year == start.year + 1:

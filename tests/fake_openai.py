@@ -33,11 +33,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 Reply = str | Callable[[dict[str, Any]], str]
-Fault = int | Literal["timeout", "drop", "malformed", "reset", "stall", "truncate"]
+Fault = int | Literal["timeout", "drop", "malformed", "reset", "stall", "truncate", "keepalive"]
 
 __all__ = ["FAULTS", "FakeOpenAI", "RecordedRequest"]
 
-FAULTS = ("timeout", "drop", "malformed", "reset", "stall", "truncate")
+FAULTS = ("timeout", "drop", "malformed", "reset", "stall", "truncate", "keepalive")
 
 DEFAULT_REPLY = "The indexed articles don't say."
 
@@ -199,6 +199,9 @@ class FakeOpenAI:
                     server._stopping.wait(server.hang_seconds)
                     self.close_connection = True
                     return
+                if fault == "keepalive":
+                    self._keep_alive(bool(body.get("stream")))
+                    return
                 if fault in ("drop", "reset", "stall"):
                     self._drop(model, fault)
                     return
@@ -242,6 +245,25 @@ class FakeOpenAI:
                     server._stopping.wait(server.hang_seconds)
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+            def _keep_alive(self, stream: bool) -> None:
+                # Headers, then only keep-alives until the client leaves or the server
+                # stops: SSE comments in a stream, JSON whitespace in a whole reply (both
+                # are what proxies send while a model is slow).
+                self.send_response(200)
+                self.send_header(
+                    "Content-Type", "text/event-stream" if stream else "application/json"
+                )
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                beat = b": keep-alive\n\n" if stream else b" "
+                try:
+                    while not server._stopping.wait(0.05):
+                        self.wfile.write(f"{len(beat):x}\r\n".encode() + beat + b"\r\n")
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the client closed the connection
+                self.close_connection = True
 
             def _malformed(self, stream: bool) -> None:
                 if not stream:

@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from assistant.answering.citations import MARKER, make_citation, renumber_markers
+from assistant.answering.citations import (
+    MARKER,
+    inert_markers,
+    make_citation,
+    renumber_markers,
+)
+from assistant.answering.llm import parse_llm_output
 from assistant.types import Article, Chunk, Citation, RetrievedChunk
 
 TEXT = (
@@ -97,6 +103,46 @@ def test_marker_numbers_always_within_range_and_contiguous() -> None:
     assert used == list(range(1, len(order) + 1))
     assert order == [5, 2, 1]
     assert all(1 <= n <= 5 for n in order)
+
+
+# Unicode spellings of a marker to a source that does not exist (99) beside a real one (1):
+# each must be read as a marker, so the 99 is dropped, never left in the text unverified.
+UNICODE_MARKERS = [
+    "\uff3b1\uff3d\uff3b99\uff3d",  # full-width brackets
+    "[1\u201499]",  # em dash range (too long a range: two numbers)
+    "[1\u201099]",  # Unicode hyphen
+    "[1,\u00a099]",  # no-break space
+    "[1][ ^99]",  # a space before the footnote caret
+    "[\uff11, \uff19\uff19]",  # full-width digits
+    "\u30141\u3015[99]",  # tortoise-shell brackets
+]
+
+
+@pytest.mark.parametrize("marker", UNICODE_MARKERS)
+def test_unicode_marker_spellings_are_parsed_and_checked(marker: str) -> None:
+    text, order = renumber_markers(f"The bridge reopens in March {marker}.", 2)
+    assert text == "The bridge reopens in March [1].", text
+    assert order == [1]
+
+
+@pytest.mark.parametrize("marker", UNICODE_MARKERS)
+def test_unicode_markers_leave_the_short_answer(marker: str) -> None:
+    short, body = parse_llm_output(f"Short answer: March 3, 2027 {marker}\n\nIt reopens {marker}.")
+    assert short == "March 3, 2027", short
+    assert "99" not in MARKER.sub("", body) and "\uff3b" not in body
+
+
+def test_unicode_folding_touches_only_markers() -> None:
+    text = "Area 5 km² [\uff21] and \uff3bnote\uff3d stay as written [2\u20133]."
+    assert renumber_markers(text, 3)[0] == (
+        "Area 5 km² [\uff21] and \uff3bnote\uff3d stay as written [1][2]."
+    )
+
+
+def test_article_markers_in_any_spelling_are_made_inert() -> None:
+    assert inert_markers("see \uff3b7\uff3d and [1\u20143] and [ ^2]") == (
+        "see (7) and (1-3) and (2)"
+    )
 
 
 # --------------------------------------------------------------------------- make_citation

@@ -178,3 +178,50 @@ def test_read_only_store_answers_questions_and_refuses_ingest(tmp_path: Path, em
     assert "Read-only file system" in err and "Traceback" not in err
     # Nothing in the store changed.
     assert sorted((p.relative_to(root), p.stat().st_mtime_ns) for p in root.rglob("*")) == before
+
+
+def test_a_long_bad_date_is_not_echoed_whole(capsys, tmp_path: Path) -> None:
+    err = _fails(capsys, ["ask", QUESTION, "--as-of", "9" * 100_000], "--as-of '999")
+    assert "100,000 characters" in err and len(err) < 300, err
+
+
+@pytest.mark.parametrize(
+    ("url", "why"), [("http://[::1", "Invalid IPv6 URL"), ("http://127.0.0.1:99999", "Port")]
+)
+def test_a_bad_chroma_url_is_a_sentence(capsys, tmp_path: Path, url: str, why: str) -> None:
+    _fails(capsys, ["stats", "--store", str(tmp_path), "--chroma-url", url], "chroma_url", why)
+
+
+def test_ui_port_out_of_range_or_in_use(capsys, tmp_path: Path) -> None:
+    import socket
+
+    _fails(capsys, ["ui", "--store", str(tmp_path), "--port", "99999"], "--port 99999 is no TCP")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        store = tmp_path / "store"
+        Assistant(store=store).ingest([_story(tmp_path)])
+        _fails(capsys, ["ui", "--store", str(store), "--port", str(port)], "the port is in use")
+
+
+@pytest.mark.slow
+def test_stats_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    Assistant(store=store).ingest([_story(tmp_path)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    # The reader is gone before the first line is written (as `| head -2` after two lines).
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "stats", "--store", str(store)],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        timeout=300,
+    )
+    os.close(write)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141

@@ -494,3 +494,19 @@ def test_llm_deadline_setting_is_validated() -> None:
     assert load_settings(llm_deadline=30).llm_deadline == 30
     with pytest.raises(ConfigError, match="llm_deadline"):
         load_settings(llm_deadline=0)
+
+
+@pytest.mark.parametrize("history", [None, HISTORY], ids=["answer", "condense"])
+def test_a_server_sending_only_keep_alives_fails_at_the_deadline(
+    make, server: FakeOpenAI, history: Any
+) -> None:
+    # Each keep-alive resets the read timeout, and no stream event ever comes: only a
+    # deadline that does not wait for events ends this (it ran for hours before).
+    server.fail_always("keepalive")
+    a = make(llm_max_retries=3, llm_timeout=30.0, llm_deadline=1.5 * TIMEOUT)
+    with pytest.raises(LLMError) as info:
+        a.ask(BRIDGE_Q if history is None else "When does it reopen?", history=history)
+    msg = str(info.value)
+    assert f"no whole answer within {1.5 * TIMEOUT:g} s, the deadline for one answer" in msg
+    assert len(server.chat_requests) == 1  # the deadline ended it: no retry after it
+    _assert_clear_error(info.value, server.base_url, "deadline")

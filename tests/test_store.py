@@ -719,3 +719,61 @@ def test_bm25_freshness_check_skips_the_stamp_while_nothing_was_written(
     a.ingest([extra])
     res = a.retrieve("lighthouse keepers Port Velmar", mode="bm25")
     assert calls >= 1 and res.article_order[0] == "lighthouse.txt"
+
+
+def _read_only_0444(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`store` with every file mode 0444 and folders 0555, as a user without write access
+    sees it (root could write anyway, so this process is told it cannot); returns the folder
+    private copies go to."""
+    import os
+
+    import assistant.chroma
+
+    for p in sorted(store.rglob("*"), reverse=True):
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    store.chmod(0o555)
+    real = os.access
+    monkeypatch.setattr(
+        assistant.chroma.os,
+        "access",
+        lambda p, mode: (
+            False if mode == os.W_OK and str(p).startswith(str(store)) else real(p, mode)
+        ),
+    )
+    tmp = store.parent / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(assistant.chroma.tempfile, "tempdir", str(tmp))
+    return tmp
+
+
+def test_a_store_of_0444_files_is_read_from_a_writable_copy_removed_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    a = Assistant(store=store, embedder=HashEmbedder(), answerer="extractive")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "museum.txt").write_text(
+        "Velmar museum to reopen\n\nThe museum in Velmar will reopen on May 3, 2026 after "
+        "repairs to its roof, the council said on Monday.\n",
+        encoding="utf-8",
+    )
+    a.ingest([folder])
+    copies = _read_only_0444(store, monkeypatch)
+    try:
+        reader = Assistant(
+            store=store, embedder=HashEmbedder(), answerer="extractive", create_store=False
+        )
+        assert reader.store.read_only
+        (copy,) = copies.iterdir()
+        modes = {p.stat().st_mode & 0o200 for p in copy.rglob("*")}
+        assert modes == {0o200}, "the private copy must be writable by its owner"
+        answer = reader.ask("When will the Velmar museum reopen?")
+        assert "May 3, 2026" in answer.text
+        # A store that fails to open (another embedder) leaves no copy behind.
+        with pytest.raises(EmbedderMismatchError):
+            Assistant(store=store, embedder=ConstantEmbedder(dimension=7), create_store=False)
+        assert len(list(copies.iterdir())) == 1  # the reader's own, still in use
+    finally:
+        for p in [store, *store.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)

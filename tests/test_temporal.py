@@ -114,6 +114,50 @@ def test_time_window_says_what_it_ranked_for() -> None:
     assert "undated articles included" in line
 
 
+EDGE_PHRASES = ["this week", "next month", "in December", "yesterday", "recently", "next year"]
+
+
+@pytest.mark.parametrize("reference", [dt.date(1, 1, 3), dt.date(1, 1, 14), dt.date(9999, 12, 31)])
+@pytest.mark.parametrize("phrase", EDGE_PHRASES)
+def test_time_window_at_the_ends_of_the_calendar(reference: dt.date, phrase: str) -> None:
+    w = time_window(f"What happened {phrase}?", reference).with_filters(
+        as_of=reference, since=None, until=None, include_undated=False
+    )
+    for day in (w.start, w.end):
+        assert day is None or dt.date.min <= day <= reference
+    assert f"articles published by {reference.isoformat()}" in w.describe()
+
+
+@pytest.mark.parametrize(
+    "phrase", ["5000 years ago", "1,000,000 days ago", "3000 centuries ago", "9000 years from now"]
+)
+def test_an_expression_outside_the_calendar_is_ignored_and_said(phrase: str) -> None:
+    w = time_window(f"What happened {phrase}?", REF)
+    assert w.kind == "none" and w.start is None, w
+    assert w.ignored == (phrase,)
+    assert f"“{phrase}” ignored: it lies outside the dates that can be read" in w.describe()
+
+
+def test_an_expression_inside_the_calendar_is_still_read() -> None:
+    w = time_window("Who won two years ago?", REF)
+    assert (w.kind, w.start, w.ignored) == ("dated", dt.date(2021, 1, 1), ())
+
+
+def test_the_window_described_is_the_one_used() -> None:
+    # as_of is an upper bound too: with an earlier as_of, until is not what limits the search.
+    w = time_window("Who won?", dt.date(2024, 1, 1)).with_filters(
+        as_of=dt.date(2024, 1, 1), since=None, until=dt.date(2030, 1, 1), include_undated=False
+    )
+    assert w.describe().endswith("articles from the earliest to 2024-01-01"), w.describe()
+    w = w.with_filters(
+        as_of=dt.date(2024, 1, 1),
+        since=dt.date(2020, 1, 1),
+        until=dt.date(2022, 1, 1),
+        include_undated=False,
+    )
+    assert w.describe().endswith("articles from 2020-01-01 to 2022-01-01"), w.describe()
+
+
 # ---------------------------------------------------------------- ranking
 
 
@@ -241,6 +285,16 @@ def test_cli_bad_dates_exit_2_naming_the_option(
     assert "Traceback" not in err
 
 
+@pytest.mark.usefixtures("_shared_model")
+@pytest.mark.parametrize("as_of", ["0001-01-03", "9999-12-31"])
+def test_cli_as_of_at_the_ends_of_the_calendar(capsys, regatta: Assistant, as_of: str) -> None:
+    store = str(regatta.settings.store)
+    for phrase in ("this week", "next month", "in December"):
+        q = f"Which crew won the Saltmere harbour regatta {phrase}?"
+        assert main(["ask", q, "--store", store, "--as-of", as_of]) == 0, capsys.readouterr()
+        assert f"published by {as_of}" in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------- UI
 
 
@@ -267,3 +321,6 @@ def test_ui_api_takes_a_range_and_refuses_a_bad_one(regatta: Assistant, tmp_path
         be.ask_api(q, [], "", "2021-01-01", "2020-12-31")
     with pytest.raises(gr.Error, match="Until"):
         be.ask_api(q, [], "", "", "last year")
+    for as_of in ("0001-01-02", "9999-12-31"):  # a time phrase at the calendar's ends
+        out = be.ask_api(f"{q[:-1]} next month?", [], as_of)
+        assert out["time_window"]["description"].endswith(f"published by {as_of}")

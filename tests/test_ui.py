@@ -539,7 +539,8 @@ def test_non_latin_uploads_keep_their_names_and_never_replace_each_other(
     for name, text in NON_LATIN.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
         files.append(tmp_path / name)
-    # Two files of one upload with the same name (from two folders): one clash, reported.
+    # Two files of one upload with the same name (from two folders): the second, a different
+    # article, is added under a name of its own.
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "same.txt").write_text(NON_LATIN["日本.txt"], encoding="utf-8")
@@ -566,17 +567,79 @@ def test_non_latin_uploads_keep_their_names_and_never_replace_each_other(
         page.locator("#upload input[type=file]").set_input_files(
             [str(tmp_path / "a" / "same.txt"), str(tmp_path / "b" / "same.txt")]
         )
-        expect(page.locator("#upload-status .upload-ok")).to_contain_text("same.txt: 1 added")
-        expect(page.locator("#upload-status .upload-error")).to_contain_text(
-            "same.txt: same name as same.txt, uploaded just before"
+        expect(page.locator("#upload-status .upload-ok").first).to_contain_text("same.txt: 1 added")
+        expect(page.locator("#upload-status")).to_contain_text(
+            "same-2.txt: 1 added (1 chunk) — uploaded as “same.txt” (“same.txt” holds a "
+            "different article)"
         )
         assert (uploads / "same.txt").read_text(encoding="utf-8") == NON_LATIN["日本.txt"]
+        assert (uploads / "same-2.txt").read_text(encoding="utf-8") == NON_LATIN["новости 2025.txt"]
     finally:
-        extra = [d for d in {i.doc_id for i in ui.assistant.articles()} if (uploads / d).exists()]
-        ui.assistant.delete(extra)
-        for d in extra:
-            (uploads / d).unlink()
+        _remove_uploads(ui, uploads)
+
+
+def _remove_uploads(ui: Any, uploads: Path) -> None:
+    """Delete what a test uploaded, leaving the module's five seeds."""
+    extra = [d for d in {i.doc_id for i in ui.assistant.articles()} if (uploads / d).exists()]
+    ui.assistant.delete(extra)
+    for d in extra:
+        (uploads / d).unlink()
     assert len(ui.assistant.articles()) == 5
+
+
+def _handler(demo: Any, name: str) -> Any:
+    """The function behind one of the app's events (the upload has no API route)."""
+    return next(f.fn for f in demo.fns.values() if f.name == name)
+
+
+def _arrived(tmp_path: Path, folder: str, name: str, text: str) -> str:
+    """A file as Gradio hands it to the app: in a cache folder of its own, its name with
+    `?*<>\\` (and more) already stripped."""
+    path = tmp_path / folder / name
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.slow
+def test_uploads_that_arrive_under_one_name_never_replace_each_other(
+    ui: Any, tmp_path: Path
+) -> None:
+    upload = _handler(ui.demo, "upload")
+    uploads = ui.root / "uploads"
+    first, second = NON_LATIN["日本.txt"], NON_LATIN["новости 2025.txt"]
+    try:
+        # `a b?c.txt`, then `a b*c.txt`: both arrive as `a bc.txt`.
+        status = upload([_arrived(tmp_path, "1", "a bc.txt", first)], "")[0]
+        assert "a bc.txt: 1 added" in status, status
+        status = upload([_arrived(tmp_path, "2", "a bc.txt", second)], "")[0]
+        assert "a bc-2.txt: 1 added" in status and "updated" not in status, status
+        assert "“a bc.txt” holds a different article" in status, status
+        assert (uploads / "a bc.txt").read_text(encoding="utf-8") == first
+        assert (uploads / "a bc-2.txt").read_text(encoding="utf-8") == second
+        answer = ui.assistant.ask("When will the Tamsk observatory reopen?")
+        assert "July 2, 2027" in answer.text and answer.citations[0].doc_id == "a bc.txt"
+        # The same file again keeps its name and changes nothing.
+        status = upload([_arrived(tmp_path, "3", "a bc.txt", first)], "")[0]
+        assert "a bc.txt: 1 already indexed" in status, status
+
+        # In one upload: a third article gets a name of its own; the same one twice is
+        # indexed once, and the refusal names both files by their place in the upload.
+        third = NON_LATIN["события 2025.txt"]
+        status = upload(
+            [
+                _arrived(tmp_path, "4", "xy.txt", third),
+                _arrived(tmp_path, "5", "xy.txt", first),
+                _arrived(tmp_path, "6", "xy.txt", third),
+            ],
+            "",
+        )[0]
+        assert "xy.txt: 1 added" in status and "xy-2.txt: 1 added" in status, status
+        assert "xy.txt (file 3): the same article as xy.txt (file 1)" in status, status
+        assert (uploads / "xy.txt").read_text(encoding="utf-8") == third
+        assert (uploads / "xy-2.txt").read_text(encoding="utf-8") == first
+    finally:
+        _remove_uploads(ui, uploads)
 
 
 # ---------------------------------------------------------------- API and auth
@@ -613,6 +676,12 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
         ([["a question"], [], "", "", "", False], "question must be a string"),
         ([QUESTION, "not a list", "", "", "", False], "history must be a list"),
         ([QUESTION, [], 20250131, "", "", False], "as_of must be a date string"),
+        ([QUESTION, [], "", 123, "", False], "Since\\u201d must be a date string"),
+        ([QUESTION, [], "", "", ["x"], False], "Until\\u201d must be a date string"),
+        ([QUESTION, [], "", "", "", "maybe"], "include_undated must be true or false"),
+        ([QUESTION, [], "9" * 100_000, "", "", False], "must be a date like 2025-01-31"),
+        (["x" * 1_000_000, [], "", "", "", False], "over the limit of 2,000"),
+        (["Who won\ud800?", [], "", "", "", False], "lone UTF-16 surrogate"),
     ],
 )
 def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
@@ -620,16 +689,49 @@ def test_ask_endpoint_rejects_wrong_types_with_a_clear_error(
 ) -> None:
     """Raw JSON, as any HTTP client may send it (the Python client would check types).
     Raw calls send every input: question, history, as_of, since, until, include_undated."""
-    import httpx
 
-    with httpx.Client(base_url=ui.url, timeout=60) as http:
-        r = http.post("gradio_api/call/ask", json={"data": data})
-        assert r.status_code == 200, r.text
-        event_id = r.json()["event_id"]
-        body = http.get(f"gradio_api/call/ask/{event_id}").text
+    body = _raw_ask(ui, data)
     assert "event: error" in body, body
     assert message in body, body
     assert "null" not in body.split("event: error", 1)[1].split("\n\n")[0], body
+    assert len(body) < 2000  # a long value is not echoed whole
+
+
+def _raw_ask(ui: Any, data: list[Any]) -> str:
+    """The event stream of one raw `/ask` call. The JSON is ASCII with escapes, so a lone
+    surrogate travels as `\\ud800`, as JSON allows."""
+    import json
+
+    import httpx
+
+    with httpx.Client(base_url=ui.url, timeout=60) as http:
+        r = http.post(
+            "gradio_api/call/ask",
+            content=json.dumps({"data": data}),
+            headers={"content-type": "application/json"},
+        )
+        assert r.status_code == 200, r.text
+        event_id = r.json()["event_id"]
+        return http.get(f"gradio_api/call/ask/{event_id}").text
+
+
+@pytest.mark.slow
+def test_ask_endpoint_reads_false_as_false_and_says_why_it_failed(
+    ui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    body = _raw_ask(ui, [QUESTION, [], "2026-01-01", "", "", "false"])
+    data = json.loads(body.split("data: ", 1)[1].strip())[0]
+    assert data["time_window"]["include_undated"] is False
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a fault of the server")
+
+    monkeypatch.setattr(ui.assistant, "ask", broken)
+    body = _raw_ask(ui, [QUESTION, [], "", "", "", False])
+    error = body.split("event: error", 1)[1].split("\n\n")[0]
+    assert "the answer failed on the server (TypeError)" in error, body
 
 
 @pytest.mark.slow

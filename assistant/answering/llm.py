@@ -13,14 +13,16 @@ the answer sentence that cites it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 import logging
 import random
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,8 +31,8 @@ import numpy as np
 
 from assistant.answering.base import AnswerRequest, Draft
 from assistant.answering.citations import (
-    ANY_MARKER,
     MARKER,
+    inert_markers,
     make_citation,
     normalise_markers,
     renumber_markers,
@@ -78,6 +80,31 @@ class _Truncated(Exception):
 
 class _OutOfTime(Exception):
     """The answer's deadline passed (`args[0]`, if any: the last fault before it)."""
+
+
+@contextlib.contextmanager
+def _watchdog(deadline: float, close: Callable[[], object]) -> Iterator[threading.Event]:
+    """Call `close` (which ends a blocked read) if the block is still running at `deadline`;
+    the event yielded says whether it did.
+
+    A server can keep a request alive for ever without answering: SSE comments
+    (`: keep-alive`) or whitespace reset the read timeout with every byte, and a deadline
+    checked between stream events is never checked when no event comes. This holds whatever
+    the server sends."""
+    fired = threading.Event()
+
+    def expire() -> None:
+        fired.set()
+        with contextlib.suppress(Exception):
+            close()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -175,27 +202,33 @@ class OpenAIChat:
                     raise
                 broken = exc
             else:
-                try:
-                    finished = False
-                    for event in resp:
-                        if time.monotonic() > deadline:
+                with _watchdog(deadline, resp.close) as expired:
+                    try:
+                        finished = False
+                        for event in resp:
+                            if time.monotonic() > deadline:
+                                raise _OutOfTime
+                            if not event.choices:
+                                continue
+                            choice = event.choices[0]
+                            if choice.delta and choice.delta.content:
+                                got_text = True
+                                yield choice.delta.content
+                            finished = finished or bool(choice.finish_reason)
+                        if not finished:
+                            raise _Truncated
+                        if expired.is_set():  # closed at the deadline just as it ended
                             raise _OutOfTime
-                        if not event.choices:
-                            continue
-                        choice = event.choices[0]
-                        if choice.delta and choice.delta.content:
-                            got_text = True
-                            yield choice.delta.content
-                        finished = finished or bool(choice.finish_reason)
-                    if not finished:
-                        raise _Truncated
-                    return
-                except Exception as exc:
-                    if not isinstance(exc, (*_BROKEN_REPLY, _OutOfTime, openai.APIError)):
-                        raise
-                    broken = exc
-                finally:
-                    resp.close()
+                        return
+                    except Exception as exc:
+                        if expired.is_set():  # whatever closing the stream raised
+                            broken = _OutOfTime(exc)
+                        elif isinstance(exc, (*_BROKEN_REPLY, _OutOfTime, openai.APIError)):
+                            broken = exc
+                        else:
+                            raise
+                    finally:
+                        resp.close()
             # Raised outside the except block so the LLMError has no __context__: the SDK's
             # exception holds the request (its Authorization header) and the server's words.
             if got_text or retry == self.max_retries or isinstance(broken, _OutOfTime):
@@ -208,19 +241,40 @@ class OpenAIChat:
         deadline = time.monotonic() + self.deadline
         retry = 0
         while True:
+            # A client of its own per attempt, so the watchdog can close its connection
+            # without touching other requests.
+            http = httpx.Client(timeout=self.timeout)
             try:
-                resp: Any = self._create(messages, stream=False, deadline=deadline)
-                return str(resp.choices[0].message.content or "")
-            except Exception as exc:
-                if not _retryable(exc):
-                    raise
-                broken = exc
+                with _watchdog(deadline, http.close) as expired:
+                    try:
+                        resp: Any = self._create(
+                            messages, stream=False, deadline=deadline, http_client=http
+                        )
+                        return str(resp.choices[0].message.content or "")
+                    except Exception as exc:
+                        if expired.is_set():
+                            broken: Exception = _OutOfTime(exc)
+                        elif not _retryable(exc):
+                            raise
+                        else:
+                            broken = exc
+            finally:
+                http.close()
+            if isinstance(broken, _OutOfTime):
+                raise self._error(broken, partial=False)
             if retry == self.max_retries:
                 raise self._error(broken, partial=False)  # outside `except`: no __context__
             self._backoff(broken, retry, deadline)
             retry += 1
 
-    def _create(self, messages: list[dict[str, str]], *, stream: bool, deadline: float) -> Any:
+    def _create(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        stream: bool,
+        deadline: float,
+        http_client: httpx.Client | None = None,
+    ) -> Any:
         """One request, waiting at most what is left before `deadline`. The retries are ours
         (the SDK's would each wait a whole timeout, whatever the deadline)."""
         import openai
@@ -228,10 +282,11 @@ class OpenAIChat:
         left = deadline - time.monotonic()
         if left <= 0:
             raise _OutOfTime
+        options: dict[str, Any] = {"max_retries": 0, "timeout": min(self.timeout, left)}
+        if http_client is not None:
+            options["http_client"] = http_client
         try:
-            return self._client.with_options(
-                max_retries=0, timeout=min(self.timeout, left)
-            ).chat.completions.create(
+            return self._client.with_options(**options).chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.temperature,
@@ -342,7 +397,7 @@ def _inert(text: str, *, quote: bool) -> str:
     Escaping keeps an article from closing the fence (or an attribute) and writing outside
     it; "[7]" becomes "(7)" so an article cannot plant the markers the model cites with.
     """
-    return ANY_MARKER.sub(r"(\1)", html.escape(text, quote=quote))
+    return inert_markers(html.escape(text, quote=quote))
 
 
 def format_sources(chunks: Sequence[RetrievedChunk]) -> str:

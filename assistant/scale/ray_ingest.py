@@ -48,7 +48,7 @@ from assistant.indexing import GROUP_SIZE, article_salt, embed_and_write, finish
 from assistant.ingest import RawArticle, Source, build_article, iter_sources, read_source
 from assistant.lease import LeaseInfo
 from assistant.memory import release_free_memory
-from assistant.scale.cluster import connected, import_ray
+from assistant.scale.cluster import LOCAL, check_address, connected, ray_installed
 from assistant.store import Store
 from assistant.types import Article, Chunk, IngestFailure, IngestReport
 
@@ -396,7 +396,7 @@ def ray_ingest_paths(
     """Index `paths` into the Chroma server of `store` on the Ray cluster of `options`; the
     same report as `assistant.indexing.ingest_paths`."""
     settings = store.settings
-    import_ray()  # not installed: say how, before anything else
+    ray_installed()  # not installed: say how, before anything else
     if not store.is_server:
         raise ConfigError(
             "--ray writes into a Chroma server, which every Ray worker can reach: set "
@@ -411,8 +411,11 @@ def ray_ingest_paths(
         raise ConfigError("--ray-actors, --ray-actor-cpus and --ray-batch must be positive")
     t0 = time.perf_counter()
     origins = {str(Path(p).resolve()) for p in paths}
-    # The lock first: a second ingest is refused before it waits for a cluster.
-    with store.ingest_lock(), connected(options.address) as ray:
+    if options.address != LOCAL:
+        check_address(options.address)
+    # The cluster first, with a deadline: an unreachable one must not hold the store's lock
+    # and the server's lease (every other ingest is refused while they are held).
+    with connected(options.address) as ray, store.ingest_lock():
         lease = store.db.lease
         store.repair()
         infos = store.article_infos()

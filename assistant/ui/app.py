@@ -7,6 +7,7 @@ The UI holds no retrieval or answering logic of its own: everything goes through
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import logging
 import os
 import shutil
@@ -21,7 +22,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.core import Assistant
-from assistant.errors import AssistantError
+from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
@@ -96,14 +97,17 @@ class _Backend:
         return mode if mode in self.assistant.answer_modes else self.default_mode
 
     @staticmethod
-    def _check_date(as_of: str | None, label: str = "As of") -> str | None:
+    def _check_date(as_of: Any, label: str = "As of") -> str | None:
+        if as_of is not None and not isinstance(as_of, str):
+            raise _refuse(f"“{label}” must be a date string like 2025-01-31, or empty.")
         value = (as_of or "").strip()
         if not value:
             return None
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{value}”.") from None
+            shown = value if len(value) <= CLIP_CHARS else f"{value[:CLIP_CHARS]}…"
+            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{shown}”.") from None
         return value
 
     @classmethod
@@ -252,6 +256,14 @@ class _Backend:
             # The caller's mistake (or a store error it is told about): one line, no traceback.
             logger.info("api ask %r: refused: %s", str(question)[:80], exc.message)
             raise
+        except Exception as exc:
+            # A fault of ours: the traceback goes to the log, and the caller gets a sentence
+            # (Gradio would send it `"error": null`).
+            logger.exception("api ask %r: failed", str(question)[:80])
+            raise _refuse(
+                f"the answer failed on the server ({type(exc).__name__}); the server log has "
+                "the details"
+            ) from None
         _log_outcome("api ask", question, answer, time.perf_counter() - started)
         return answer.to_json_dict()
 
@@ -287,7 +299,7 @@ class _Backend:
                 as_of=day,
                 since=lo,
                 until=hi,
-                include_undated=bool(include_undated),
+                include_undated=_flag(include_undated, "include_undated"),
             )
         except AssistantError as exc:
             raise _refuse(str(exc)) from None
@@ -336,17 +348,23 @@ class _Backend:
             return f"file is {size / 1e6:.1f} MB, over the {self.max_upload_mb:g} MB upload limit"
         return None
 
-    def _target_name(self, name: str, infos: dict[str, ArticleInfo]) -> str:
-        """`name`, or `stem-2.ext`… if an article from elsewhere already has that id.
+    def _target_name(self, name: str, src: Path, infos: dict[str, ArticleInfo]) -> str:
+        """`name`, or `stem-2.ext`… when that name already holds a different article.
 
-        A file's document id is its name, so an upload called like a folder-ingested article
-        would silently replace it; re-uploading a file into the upload folder updates it.
+        A file's document id is its name, so an upload under a name in use would replace
+        the article there. The name is the one this app receives, which is not the user's:
+        Gradio strips `?*<>\\` and more from it first, so `a b?c.txt` and `a b*c.txt` both
+        arrive as `a bc.txt`. So only the content decides: the same file again keeps its
+        name (and is reported unchanged), anything else gets a name of its own.
         """
         candidate, n = name, 1
         stem, dot, ext = name.rpartition(".")
         while True:
             info = infos.get(candidate)
-            if info is None or Path(info.origin) == self.upload_dir / candidate:
+            ours = self.upload_dir / candidate
+            if info is None and not ours.exists():
+                return candidate
+            if (info is None or Path(info.origin) == ours) and _same_file(ours, src):
                 return candidate
             n += 1
             candidate = f"{stem}-{n}{dot}{ext}" if dot else f"{name}-{n}"
@@ -394,7 +412,7 @@ class _Backend:
         err_lines: list[str] = []
         with self._library_lock:
             infos = {i.doc_id: i for i in self.assistant.articles()}
-            taken: dict[str, str] = {}  # target name -> the file of this batch that has it
+            taken: dict[str, int] = {}  # target name -> the file of this batch that has it
             for i, src in enumerate(paths):
                 name = safe_filename(src.name)
                 progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
@@ -402,16 +420,16 @@ class _Backend:
                 if refused:
                     err_lines.append(f"{src.name}: {refused}")
                     continue
-                name = self._target_name(name, infos)
+                wanted, name = name, self._target_name(name, src, infos)
                 if name in taken:
-                    # Two files of one upload with one name: the second would replace the
-                    # first, so it is refused and the clash reported.
+                    # The same content twice in one upload (a different one got a new name).
+                    first = paths[taken[name]].name
                     err_lines.append(
-                        f"{src.name}: same name as {taken[name]}, uploaded just before; "
-                        "rename one of them and upload it again"
+                        f"{src.name} (file {i + 1}): the same article as {first} (file "
+                        f"{taken[name] + 1}) of this upload; it is indexed once, as {name}"
                     )
                     continue
-                taken[name] = src.name
+                taken[name] = i
                 indexed, error, report = self._ingest_one(src, name)
                 if report is not None:
                     for f in report.failures:
@@ -423,6 +441,8 @@ class _Backend:
                     line = _report_line(name, report)
                     if name != src.name:
                         line += f" — uploaded as “{src.name}”"
+                    if name != wanted:
+                        line += f" (“{wanted}” holds a different article)"
                     ok_lines.append(line)
                     infos = {x.doc_id: x for x in self.assistant.articles()}
             progress((len(paths), len(paths)), desc="Done", unit="files")
@@ -512,6 +532,24 @@ def _log_outcome(kind: str, question: str, answer: Answer, seconds: float) -> No
 def _doc_label(info: ArticleInfo) -> str:
     title = info.title or info.doc_id
     return f"{title[:70]}{'…' if len(title) > 70 else ''} — {info.doc_id}"
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A yes/no input of the API, strictly: JSON true/false (or "true"/"false", as form
+    fields send them), null or "" for no. `bool("false")` would be True."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("", "true", "false"):
+        return value.strip().lower() == "true"
+    raise _refuse(f"{name} must be true or false, not {clip(value)}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two files have the same bytes (False when `a` cannot be read)."""
+    try:
+        return a.is_file() and filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 def _report_line(name: str, r: IngestReport) -> str:
@@ -818,6 +856,8 @@ def launch(
 ) -> None:
     """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH."""
     credentials = parse_auth(auth or os.environ.get(AUTH_ENV))
+    if not 0 < port < 65536:
+        raise ConfigError(f"--port {port} is no TCP port; give one from 1 to 65535")
     assistant = Assistant(store=store)
     store_dir = Path(assistant.settings.store).resolve()
     folder = Path(upload_dir) if upload_dir else store_dir / "uploads"
@@ -836,12 +876,19 @@ def launch(
     # without --share the address is logged here instead; with it, Gradio prints the link.
     url_host = f"[{host}]" if ":" in host else host
     logger.info("serving the UI on http://%s:%d/", url_host, port)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        auth=credentials,
-        max_file_size=f"{limit:g}mb",
-        footer_links=["api"],
-        quiet=not share,
-    )
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            share=share,
+            auth=credentials,
+            max_file_size=f"{limit:g}mb",
+            footer_links=["api"],
+            quiet=not share,
+        )
+    except OSError as exc:  # Gradio's "Cannot find empty port", or the address is not ours
+        raise ConfigError(
+            f"cannot serve the UI on {url_host}:{port}: the port is in use or the address "
+            f"cannot be bound ({exc.strerror or 'no free port'}); pick another with --port "
+            "(or --host)"
+        ) from None
