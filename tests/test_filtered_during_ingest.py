@@ -9,15 +9,13 @@ Articles generated here are invented.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import InternalError
-from test_concurrency import STEPPING_INGEST, WAIT_S, _corpus, _env, _story, _wait_for
+from test_concurrency import _corpus, _story, run_stepping_ingest
 
 from assistant import Assistant
 
@@ -71,36 +69,17 @@ def test_filtered_questions_while_another_process_updates_them(
     for i in range(8):  # every article changes, so every group replaces chunks
         text, _date = _story(i, "upd")
         (corpus / f"upd-{i:02d}.txt").write_text(text + "\nCorrected on Friday.\n", "utf-8")
-    signals = tmp_path / "signals"
-    signals.mkdir()
-    driver = tmp_path / "stepping_ingest.py"
-    driver.write_text(STEPPING_INGEST, encoding="utf-8")
     answers: list[tuple[str, str, list[str]]] = []  # (writer's last step, article, found)
     errors: list[tuple[str, BaseException]] = []
-    proc = subprocess.Popen(
-        [sys.executable, str(driver), "ingest", str(corpus), "--store", str(a.settings.store)],
-        env=_env(SIGNALS=str(signals)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        n = 1
-        while _wait_for(signals / f"step-{n}", proc):
-            step = (signals / f"step-{n}").read_text(encoding="utf-8")
-            for _ in range(3):
-                try:
-                    answers += [(step, d, found) for d, found in _filtered_answers(a)]
-                except Exception as exc:  # recorded, and the test fails on it
-                    errors.append((step, exc))
-            (signals / f"go-{n}").touch()
-            n += 1
-        out, err = proc.communicate(timeout=WAIT_S)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err[-3000:]
+
+    def ask_filtered(step: str) -> None:
+        for _ in range(3):
+            try:
+                answers.extend((step, d, found) for d, found in _filtered_answers(a))
+            except Exception as exc:  # recorded, and the test fails on it
+                errors.append((step, exc))
+
+    out = run_stepping_ingest(corpus, Path(a.settings.store), tmp_path, ask_filtered)
     assert "8 updated" in " ".join(out.split())
     assert errors == []
     assert any(step.startswith("delete") for step, _d, _f in answers)
