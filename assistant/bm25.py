@@ -63,6 +63,44 @@ def _quiet_bm25s() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+class BM25ShapeError(ValueError):
+    """A persisted BM25 index whose arrays do not fit its corpus or each other."""
+
+
+def _check_shape(retriever: Any, path: Path) -> None:
+    """Raise `BM25ShapeError`, naming the file, unless the loaded index's arrays fit its
+    corpus: files copied from another store's index, or truncated ones, load without
+    complaint and then fail every question (bm25s checks nothing when loading)."""
+    bm25 = retriever.bm25
+    scores = bm25.scores
+    n_docs = len(retriever.corpus)
+    data, indices, indptr = (np.asarray(scores[k]) for k in ("data", "indices", "indptr"))
+    vocab = getattr(bm25, "vocab_dict", None) or {}
+    wrong: list[str] = []
+    if int(scores.get("num_docs") or 0) != n_docs:
+        wrong.append(
+            f"params.index.json counts {scores.get('num_docs')} documents, "
+            f"corpus.jsonl holds {n_docs}"
+        )
+    # Every token of the vocabulary (bar the empty one bm25s adds for empty queries) has
+    # its column in the arrays.
+    top = max((int(i) for t, i in vocab.items() if t), default=-1)
+    if indptr.ndim != 1 or top >= len(indptr) - 1:
+        wrong.append(
+            f"indptr.csc.index.npy has {len(indptr)} entries, too few for the token ids "
+            "of vocab.index.json"
+        )
+    elif len(data) != len(indices) or (len(indptr) and int(indptr[-1]) != len(data)):
+        wrong.append(
+            f"data.csc.index.npy ({len(data)}) and indices.csc.index.npy ({len(indices)}) "
+            f"do not match indptr.csc.index.npy ({int(indptr[-1]) if len(indptr) else 0})"
+        )
+    elif len(indices) and not 0 <= int(indices.min()) <= int(indices.max()) < n_docs:
+        wrong.append(f"indices.csc.index.npy names documents beyond the corpus's {n_docs}")
+    if wrong:
+        raise BM25ShapeError(f"{path}: {'; '.join(wrong)}")
+
+
 class BM25Index:
     """llama-index's BM25Retriever over every committed chunk, persisted with a stamp."""
 
@@ -230,6 +268,7 @@ class BM25Index:
 
                     try:
                         retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
+                        _check_shape(retriever, path)
                         ids = [str(c["node_id"]) for c in retriever.corpus]
                         catalog = Catalog.load(path / CATALOG_FILE, len(ids))
                         if catalog is None or list(catalog.ids) != ids:

@@ -37,7 +37,13 @@ from assistant.errors import AssistantError, ConfigError, StoreError, StoreLocke
 from assistant.lease import LeaseInfo, ServerLease, check_lease
 from assistant.memory import release_free_memory
 
-__all__ = ["CONNECT_TIMEOUT_S", "SERVER_TIMEOUT_S", "ChromaConnection", "GenerationState"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "SERVER_TIMEOUT_S",
+    "ChromaConnection",
+    "GenerationState",
+    "is_concurrent_deletion",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +81,15 @@ def _is_transport_error(exc: BaseException) -> bool:
     import httpx
 
     return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
+
+
+def is_concurrent_deletion(exc: BaseException) -> bool:
+    """True when `exc` is Chroma failing a query on a record that another process deleted
+    after this one loaded the index ("Error finding id" from a filtered search): the query
+    is to be asked again on the store as it is now (`ChromaConnection.reload`)."""
+    from chromadb.errors import InternalError
+
+    return isinstance(exc, InternalError) and "Error finding id" in str(exc)
 
 
 class ChromaConnection:
@@ -344,6 +359,20 @@ class ChromaConnection:
                 # not visit for a long time: without this each reload kept its whole index.
                 gc.collect()
             self._seen_generation = generation
+
+    def reload(self) -> None:
+        """Load the embedded store again now, whatever the generation token says: a writer
+        deletes records before it records the new token, so a reader can meet a deletion
+        that `sync` cannot know of yet (`is_concurrent_deletion`)."""
+        if self.is_server:
+            return  # the server's view is shared: nothing of it is held here
+        key = self._chroma_path
+        with _sync_lock:
+            self._evict_system(key)
+            _loaded_at[key] = self._read_generation()  # read before loading (see _open_embedded)
+            _reloads[key] = _reloads.get(key, 0) + 1
+        self._seen_generation = None
+        self.sync()
 
     @staticmethod
     def _evict_system(key: str) -> None:

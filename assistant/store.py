@@ -43,7 +43,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from assistant.chroma import ChromaConnection, GenerationState
+from assistant.chroma import ChromaConnection, GenerationState, is_concurrent_deletion
 from assistant.chunking import text_hash
 from assistant.config import Settings
 from assistant.errors import (
@@ -58,6 +58,9 @@ logger = logging.getLogger(__name__)
 
 _EPOCH = dt.date(1970, 1, 1)
 _TEXT = "text"  # the metadata key of a chunk's text
+# Queries asked again after meeting a record another process deleted meanwhile: each retry
+# reloads the store, so only a writer deleting again in between needs another.
+_DELETION_RETRIES = 4
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -384,17 +387,34 @@ class Store:
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
                 yield cid, _chunk_text(doc, meta), meta
 
-    @staticmethod
     def _query(
-        collection: Any,
+        self,
         embedding: np.ndarray,
         k: int,
-        where: dict[str, Any] | None,
-        include: list[str],
+        *,
+        articles: bool = False,
+        where: dict[str, Any] | None = None,
+        include: Sequence[str] = ("distances",),
     ) -> Any:
-        return collection.query(
-            query_embeddings=[embedding.tolist()], n_results=k, where=where, include=include
-        )
+        """Chroma's nearest records; a query that meets a record another process deleted
+        after this one loaded the index is asked again on the store reloaded, so a reader
+        sees the committed set, never the writer's deletion as an error."""
+        for attempt in range(_DELETION_RETRIES + 1):
+            # Read the collection on each attempt: a reload replaces it.
+            collection = self._articles if articles else self._chunks
+            try:
+                return collection.query(
+                    query_embeddings=[embedding.tolist()],
+                    n_results=k,
+                    where=where,
+                    include=list(include),  # type: ignore[arg-type]
+                )
+            except Exception as exc:
+                if attempt == _DELETION_RETRIES or not is_concurrent_deletion(exc):
+                    raise
+                logger.info("a query met a record deleted by another process; reloading")
+                self.db.reload()
+        raise AssertionError("unreachable")
 
     @_guarded("query")
     def dense_query(
@@ -405,7 +425,7 @@ class Store:
     ) -> list[ChunkHit]:
         """The `k` nearest chunks matching `where`."""
         res = self._query(
-            self._chunks, embedding, k, where, ["documents", "metadatas", "distances"]
+            embedding, k, where=where, include=["documents", "metadatas", "distances"]
         )
         hits = []
         docs = (res["documents"] or [[]])[0]
@@ -436,8 +456,7 @@ class Store:
         no filter and nothing else read. Chroma reads documents and metadata row by row, so a
         query returning them costs many times more; callers filter with metadata they already
         hold and fetch texts only for what they keep."""
-        col = self._articles if articles else self._chunks
-        res = col.query(query_embeddings=[embedding.tolist()], n_results=k, include=["distances"])
+        res = self._query(embedding, k, articles=articles)
         dists = (res["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], dists, strict=True)]
 
@@ -449,7 +468,7 @@ class Store:
         where: dict[str, Any] | None = None,
     ) -> list[str]:
         """Doc ids of the articles whose mean chunk vector is nearest to `embedding`."""
-        res = self._query(self._articles, embedding, k, where, ["metadatas"])
+        res = self._query(embedding, k, articles=True, where=where, include=["metadatas"])
         return [str(m["doc_id"]) for m in (res["metadatas"] or [[]])[0] if m is not None]
 
     @_guarded()

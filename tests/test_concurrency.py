@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +395,38 @@ sys.exit(main(sys.argv[1:]))
 NEW_DATE = "October 20, 2026"
 
 
+def run_stepping_ingest(
+    corpus: Path, store: Path, tmp_path: Path, on_step: Callable[[str], None]
+) -> str:
+    """Update `corpus` into `store` by the real CLI in another process, calling `on_step`
+    (with the write's description) after each of its Chroma writes, before the next one;
+    the CLI's output."""
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    driver = tmp_path / "stepping_ingest.py"
+    driver.write_text(STEPPING_INGEST, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(driver), "ingest", str(corpus), "--store", str(store)],
+        env=_env(SIGNALS=str(signals)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        n = 1
+        while _wait_for(signals / f"step-{n}", proc):
+            on_step((signals / f"step-{n}").read_text(encoding="utf-8"))
+            (signals / f"go-{n}").touch()
+            n += 1
+        out, err = proc.communicate(timeout=WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err[-3000:]
+    return out
+
+
 def test_readers_see_the_old_version_until_the_new_one_is_committed(
     seeded: Assistant, tmp_path: Path
 ) -> None:
@@ -412,32 +445,10 @@ def test_readers_see_the_old_version_until_the_new_one_is_committed(
             text.replace(date, NEW_DATE if i == 7 else date) + "\nCorrected on Friday.\n",
             encoding="utf-8",
         )
-    signals = tmp_path / "signals"
-    signals.mkdir()
-    driver = tmp_path / "stepping_ingest.py"
-    driver.write_text(STEPPING_INGEST, encoding="utf-8")
     seen: list[tuple[str, str]] = []  # (the writer's last step, the answer)
-    proc = subprocess.Popen(
-        [sys.executable, str(driver), "ingest", str(corpus), "--store", str(store)],
-        env=_env(SIGNALS=str(signals)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    out = run_stepping_ingest(
+        corpus, store, tmp_path, lambda step: seen.append((step, seeded.ask(question).text))
     )
-    try:
-        n = 1
-        while _wait_for(signals / f"step-{n}", proc):
-            step = (signals / f"step-{n}").read_text(encoding="utf-8")
-            answer = seeded.ask(question)
-            seen.append((step, answer.text))
-            (signals / f"go-{n}").touch()
-            n += 1
-        out, err = proc.communicate(timeout=WAIT_S)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err[-3000:]
     assert "8 updated" in " ".join(out.split())
     # Two groups, each: new chunks, commit, old chunks deleted (and no un-commit).
     assert len(seen) >= 6, seen

@@ -437,6 +437,36 @@ def test_bm25_cache_rebuilt_when_stale_or_damaged(
     assert stamp_file.is_file()
 
 
+def test_bm25_index_files_of_another_store_are_rebuilt(
+    tmp_path: Path, embedder, corpus, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store copied together with another store's BM25 index files (its stamp and
+    corpus kept): the arrays do not fit the corpus, which bm25s only finds on a question.
+    The index is rebuilt, with a warning naming the folder and the file, and every question
+    (filtered ones included) is answered."""
+    a = Assistant(store=tmp_path / "store", embedder=embedder)
+    a.ingest([corpus])
+    other = Assistant(store=tmp_path / "other", embedder=embedder)
+    other.ingest([_write_single(tmp_path / "one", RECORDS[0])])
+    folder = tmp_path / "store" / "bm25"
+    for f in (tmp_path / "other" / "bm25").glob("*.index.*"):
+        f.replace(folder / f.name)
+    b = Assistant(store=tmp_path / "store", embedder=embedder)
+    with caplog.at_level("WARNING", logger="assistant.bm25"):
+        res = b.retrieve("Dunmore library", mode="bm25")
+    assert res.article_order[0] == "library-reopens"
+    assert [r.getMessage() for r in caplog.records if "params.index.json" in r.getMessage()]
+    assert str(folder) in caplog.text
+    found = b.retrieve("Kessel valley frost", mode="bm25", doc_ids=["orchard-frost"])
+    assert found.article_order == ["orchard-frost"]
+    # Rebuilt and saved: the next process loads it without a warning.
+    caplog.clear()
+    c = Assistant(store=tmp_path / "store", embedder=embedder)
+    with caplog.at_level("WARNING", logger="assistant.bm25"):
+        assert c.retrieve("Dunmore library", mode="bm25").article_order[0] == "library-reopens"
+    assert "rebuilding" not in caplog.text
+
+
 def test_reopened_bm25_index_reads_its_saved_catalog(
     shared: Assistant, embedder, monkeypatch
 ) -> None:

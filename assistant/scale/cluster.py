@@ -9,9 +9,10 @@ import os
 import socket
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from assistant.errors import ClusterError, ConfigError
+from assistant.scale.watchdog import tell_session, watching
 
 __all__ = ["INSTALL_HINT", "LOCAL", "check_address", "connected", "import_ray", "ray_installed"]
 
@@ -60,6 +61,17 @@ _PRIVATE_ENV = {
     "RAY_enable_pipe_based_agent_to_parent_health_check": "1",
     "RAY_gcs_rpc_server_reconnect_timeout_s": "5",
 }
+
+
+def _session_dir(ray: ModuleType) -> str:
+    """The private cluster's session folder (its processes name it), or "" when this Ray
+    does not say where it is."""
+    node = getattr(getattr(ray, "_private", None), "worker", None)
+    node = getattr(node, "_global_node", None)
+    try:
+        return str(node.get_session_dir_path()) if node is not None else ""
+    except Exception:  # Ray's private API: the watchdog still has the process tree
+        return ""
 
 
 def check_address(address: str) -> tuple[str, int]:
@@ -130,6 +142,17 @@ def connected(address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[M
         # Workers' output stays in the cluster's logs; failures come back as exceptions.
         "log_to_driver": not quiet,
     }
+    with contextlib.ExitStack() as stack:
+        # A private cluster's processes outlive a SIGKILLed driver (Ray's own checks leave a
+        # listening agent behind): a watchdog process stops them by process id.
+        watchdog = stack.enter_context(watching()) if address == LOCAL else None
+        yield from _connect(ray, address, kwargs, watchdog)
+
+
+def _connect(
+    ray: ModuleType, address: str, kwargs: dict[str, Any], watchdog: IO[bytes] | None
+) -> Iterator[ModuleType]:
+    """`connected`'s connection, made (the private cluster started) and closed."""
     try:
         if address == LOCAL:
             _private_cluster_on_loopback(ray)
@@ -151,6 +174,8 @@ def connected(address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[M
             "authentication), or use --ray auto for a cluster of this machine alone."
         ) from None
     try:
+        if address == LOCAL:
+            tell_session(watchdog, _session_dir(ray))
         if address == LOCAL and ray.util.get_node_ip_address() != LOOPBACK:
             raise ClusterError(
                 "the private Ray cluster of --ray auto did not start on 127.0.0.1 "
