@@ -351,7 +351,11 @@ def decide(
     top: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """What the answer would be, scored as the eval scores it."""
+    from assistant.answering.extractive import off_topic
+
     fact = r["type"] == "fact"
+    if off_topic(r.get("evidence") or {}):
+        return {"form": "abstain", "short": False, "text": False, "abstain_ok": not fact}
     if top is not None and conf >= t_short:
         right = _shown_right(top)
         return {

@@ -271,7 +271,7 @@ def test_this_week_is_not_answered_from_an_old_article(make_assistant, tmp_path)
     # The same question asked in the week of the article is answered from it.
     timely = a.ask(question, as_of="2020-03-05")
     assert not timely.abstained
-    assert "Kellsmouth" in timely.short
+    assert "Kellsmouth" in timely.text
 
 
 def test_recently_is_answered_from_the_latest_article_however_old(make_assistant, tmp_path) -> None:

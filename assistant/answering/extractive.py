@@ -721,6 +721,9 @@ class ExtractiveAnswerer:
         question, else "the articles don't say"."""
         found, scored, analysis = reading.found, reading.scored, reading.analysis
         assert found is not None
+        uncovered = off_topic(reading.evidence)
+        if uncovered:
+            return self._abstain(reading, uncovered)
         logits = model.rank.logits(reading.rows)
         order = sorted(range(len(found.votes)), key=lambda i: -float(logits[i]))
         votes = [found.votes[i] for i in order]
@@ -745,6 +748,15 @@ class ExtractiveAnswerer:
             )
         useful = model.evidence.probability({**reading.evidence, "top_prob": confidence})
         if useful >= model.passages_threshold:
+            conflict = self._conflict(analysis, votes, scored[0].score)
+            if conflict:
+                # Two articles give comparable values from equally close sentences: the
+                # disagreement is shown, each value cited, and neither stated as the answer.
+                return replace(
+                    self._compose(scored, [], conflict, None, state=False),
+                    confidence=confidence,
+                    candidate=candidate,
+                )
             # Too unsure to state the likeliest value, but its sentence is quoted first.
             lead = votes[0].sentence if votes else None
             return replace(
@@ -765,10 +777,12 @@ class ExtractiveAnswerer:
         conflict: Sequence[_Vote],
         bridge: ScoredSentence | None,
         first: ScoredSentence | None = None,
+        state: bool = True,
     ) -> Draft:
         """The answer text: the short answer(s) with their markers (or the disagreement),
         then the quoted sentences, each cited. `first`: a sentence to quote first (without a
-        short answer, the one holding the likeliest value)."""
+        short answer, the one holding the likeliest value); `state`: a disagreement is shown
+        but not stated as the short answer (the model was not sure of it)."""
         best_score = scored[0].score
         # The sentences to quote: those holding the short answer first (and the one that
         # led to it, for one hop), then the best others.
@@ -787,8 +801,11 @@ class ExtractiveAnswerer:
             first = next((s for s in scored if s.rc.rank == 1), None)
             if first is not None and first.score >= TUNING.first_article_close * best_score:
                 quotes.append(first)
+        # The lead sentence of an answer without a short one is quoted besides the closest
+        # `max_quotes`, not instead of one of them.
+        limit = self.max_quotes + (1 if first is not None else 0)
         for s in scored:
-            if len(quotes) >= max(self.max_quotes, len(quotes)):
+            if len(quotes) >= max(limit, len(quotes)):
                 break
             if s.score < 0.75 * best_score or any(
                 q.start == s.start and q.rc.article.doc_id == s.rc.article.doc_id for q in quotes
@@ -816,7 +833,7 @@ class ExtractiveAnswerer:
                 art = v.sentence.rc.article
                 when = art.published.isoformat() if art.published else "undated"
                 parts.append(f"{v.text} {mark(v.sentence)} ({art.source or art.title}, {when})")
-            short = f"{conflict[0].text} or {conflict[1].text}: the sources differ"
+            short = f"{conflict[0].text} or {conflict[1].text}: the sources differ" if state else ""
             lines.append("The articles disagree: " + " or ".join(parts))
         elif answers:
             via = f" (via {mark(bridge)})" if bridge is not None else ""
@@ -871,6 +888,16 @@ def _rare(q_stems: set[str], chunks: Sequence[RetrievedChunk]) -> set[str]:
     counts = {w: sum(1 for h in held if w in h) for w in q_stems}
     least = min(counts.values())
     return {w for w, n in counts.items() if n == least}
+
+
+def off_topic(evidence: Mapping[str, float]) -> str:
+    """Why the best passages cannot answer, from their evidence features ("" when they may):
+    they name none of the question's named things, or hold little of its words."""
+    if evidence.get("names_covered", 1.0) == 0.0:
+        return "the closest passages name none of the things the question names"
+    if evidence.get("coverage_top3", 1.0) < TUNING.min_coverage:
+        return "the closest passages hold little of what the question asks about"
+    return ""
 
 
 def _full(v: _Vote) -> str:

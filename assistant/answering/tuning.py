@@ -16,6 +16,11 @@ __all__ = ["TUNING", "AnswerTuning"]
 
 @dataclass(frozen=True)
 class AnswerTuning:
+    # The share of the question's content words the three best passages (with their titles)
+    # must hold, and whether they must name at least one of its named things, before the
+    # model is asked at all: below it the passages are about something else, and the answer
+    # is "the articles don't say" (the learned evidence model decides above it).
+    min_coverage: float = 0.3
     # Sentences the learned model reads candidates from: the best by score. More finds the
     # answer more often but costs a parse each; twelve covers the first three articles' best
     # sentences, where retrieval puts the answer for most questions.
