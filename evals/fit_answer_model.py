@@ -430,9 +430,10 @@ def choose_thresholds(
     scores: Sequence[tuple[float, float]],
     tops: Sequence[dict[str, Any] | None],
     precision: float,
+    abstention_weight: float = ABSTENTION_WEIGHT,
 ) -> tuple[float, float]:
     """The lowest short threshold whose precision on `recs` (out-of-fold) is >= `precision`,
-    then the passages threshold that maximises right texts plus right abstentions."""
+    then the passages threshold that maximises right texts plus weighted right abstentions."""
     grid = [i / 100 for i in range(5, 100)]
     t_short = 0.99
     for t in grid:
@@ -452,7 +453,7 @@ def choose_thresholds(
         # Rates, not counts (there are ~9 facts per unanswerable question), and a right
         # abstention weighs ABSTENTION_WEIGHT of a right text.
         tab = table(recs, dec)
-        value = (tab["text"] or 0.0) + ABSTENTION_WEIGHT * (tab["abstention"] or 0.0)
+        value = (tab["text"] or 0.0) + abstention_weight * (tab["abstention"] or 0.0)
         if value > best:
             best, t_pass = value, t
     return t_short, t_pass
@@ -470,7 +471,9 @@ def fit(args: argparse.Namespace) -> None:
     oof = [(c, e) for c, e, _ in oof3]
     oof_tops = [t for _, _, t in oof3]
     stages = Stages(fit_recs, args.c, args.listwise)
-    t_short, t_pass = choose_thresholds(fit_recs, oof, oof_tops, args.precision)
+    t_short, t_pass = choose_thresholds(
+        fit_recs, oof, oof_tops, args.precision, args.abstention_weight
+    )
     model = AnswerModel(
         stages.rank,
         stages.confidence,
@@ -617,6 +620,13 @@ def main() -> None:
         action="store_true",
         help="rank with a conditional logit (softmax within each question) instead of a "
         "pointwise logistic regression",
+    )
+    f.add_argument(
+        "--abstention-weight",
+        type=float,
+        default=ABSTENTION_WEIGHT,
+        help="a right abstention's weight against a right text when the passages threshold "
+        "is chosen",
     )
     f.add_argument("--model", default=str(MODEL))
     f.add_argument("--write", action="store_true", help="write the fitted model")
