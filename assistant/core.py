@@ -431,8 +431,9 @@ class Assistant:
                 )
             draft = Draft(text, abstained=True, mode=mode)
             yield draft.text
-        if res.chunks and draft.abstained and res.undated_excluded:
-            # Said after the streamed text: the date filter, not the articles, may be why.
+        if res.chunks and not draft.short and res.undated_excluded:
+            # Said after the streamed text: the date filter, not the articles, may be why
+            # there is no answer (or only the closest passages).
             note = undated_note(res.undated_excluded)
             yield f" {note}"
             draft = dataclasses.replace(draft, text=f"{draft.text} {note}")

@@ -90,9 +90,6 @@ def festival_and_storm(make_assistant, write_files):
     return a
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19: 'Who leads Cyclone Tavi?' abstains under the typed answerer"
-)
 def test_assistant_ask_with_history_uses_standalone_question(festival_and_storm) -> None:
     a = festival_and_storm
     first = a.ask("When was the first Lantern Festival held?")

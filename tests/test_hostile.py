@@ -122,7 +122,8 @@ def test_injection_does_not_become_the_short_answer(
     if expected is None:
         assert answer.abstained and not answer.citations
     elif expected:
-        assert expected.casefold() in short
+        # Stated as the short answer, or (when the model is unsure) in the passages quoted.
+        assert expected.casefold() in (short or answer.text.casefold())
     else:  # an explanation question: no short answer, only quotes
         assert short == ""
 
