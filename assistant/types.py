@@ -208,6 +208,12 @@ class Answer(FrozenModel):
         default=0, description="Undated articles the date filters left out of the search."
     )
 
+    @property
+    def unsure(self) -> bool:
+        """The offline model found no value it is sure of: the closest passages are quoted
+        and no short answer is stated."""
+        return not self.abstained and self.confidence is not None and not self.short
+
     def confidence_note(self) -> str:
         """One line on the answer's confidence for people ("" when there is none to tell)."""
         if self.confidence is None or self.abstained:

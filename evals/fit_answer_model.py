@@ -354,7 +354,7 @@ def decide(
     from assistant.answering.extractive import off_topic
 
     fact = r["type"] == "fact"
-    if off_topic(r.get("evidence") or {}):
+    if off_topic(r.get("evidence") or {}) or not r["candidates"]:
         return {"form": "abstain", "short": False, "text": False, "abstain_ok": not fact}
     if top is not None and conf >= t_short:
         right = _shown_right(top)

@@ -724,6 +724,10 @@ class ExtractiveAnswerer:
         uncovered = off_topic(reading.evidence)
         if uncovered:
             return self._abstain(reading, uncovered)
+        what = _describe(analysis) if analysis.labels or analysis.focus else "what it asks"
+        if not found.votes:
+            # Nothing of the kind asked for in any passage ("when" and no date at all).
+            return self._abstain(reading, f"none of the passages names {what}")
         logits = model.rank.logits(reading.rows)
         order = sorted(range(len(found.votes)), key=lambda i: -float(logits[i]))
         votes = [found.votes[i] for i in order]
@@ -764,7 +768,6 @@ class ExtractiveAnswerer:
                 confidence=confidence,
                 candidate=candidate,
             )
-        what = _describe(analysis) if analysis.labels or analysis.focus else "what it asks"
         return replace(
             self._abstain(reading, f"the closest passages do not say {what}", confidence),
             candidate=candidate,

@@ -36,9 +36,10 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def filter_hints(answer: Answer, scope: SearchScope) -> list[str]:
-    """For an abstention: one sentence per filter that narrowed the search, saying how to
-    widen it. Empty for an answer, or when nothing was filtered (the articles do not say)."""
-    if not answer.abstained:
+    """For an abstention (or an answer too unsure to state a short one): one sentence per
+    filter that narrowed the search, saying how to widen it. Empty for an answer, or when
+    nothing was filtered (the articles do not say)."""
+    if not answer.abstained and not answer.unsure:
         return []
     hints: list[str] = []
     if answer.undated_excluded:

@@ -54,6 +54,7 @@ CSS = (
 #sources .answer-status.answered { background: #e8f5e9; color: #1b5e20; }
 #sources .answer-status.not-answered { background: #fff3e0; color: #8a4b00;
   border-left: 4px solid #ef6c00; }
+#sources .answer-status.unsure { background: #fffde7; color: #6d5d00; }
 #sources .answer-status.error { background: #ffebee; color: #b71c1c; }
 #sources .answer-status.working, #sources .answer-status.empty { background: #f3f4f6;
   color: #4b5563; font-weight: 400; }

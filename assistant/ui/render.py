@@ -204,7 +204,7 @@ def _citation_html(c: Citation, article: Article | None) -> str:
 
 
 def status_html(kind: str, message: str) -> str:
-    """A one-line status box: kind is answered, not-answered, working, error or empty."""
+    """A one-line status box: kind is answered, unsure, not-answered, working, error or empty."""
     return f'<div class="answer-status {kind}">{escape_html(message)}</div>'
 
 
@@ -227,6 +227,12 @@ def sources_html(
         head = status_html(
             "not-answered",
             "Not answered: the indexed articles do not say this clearly enough to quote.",
+        )
+    elif answer.unsure:
+        head = status_html(
+            "unsure",
+            "No short answer: the articles' closest passages are quoted, but none says for "
+            "sure what was asked.",
         )
     else:
         n = len(answer.citations)
