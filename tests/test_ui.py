@@ -105,6 +105,30 @@ def test_sources_html_abstention_and_missing_article() -> None:
     assert "<mark>&lt;q&gt;</mark>" in sources_html(answer, {})
 
 
+def test_sources_html_says_when_no_short_answer_is_stated() -> None:
+    # The offline model estimated a confidence but stated no value: only passages.
+    unsure = Answer(
+        question="q",
+        standalone_question="q",
+        text="The closest passages say:\n[1] “x”",
+        citations=(_citation(quote="x"),),
+        confidence=0.2,
+    )
+    assert unsure.unsure
+    out = sources_html(unsure, {})
+    assert "answer-status unsure" in out and "No short answer" in out
+    # Said to be confident, with its confidence, when a short answer is stated.
+    sure = unsure.model_copy(update={"short": "x", "confidence": 0.9})
+    assert not sure.unsure
+    assert "answer-status answered" in sources_html(sure, {})
+    assert "Confidence in the short answer: 90%" in sources_html(sure, {})
+    # The filters that narrowed the search are named for an unsure answer too.
+    from assistant.ui.explain import SearchScope, filter_hints
+
+    unsure = unsure.model_copy(update={"undated_excluded": 2})
+    assert filter_hints(unsure, SearchScope(as_of="2026-01-01"))
+
+
 def test_passage_html_keeps_context_and_cuts_at_words() -> None:
     text = "alpha beta gamma delta epsilon zeta eta theta"
     start = text.index("delta")
