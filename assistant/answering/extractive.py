@@ -733,15 +733,11 @@ class ExtractiveAnswerer:
         votes = [found.votes[i] for i in order]
         rows = [reading.rows[i] for i in order]
         ranked = [float(logits[i]) for i in order]
-        confidence = (
-            model.confidence.probability(
-                confidence_features(ranked, rows, analysis, scored[0].score)
-            )
-            if votes
-            else 0.0
+        confidence = model.confidence.probability(
+            confidence_features(ranked, rows, analysis, scored[0].score)
         )
-        candidate = _full(votes[0]) if votes else ""
-        if votes and confidence >= model.short_threshold:
+        candidate = _full(votes[0])
+        if confidence >= model.short_threshold:
             best = votes[0]
             conflict = self._conflict(analysis, votes, scored[0].score)
             short = _stated(best) if best.label in ("DATE", "TIME") else candidate
@@ -762,9 +758,8 @@ class ExtractiveAnswerer:
                     candidate=candidate,
                 )
             # Too unsure to state the likeliest value, but its sentence is quoted first.
-            lead = votes[0].sentence if votes else None
             return replace(
-                self._compose(scored, [], [], None, lead),
+                self._compose(scored, [], [], None, votes[0].sentence),
                 confidence=confidence,
                 candidate=candidate,
             )
