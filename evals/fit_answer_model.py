@@ -558,24 +558,13 @@ def curve(
     tops: Sequence[dict[str, Any] | None],
 ) -> list[dict[str, float]]:
     """Precision and coverage of the short answer over confidence thresholds."""
-    facts = sum(r["type"] == "fact" for r in rs) or 1
-    out = []
-    for t in [i / 20 for i in range(1, 20)]:
-        given = [
-            (r, top)
-            for r, (c, _), top in zip(rs, scores, tops, strict=True)
-            if top is not None and c >= t
-        ]
-        right = sum(_shown_right(top) for _, top in given if top is not None)
-        out.append(
-            {
-                "threshold": t,
-                "coverage": len(given) / len(rs) if rs else 0.0,
-                "precision": right / len(given) if given else 1.0,
-                "short": right / facts,
-            }
-        )
-    return out
+    from assistant.evals.metrics import precision_coverage
+
+    rated = [
+        (c, _shown_right(top)) for (c, _), top in zip(scores, tops, strict=True) if top is not None
+    ]
+    facts = sum(r["type"] == "fact" for r in rs)
+    return precision_coverage(rated, len(rs), facts, [i / 20 for i in range(1, 20)])
 
 
 def show(args: argparse.Namespace) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "higher_is_better",
     "judged_aggregate",
     "percentile",
+    "precision_coverage",
     "quote_validity",
     "retrieval_scores",
     "score_question",
@@ -315,27 +316,41 @@ def _mean(values: Iterable[float | None]) -> float | None:
 CURVE_THRESHOLDS: tuple[float, ...] = tuple(i / 10 for i in range(10))
 
 
-def confidence_curve(results: Sequence[QuestionResult]) -> list[dict[str, float]]:
-    """Precision and coverage of the best candidate over confidence thresholds: at each
-    threshold, the share of questions whose candidate would be stated (coverage), how many
-    of those are right (precision; an unanswerable question's candidate is always wrong),
-    and the share of answerable questions answered right (short)."""
-    rated = [r for r in results if r.confidence is not None]
-    answerable = sum(1 for r in results if r.type != "abstain") or 1
+def precision_coverage(
+    rated: Sequence[tuple[float, bool]],
+    questions: int,
+    answerable: int,
+    thresholds: Sequence[float] = CURVE_THRESHOLDS,
+) -> list[dict[str, float]]:
+    """Precision and coverage of a best candidate over confidence thresholds. `rated`: one
+    (confidence, right) pair per question that has a candidate. At each threshold: the share
+    of the `questions` whose candidate would be stated (coverage), how many of those are
+    right (precision), and the share of the `answerable` ones answered right (short)."""
     out = []
-    for t in CURVE_THRESHOLDS:
-        shown = [r for r in rated if r.confidence is not None and r.confidence >= t]
-        shown = [r for r in shown if r.candidate_right is not None or r.type == "abstain"]
-        right = sum(1 for r in shown if r.candidate_right)
+    for t in thresholds:
+        shown = [right for confidence, right in rated if confidence >= t]
+        right = sum(shown)
         out.append(
             {
                 "threshold": t,
-                "coverage": len(shown) / len(results) if results else 0.0,
+                "coverage": len(shown) / questions if questions else 0.0,
                 "precision": right / len(shown) if shown else 1.0,
-                "short": right / answerable,
+                "short": right / (answerable or 1),
             }
         )
     return out
+
+
+def confidence_curve(results: Sequence[QuestionResult]) -> list[dict[str, float]]:
+    """`precision_coverage` of a run's answers (an unanswerable question's candidate is
+    always wrong)."""
+    rated = [
+        (r.confidence, bool(r.candidate_right))
+        for r in results
+        if r.confidence is not None and (r.candidate_right is not None or r.type == "abstain")
+    ]
+    answerable = sum(1 for r in results if r.type != "abstain")
+    return precision_coverage(rated, len(results), answerable)
 
 
 def aggregate(results: Sequence[QuestionResult]) -> dict[str, float | None]:
