@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from tqdm import tqdm
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker, text_hash
 from assistant.embeddings import Embedder
-from assistant.ingest import build_article, read_paths
+from assistant.ingest import RawArticle, build_article, read_paths
 from assistant.memory import release_free_memory
 from assistant.store import Store
 from assistant.types import Article, ArticleInfo, Chunk, IngestFailure, IngestReport
@@ -114,7 +114,9 @@ def finish_ingest(
         )
     elif prune:
         for doc_id, info in existing.items():
-            if info.origin in origins and doc_id not in seen:
+            # An article of a multi-article export (`file#3`) stays while its file is
+            # seen: a file that failed to read keeps every article it had held.
+            if info.origin in origins and doc_id not in seen and _export_of(doc_id) not in seen:
                 store.delete_article(doc_id)
                 removed += 1
                 if on_article:
@@ -129,6 +131,12 @@ def finish_ingest(
     return removed
 
 
+def _export_of(doc_id: str) -> str:
+    """The file doc id of an export's article (`a/b.pdf#3` -> `a/b.pdf`), else ""."""
+    head, sep, tail = doc_id.rpartition("#")
+    return head if sep and tail.isdigit() else ""
+
+
 def ingest_paths(
     paths: Sequence[str | Path],
     *,
@@ -140,10 +148,14 @@ def ingest_paths(
     max_file_mb: float = 20.0,
     progress: bool | None = None,
     on_article: Callable[[str, str], None] | None = None,
+    columns: Mapping[str, str] | None = None,
+    items: Iterable[RawArticle | IngestFailure] | None = None,
 ) -> IngestReport:
-    """Index `paths` into `store`. `progress=None` shows a bar only on a terminal."""
+    """Index `paths` into `store`. `progress=None` shows a bar only on a terminal.
+    `columns` maps article fields to CSV column names; `items`, when given, are the articles
+    to index instead of reading `paths` (fetched URLs), with `paths` their origins."""
     t0 = time.perf_counter()
-    origins = {str(Path(p).resolve()) for p in paths}
+    origins = {str(Path(p).resolve()) if items is None else str(p) for p in paths}
     with store.ingest_lock():
         store.repair()
         existing = store.article_infos()
@@ -185,7 +197,9 @@ def ingest_paths(
             release_free_memory()
 
         try:
-            for item in read_paths(paths, max_file_mb=max_file_mb):
+            if items is None:
+                items = read_paths(paths, max_file_mb=max_file_mb, columns=columns)
+            for item in items:
                 if isinstance(item, IngestFailure):
                     failures.append(item)
                     if item.doc_id:

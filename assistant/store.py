@@ -97,6 +97,7 @@ def _info_from_meta(m: dict[str, Any]) -> ArticleInfo:
         content_hash=str(m["content_hash"]),
         origin=str(m.get("origin", "")),
         n_chunks=int(m.get("n_chunks", 0)),
+        location=str(m.get("location", "")),
     )
 
 
@@ -235,6 +236,7 @@ class Store:
                 url=info.url,
                 content_hash=info.content_hash,
                 origin=info.origin,
+                location=info.location,
             )
         return out
 
@@ -315,6 +317,7 @@ class Store:
                     "url": article.url or "",
                     "content_hash": article.content_hash,
                     "origin": article.origin,
+                    "location": article.location,
                     "n_chunks": len(chunks),
                 }
             )

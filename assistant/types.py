@@ -32,6 +32,18 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def describe_origin(doc_id: str, origin: str, location: str) -> str:
+    """Where an article came from, for people: its URL, its file and the place in it
+    ("export.pdf, article 3 of 30, pages 5-6"), or its file's path."""
+    if location:
+        return location
+    if origin.startswith(("http://", "https://")) or not origin:
+        return origin or doc_id
+    if origin == doc_id or origin.endswith("/" + doc_id):
+        return origin
+    return f"{origin.rstrip('/')}/{doc_id}"
+
+
 class Article(FrozenModel):
     """One cleaned news article, ready to chunk."""
 
@@ -43,6 +55,16 @@ class Article(FrozenModel):
     url: str | None = None
     content_hash: str
     origin: str = Field(default="", description="The folder or file the article was ingested from.")
+    location: str = Field(
+        default="",
+        description="Where in its file the article is (pages 3-4, entry 5, record 12, row 7); "
+        "empty for an article that is a whole file.",
+    )
+
+    @property
+    def where(self) -> str:
+        """Where the article came from, for people (see `describe_origin`)."""
+        return describe_origin(self.doc_id, self.origin, self.location)
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,12 @@ class ArticleInfo:
     content_hash: str
     origin: str
     n_chunks: int
+    location: str = ""
+
+    @property
+    def where(self) -> str:
+        """Where the article came from, for people (see `describe_origin`)."""
+        return describe_origin(self.doc_id, self.origin, self.location)
 
 
 class Chunk(FrozenModel):

@@ -239,7 +239,7 @@ def test_uppercase_suffix_is_supported(write_files) -> None:
 # --------------------------------------------------------------------------- failures
 
 
-@pytest.mark.parametrize("name", ["photo.jpg", "report.pdf", "README", "data.json"])
+@pytest.mark.parametrize("name", ["photo.jpg", "slides.pptx", "README", "data.json"])
 def test_unsupported_extension(write_files, name: str) -> None:
     root = write_files({name: BODY})
     f = _one_failure(root / name)

@@ -34,6 +34,10 @@ def build_article(raw: RawArticle, *, salt: str = "") -> Article | IngestFailure
     title = cleaned.title or raw.doc_id
     source = _field(raw.source) or cleaned.source
     url = _field(raw.url)
+    location = _field(raw.location) or ""
+    # Only a stated location joins the hash, so articles that are whole files keep the
+    # hashes they were stored with.
+    extra = (location,) if location else ()
     return Article(
         doc_id=raw.doc_id,
         title=title,
@@ -42,7 +46,8 @@ def build_article(raw: RawArticle, *, salt: str = "") -> Article | IngestFailure
         source=source,
         url=url,
         origin=raw.origin,
-        content_hash=content_hash(cleaned.text, title, published, source, url, salt),
+        location=location,
+        content_hash=content_hash(cleaned.text, title, published, source, url, salt, *extra),
     )
 
 

@@ -18,7 +18,8 @@ once another ingest has taken over. Ray Data restarts a killed actor and runs it
 again; writing a batch twice gives the same records.
 
 The files must be readable at the same path on every node (shared storage, or the same
-copy on each): the driver lists them and reads JSONL files once for their ids (a duplicate
+copy on each): the driver lists them and reads the files that hold many articles
+(JSONL, feeds, archives, exports) once for their ids (a duplicate
 id must be settled before two actors write it), the read tasks read them.
 """
 
@@ -257,7 +258,8 @@ class _Plan:
 
 def _plan(paths: Sequence[str | Path], max_file_mb: float) -> _Plan:
     """List the files and settle duplicate ids in reading order, as the local ingest does
-    (the first is kept). Only JSONL files are read here: their ids are inside them."""
+    (the first is kept). Only files that may hold many articles are read here: their ids
+    are inside them."""
     plan = _Plan([], [], [], set(), defaultdict(list))
     for src in iter_sources(paths):
         if isinstance(src, IngestFailure):
@@ -269,7 +271,7 @@ def _plan(paths: Sequence[str | Path], max_file_mb: float) -> _Plan:
             continue
         idx = len(plan.sources)
         plan.sources.append(src)
-        if not src.is_jsonl:  # one article, its id from its path, whatever the file holds
+        if not src.ids_inside:  # one article, its id from its path, whatever the file holds
             if src.doc_id in plan.seen:
                 plan.duplicates[idx].append(0)
             plan.seen.add(src.doc_id)
