@@ -101,7 +101,7 @@ BAD = {
     "loop-dir": "symbolic link to a folder",
     "pipe.txt": "not a regular file (a named pipe)",
     "dangling.md": "broken symbolic link",
-    "notes.pdf": "unsupported file type .pdf",
+    "notes.pdf": "not a readable PDF (corrupt or truncated",
     "was-good.txt": "binary",
 }
 

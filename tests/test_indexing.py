@@ -304,7 +304,7 @@ def test_bad_files_are_reported_and_good_ones_indexed(make_assistant, write_file
     line = _failure(report, "feed.jsonl:2")
     assert "JSON" in line.reason
     assert line.path.startswith(str(folder / "feed.jsonl"))
-    assert "unsupported" in _failure(report, "notes.pdf").reason
+    assert "not a readable PDF" in _failure(report, "notes.pdf").reason
     assert "no article text" in _failure(report, "tiny.txt").reason
     for f in report.failures:
         assert f.reason

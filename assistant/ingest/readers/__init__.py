@@ -6,7 +6,18 @@ format is one module here that registers a `Format`; `assistant formats` lists t
 """
 
 # The format modules register themselves on import; the order is that of `formats()`.
-from assistant.ingest.readers import html, jsonl, text  # noqa: F401
+from assistant.ingest.readers import (  # noqa: F401
+    docx,
+    feeds,
+    html,
+    jsonl,
+    mail,
+    pdf,
+    rtf,
+    tabular,
+    text,
+    warc,
+)
 from assistant.ingest.readers.base import RawArticle, ReadItem, ReadRequest
 from assistant.ingest.readers.read import read_paths, read_source
 from assistant.ingest.readers.registry import Format, format_for, formats, register

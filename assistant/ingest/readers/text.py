@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from assistant.ingest.readers.base import ReadItem, ReadRequest
 from assistant.ingest.readers.decode import decode
+from assistant.ingest.readers.exports import export_articles
 from assistant.ingest.readers.registry import Format, register
 
 __all__: list[str] = []
@@ -27,7 +28,7 @@ def read_text(req: ReadRequest) -> Iterator[ReadItem]:
         yield req.failure(str(exc))
         return
     assert text is not None
-    yield req.article(text)
+    yield from export_articles(req, [text])
 
 
 def strip_markdown(text: str) -> tuple[str, str | None]:
@@ -61,8 +62,10 @@ register(
         name="Plain text",
         suffixes=(".txt",),
         library="(standard library)",
-        produces="the file",
+        produces="the file; a news-database export (Factiva, LexisNexis layouts) splits into "
+        "its articles",
         read=read_text,
+        ids="split",
     )
 )
 register(

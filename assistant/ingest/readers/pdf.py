@@ -1,0 +1,130 @@
+"""PDF (.pdf) through pypdfium2: the text layer of each page, in the page's reading order.
+
+Running headers and footers (the same line at the top or bottom of most pages, page
+numbers included) are removed, so they neither repeat in every chunk nor glue the last
+sentence of a page to the first of the next. A PDF without a text layer (a scan) is
+refused: OCR is not supported. A news-database export splits into its articles, each with
+its page range.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from assistant.ingest.readers.base import ReadItem, ReadRequest
+from assistant.ingest.readers.exports import export_articles
+from assistant.ingest.readers.registry import Format, register
+
+__all__ = ["strip_running_lines"]
+
+# A line that is only a page number: "7", "- 7 -", "Page 7", "Page 7 of 30", "7/30".
+_PAGE_NUMBER = re.compile(r"^[-–—\s]*(page\s+)?\d{1,5}(\s*(of|/)\s*\d{1,5})?[-–—\s]*$", re.I)
+# Lines at each end of a page that may be running heads or feet.
+_EDGE_LINES = 3
+# A line is a running head/foot when it is at a page's edge on at least this share of pages.
+_REPEATED_SHARE = 0.6
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers blanked: "Page 3 of 9" and "Page 4 of 9" are one running line."""
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def strip_running_lines(pages: list[str]) -> list[str]:
+    """`pages` without page numbers and the lines repeated at the edges of most pages."""
+    split = [[ln for ln in p.splitlines()] for p in pages]
+    edges: Counter[str] = Counter()
+    for lines in split:
+        filled = [ln for ln in lines if ln.strip()]
+        edge = filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]
+        edges.update({_shape(ln) for ln in edge})
+    repeated = (
+        {s for s, n in edges.items() if n >= max(2, _REPEATED_SHARE * len(pages))}
+        if len(pages) >= 3
+        else set()
+    )
+    out = []
+    for lines in split:
+        numbered = [i for i, ln in enumerate(lines) if ln.strip()]
+        at_edge = set(numbered[:_EDGE_LINES] + numbered[-_EDGE_LINES:])
+        kept = [
+            ln
+            for i, ln in enumerate(lines)
+            if i not in at_edge or not (_PAGE_NUMBER.match(ln) or _shape(ln) in repeated)
+        ]
+        out.append("\n".join(kept).strip())
+    return out
+
+
+def _problem(exc: Exception) -> str:
+    """The user's words for pdfium's load error."""
+    text = str(exc)
+    if "password" in text.lower():
+        return (
+            "encrypted or password-protected PDF; save an unprotected copy (for example "
+            "`qpdf --decrypt in.pdf out.pdf`) and ingest that"
+        )
+    if "format" in text.lower() or "file" in text.lower():
+        return f"not a readable PDF (corrupt or truncated: {text})"
+    return f"cannot open the PDF: {text}"
+
+
+def read_pdf(req: ReadRequest) -> Iterator[ReadItem]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(req.path))
+    except pdfium.PdfiumError as exc:
+        yield req.failure(_problem(exc))
+        return
+    try:
+        pages: list[str] = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            try:
+                # pdfium writes line ends as \r\n and marks soft hyphens and form feeds.
+                raw = textpage.get_text_bounded()
+            finally:
+                textpage.close()
+                page.close()
+            pages.append(raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", ""))
+        meta = pdf.get_metadata_dict(skip_empty=True)
+    finally:
+        pdf.close()
+    if not pages:
+        yield req.failure("the PDF has no pages")
+        return
+    if not any(p.strip() for p in pages):
+        yield req.failure(
+            f"no text layer on any of its {len(pages)} page(s) (a scanned PDF?); OCR is not "
+            "supported: run it through an OCR tool (for example `ocrmypdf`) and ingest the result"
+        )
+        return
+    yield from export_articles(
+        req,
+        strip_running_lines(pages),
+        paged=True,
+        title=meta.get("Title") or None,
+    )
+
+
+def _sniff(head: bytes) -> bool:
+    # The header may follow a little junk; readers accept it within the first KB.
+    return b"%PDF-" in head[:1024]
+
+
+register(
+    Format(
+        name="PDF",
+        suffixes=(".pdf",),
+        library="pypdfium2",
+        produces="the text layer, page by page (running headers, footers and page numbers "
+        "removed); a news-database export splits into its articles, each with its pages",
+        read=read_pdf,
+        ids="split",
+        sniff=_sniff,
+    )
+)
