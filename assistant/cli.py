@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, stats, ui, eval."""
+"""The `assistant` command: ingest, ask, chat, formats, stats, ui, eval."""
 
 from __future__ import annotations
 
@@ -110,7 +110,19 @@ def _print_answer(answer: Any, console: Any) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from assistant.errors import ConfigError
+
     console = Console(stderr=False)
+    if not args.paths and not args.urls:
+        raise ConfigError("nothing to ingest: give files or folders, or --urls FILE")
+    columns = None
+    if args.columns:
+        from assistant.ingest.readers.tabular import parse_columns
+
+        try:
+            columns = parse_columns(args.columns)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     a = _assistant(args)
     ray = None
     if args.ray is not None:  # "" is refused by ray_ingest_paths, not read as "no Ray"
@@ -122,24 +134,59 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             actor_cpus=args.ray_actor_cpus,
             group_size=args.ray_batch,
         )
-    report = a.ingest(args.paths, prune=args.prune, progress=None, ray=ray)
+    reports = []
+    if args.paths:
+        reports.append(
+            a.ingest(args.paths, prune=args.prune, progress=None, ray=ray, columns=columns)
+        )
+    if args.urls:
+        from assistant.ingest.urls import read_url_list
+
+        try:
+            urls, bad_lines = read_url_list(args.urls)
+        except OSError as exc:
+            raise ConfigError(f"--urls {args.urls}: cannot read ({exc.strerror or exc})") from None
+        report = a.ingest_urls(urls, progress=None)
+        reports.append(report.model_copy(update={"failures": (*bad_lines, *report.failures)}))
+    failures = [f for r in reports for f in r.failures]
     console.print(
-        f"Indexed into {_shown(a.store.location)}: {report.added} added, {report.updated} "
-        f"updated, {report.unchanged} unchanged, {report.removed} removed, {report.failed} "
-        f"failed ({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused, "
-        f"{report.seconds:.1f}s)."
+        f"Indexed into {_shown(a.store.location)}: {sum(r.added for r in reports)} added, "
+        f"{sum(r.updated for r in reports)} updated, {sum(r.unchanged for r in reports)} "
+        f"unchanged, {sum(r.removed for r in reports)} removed, {len(failures)} failed "
+        f"({sum(r.chunks_embedded for r in reports)} chunks embedded, "
+        f"{sum(r.chunks_reused for r in reports)} reused, "
+        f"{sum(r.seconds for r in reports):.1f}s)."
     )
-    for f in report.failures:
+    for f in failures:
         console.print(f"[red]failed[/red] {_shown(f.path)}: {_shown(f.reason)}", highlight=False)
     if args.list:
         for info in a.articles():
             date = info.published.isoformat() if info.published else "undated"
             console.print(
                 f"  {_shown(info.doc_id)}  {date}  {_shown(info.source or '-')}  "
-                f"{_shown(info.title[:70])}  ({info.n_chunks} chunks)",
+                f"{_shown(info.title[:70])}  ({info.n_chunks} chunks)  "
+                f"from {_shown(info.where)}",
                 highlight=False,
             )
-    return 1 if report.failures else 0
+    return 1 if failures else 0
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from assistant.ingest.readers import formats
+
+    table = Table(title="Formats `assistant ingest` reads", show_lines=False)
+    for column in ("Format", "Suffixes", "Library", "Becomes an article"):
+        table.add_column(column, overflow="fold")
+    for fmt in formats():
+        table.add_row(fmt.name, " ".join(fmt.suffixes), fmt.library, fmt.produces)
+    table.add_row(
+        "URL list", "--urls FILE", "httpx", "each page, through the HTML path; the URL as its id"
+    )
+    Console().print(table)
+    return 0
 
 
 def _stream_answer(console: Any, stream: Any) -> Any:
@@ -271,7 +318,23 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     sp = sub.add_parser("ingest", help="index files or folders of articles")
-    sp.add_argument("paths", nargs="+", help=".txt .md .html .jsonl files or folders")
+    sp.add_argument(
+        "paths",
+        nargs="*",
+        help="files or folders: text, Markdown, HTML, JSONL, PDF, Word, RTF, RSS/Atom, WARC, "
+        "CSV/TSV, e-mail (see `assistant formats`)",
+    )
+    sp.add_argument(
+        "--urls",
+        metavar="FILE",
+        help="fetch and index the pages listed in FILE (one URL a line; robots.txt honoured)",
+    )
+    sp.add_argument(
+        "--columns",
+        metavar="MAP",
+        help="CSV/TSV columns of the article fields, e.g. text=Body,title=Headline,"
+        "published=Date (default: found by common names)",
+    )
     sp.add_argument(
         "--prune",
         action="store_true",
@@ -345,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--top-k", dest="top_k", type=int, help="articles to draw on")
         common(sp)
         sp.set_defaults(func=func)
+
+    sp = sub.add_parser("formats", help="the file formats ingest reads, and their libraries")
+    sp.set_defaults(func=cmd_formats)
 
     sp = sub.add_parser("stats", help="documents, chunks, embedder and store location")
     common(sp)

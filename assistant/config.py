@@ -124,6 +124,12 @@ class Settings(BaseSettings):
         "before it is parsed (a question is a sentence or two, not an article).",
     )
 
+    ui_fetch_urls: bool = Field(
+        default=False,
+        description="Let the web UI fetch pages by URL (off: a server that fetches any URL "
+        "is a risk); loopback and private addresses are refused even when on.",
+    )
+
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
 
     @field_validator("store", mode="before")

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
@@ -192,12 +192,16 @@ class Assistant:
         prune: bool = False,
         progress: bool | None = False,
         ray: RayOptions | None = None,
+        columns: Mapping[str, str] | None = None,
     ) -> IngestReport:
         """Index files/folders of articles; re-running it re-embeds nothing unchanged.
-        `ray`: on a Ray cluster, into the Chroma server (`assistant.scale`)."""
+        `ray`: on a Ray cluster, into the Chroma server (`assistant.scale`). `columns` maps
+        article fields to CSV column names (`{"text": "Body"}`), see docs/formats.md."""
         if isinstance(paths, str | Path):
             paths = [paths]
         if ray is not None:
+            if columns:
+                raise ConfigError("--columns is not supported with --ray yet; ingest CSV locally")
             from assistant.scale.ray_ingest import ray_ingest_paths
 
             return ray_ingest_paths(
@@ -219,13 +223,46 @@ class Assistant:
             prune=prune,
             max_file_mb=self.settings.max_file_mb,
             progress=progress,
+            columns=columns,
         )
+        self._export_onnx()
+        return report
+
+    def ingest_urls(
+        self,
+        urls: Sequence[str],
+        *,
+        public_only: bool = False,
+        progress: bool | None = False,
+    ) -> IngestReport:
+        """Fetch pages and index them, each URL its article's id (a re-run updates). The
+        fetch is bounded (timeouts, size, redirects) and honours robots.txt; `public_only`
+        refuses loopback and private addresses (what the web UI uses)."""
+        from assistant.ingest.urls import FetchOptions, fetch_urls
+
+        if isinstance(urls, str):
+            urls = [urls]
+        opts = FetchOptions(
+            max_bytes=int(self.settings.max_file_mb * 1_000_000), public_only=public_only
+        )
+        report = ingest_paths(
+            [u.strip() for u in urls],
+            store=self.store,
+            embedder=self.embedder,
+            chunker=self.chunker,
+            bm25=self.bm25,
+            progress=progress,
+            items=fetch_urls([u.strip() for u in urls], opts),
+        )
+        self._export_onnx()
+        return report
+
+    def _export_onnx(self) -> None:
         # Ingest has the torch model loaded already: export the ONNX graph questions use now
         # (once per machine), so the first `assistant ask` does not pay for it.
         export = getattr(self.embedder, "ensure_onnx_export", None)
         if export is not None:
             export()
-        return report
 
     def articles(self) -> list[ArticleInfo]:
         return sorted(self.store.article_infos().values(), key=lambda i: i.doc_id)

@@ -226,8 +226,11 @@ def test_a_source_card_does_not_repeat_the_title_in_its_passage() -> None:
 def test_library_list_for_phones_escapes_and_keeps_dates_whole() -> None:
     from assistant.ui.render import library_list_html
 
-    out = library_list_html([["<i>T</i>", "2025-09-11", "S & Co", 1, "a.txt"]])
+    out = library_list_html(
+        [["<i>T</i>", "2025-09-11", "S & Co", 1, "x.pdf, <b>page</b> 2", "a.txt"]]
+    )
     assert "&lt;i&gt;T&lt;/i&gt;" in out and "S &amp; Co" in out and "1 chunk<" in out
+    assert "from x.pdf, &lt;b&gt;page&lt;/b&gt; 2" in out  # where it came from, as text
     assert '<span class="library-date">2025-09-11</span>' in out
     assert "No articles" in library_list_html([])
 

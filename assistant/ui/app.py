@@ -24,6 +24,7 @@ import gradio as gr
 from assistant.core import Assistant
 from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
+from assistant.ingest.readers.registry import suffix_of
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
@@ -51,7 +52,7 @@ LLM_HINT = (
     "LLM answers need OPENAI_API_KEY or OPENAI_BASE_URL (e.g. a local Ollama server); "
     "set one and restart the UI."
 )
-LIBRARY_HEADERS = ["Title", "Date", "Source", "Chunks", "Document id"]
+LIBRARY_HEADERS = ["Title", "Date", "Source", "Chunks", "From", "Document id"]
 AUTH_ENV = "ASSISTANT_UI_AUTH"
 
 
@@ -335,7 +336,7 @@ class _Backend:
 
     def _check_upload(self, path: Path, name: str) -> str | None:
         """Why a file is refused before it touches the library, or None."""
-        suffix = Path(name).suffix.lower()
+        suffix = suffix_of(Path(name))
         if suffix not in UPLOAD_SUFFIXES:
             return (
                 f"unsupported file type {suffix or '(no extension)'}; "
@@ -452,6 +453,25 @@ class _Backend:
             gr.Warning(f"{len(err_lines)} file(s) or lines could not be added; see the list.")
         status = _upload_status_html(ok_lines, err_lines)
         return (status, None, *self.library_view(query))
+
+    def add_urls(self, text: str | None, query: str) -> tuple[Any, ...]:
+        """Outputs: status, URL box, then library_view()'s six. Only wired up when the
+        ui_fetch_urls setting is on; loopback and private addresses are refused."""
+        if not self.assistant.settings.ui_fetch_urls:
+            raise _refuse("fetching URLs is off on this server (setting ui_fetch_urls)")
+        urls = [u.strip() for u in (text or "").splitlines() if u.strip()]
+        if not urls:
+            return (gr.skip(), gr.skip(), *self.library_view(query))
+        with self._library_lock:
+            try:
+                report = self.assistant.ingest_urls(urls, public_only=True)
+            except AssistantError as exc:
+                return (status_html("error", str(exc)), gr.skip(), *self.library_view(query))
+        ok = [_report_line(f"{len(urls)} URL(s)", report)] if report.added + report.updated else []
+        errors = [f"{f.path}: {f.reason}" for f in report.failures]
+        for line in errors:
+            logger.info("URL refused: %s", line)
+        return (_upload_status_html(ok, errors), "", *self.library_view(query))
 
     @staticmethod
     def delete_ready(doc_ids: list[str] | None) -> Any:
@@ -715,6 +735,15 @@ def build_app(
                             elem_id="upload",
                         )
                         upload_status = gr.HTML(elem_id="upload-status")
+                        url_box = gr.Textbox(
+                            label="Add pages by URL (one a line; public sites only)",
+                            lines=3,
+                            elem_id="url-box",
+                            visible=s.ui_fetch_urls,
+                        )
+                        url_btn = gr.Button(
+                            "Fetch and index", elem_id="url-btn", visible=s.ui_fetch_urls
+                        )
                     with gr.Column(scale=3, min_width=300):
                         search = gr.Textbox(
                             label="Search the library",
@@ -753,7 +782,7 @@ def build_app(
                     elem_id="library-table",
                     wrap=True,
                     max_height=520,
-                    column_widths=["44%", "12%", "16%", "7%", "21%"],
+                    column_widths=["34%", "11%", "14%", "6%", "18%", "17%"],
                 )
                 # A phone shows the library as a list instead: five columns do not fit.
                 library_list = gr.HTML(elem_id="library-list")
@@ -818,6 +847,15 @@ def build_app(
             show_progress="full",
             **private,
         )
+        if s.ui_fetch_urls:
+            url_btn.click(
+                be.add_urls,
+                [url_box, search],
+                [upload_status, url_box, *library_outputs],
+                concurrency_limit=1,
+                concurrency_id="library",
+                **private,
+            )
         to_delete.change(be.delete_ready, [to_delete], [delete_btn], queue=False, **private)
         delete_btn.click(
             be.confirm_delete, [to_delete], [confirm_box, confirm_text], queue=False, **private

@@ -199,7 +199,12 @@ def _citation_html(c: Citation, article: Article | None) -> str:
         f'<div class="citation-meta">{" · ".join(meta)}</div>'
         f'<blockquote class="citation-passage">{passage}</blockquote>'
         f'<div class="citation-doc">{escape_html(c.doc_id)}</div>'
-        "</li>"
+        + (
+            f'<div class="citation-origin">from {escape_html(article.where)}</div>'
+            if article is not None
+            else ""
+        )
+        + "</li>"
     )
 
 
@@ -319,12 +324,13 @@ def safe_filename(name: str, max_bytes: int = _NAME_BYTES) -> str:
 
 
 def library_rows(infos: Sequence[Any], query: str = "") -> list[list[Any]]:
-    """Table rows (title, date, source, chunks, document id), filtered by a search string."""
+    """Table rows (title, date, source, chunks, where from, document id), filtered by a
+    search string."""
     q = query.strip().lower()
     rows: list[list[Any]] = []
     for i in infos:
         date = i.published.isoformat() if i.published else ""
-        row = [i.title or i.doc_id, date, i.source or "", i.n_chunks, i.doc_id]
+        row = [i.title or i.doc_id, date, i.source or "", i.n_chunks, i.where, i.doc_id]
         if q and not any(q in str(v).lower() for v in row):
             continue
         rows.append(row)
@@ -340,7 +346,7 @@ def library_list_html(rows: Sequence[Sequence[Any]]) -> str:
     if not rows:
         return '<p class="library-empty">No articles.</p>'
     items = []
-    for title, date, source, chunks, doc_id in rows:
+    for title, date, source, chunks, where, doc_id in rows:
         meta = " · ".join(
             x
             for x in (
@@ -353,6 +359,7 @@ def library_list_html(rows: Sequence[Sequence[Any]]) -> str:
         items.append(
             f'<li class="library-item"><div class="library-title">{escape_html(str(title))}'
             f'</div><div class="library-meta">{meta}</div>'
-            f'<div class="library-id">{escape_html(str(doc_id))}</div></li>'
+            f'<div class="library-id">{escape_html(str(doc_id))}</div>'
+            f'<div class="library-origin">from {escape_html(str(where))}</div></li>'
         )
     return f'<ul class="library-items">{"".join(items)}</ul>'

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.ingest.dates import find_header_date
@@ -38,9 +38,10 @@ _NEXIS_FIELD = re.compile(
     r"Language|Journal Code)\b:?",
     re.IGNORECASE,
 )
+# The fields after an article's text ("Load-Date: January 6, 2023", "Classification").
 _NEXIS_TAIL = re.compile(
-    r"^(Load-Date|Classification|Subject|Geographic|Graphic|Notes|Publication-Type|"
-    r"Document-Type|Language)\b:?",
+    r"^[ \t]*(?:(?:Load-Date|Subject|Geographic|Graphic|Notes|Publication-Type|"
+    r"Document-Type|Language):|Classification[ \t]*$)",
     re.IGNORECASE | re.MULTILINE,
 )
 _COPYRIGHT = re.compile(r"^(Copyright|\(c\)|©)", re.IGNORECASE)
@@ -69,6 +70,18 @@ def _lines(block: str) -> list[str]:
     return [ln.strip() for ln in block.splitlines() if ln.strip()]
 
 
+def _line_offset(block: str, line: int) -> int:
+    """Where the block's `line`-th non-empty line starts (its end when there is none)."""
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t]*\S", block)]
+    return starts[line] if line < len(starts) else len(block)
+
+
+def _body_from(block: str, line: int) -> str:
+    """The block's text from its `line`-th non-empty line on, as written: the line breaks
+    inside paragraphs and between them are the document's own."""
+    return block[_line_offset(block, line) :].strip()
+
+
 def _factiva(block: str, identifier: str, start: int) -> ExportArticle:
     lines = _lines(block)
     head = lines[:_HEADER_LINES]
@@ -88,7 +101,7 @@ def _factiva(block: str, identifier: str, start: int) -> ExportArticle:
             or (date_i is not None and i <= date_i + 3 and len(ln) <= 12)
         ):
             body_i = i + 1
-    body = "\n\n".join(lines[body_i:])
+    body = _body_from(block, body_i)
     return ExportArticle(
         body,
         start + _lead(block),
@@ -101,7 +114,6 @@ def _factiva(block: str, identifier: str, start: int) -> ExportArticle:
 
 
 def _nexis(block: str, start: int) -> ExportArticle:
-    tail = _NEXIS_TAIL.search(block)
     lines = _lines(block)
     head = lines[:_HEADER_LINES]
     title = head[0] if head else None
@@ -113,12 +125,9 @@ def _nexis(block: str, start: int) -> ExportArticle:
         for i, ln in enumerate(head):
             if i and (_NEXIS_FIELD.match(ln) or ln == source or find_header_date(ln) == ln):
                 body_i = i + 1
-    body_lines = lines[body_i:]
-    if tail is not None:
-        cut = _lines(block[tail.start() :])
-        if cut:
-            body_lines = body_lines[: len(body_lines) - len(cut)]
-    body = "\n\n".join(body_lines)
+    begin = _line_offset(block, body_i)
+    tail = _NEXIS_TAIL.search(block, begin)
+    body = block[begin : tail.start() if tail is not None else len(block)].strip()
     return ExportArticle(
         body, start + _lead(block), start + len(block.rstrip()), title, published, source, None
     )
@@ -153,12 +162,19 @@ def _page_span(starts: Sequence[int], lo: int, hi: int) -> str:
 
 
 def export_articles(
-    req: ReadRequest, pages: Sequence[str], *, paged: bool = False, **meta: str | None
+    req: ReadRequest,
+    pages: Sequence[str],
+    *,
+    paged: bool = False,
+    tidy: Callable[[str], str] | None = None,
+    **meta: str | None,
 ) -> Iterator[ReadItem]:
     """The articles of a document whose text is `pages`: one per article of a recognised
     export layout (ids `<file id>#1`, `#2`, ...), else the whole document as one article
     with `meta` (title, published, ... from the file's own properties). `paged`: the pages
-    are real pages (a PDF), so each article's location names its page range."""
+    are real pages (a PDF), so each article's location names its page range; `tidy` is
+    applied to each article's text (the PDF reader joins its lines into paragraphs)."""
+    tidy = tidy or (lambda text: text)
     sep = "\n\n"
     text = sep.join(pages)
     starts, pos = [], 0
@@ -168,7 +184,7 @@ def export_articles(
     articles = split_export(text)
     if not articles:
         location = _page_span(starts, 0, len(text)) if paged else None
-        yield req.article(text, location=location, **meta)
+        yield req.article(tidy(text), location=location, **meta)
         return
     for n, art in enumerate(articles, start=1):
         where = f"article {n} of {len(articles)}"
@@ -181,7 +197,7 @@ def export_articles(
             yield req.failure(f"{where}: no article text", where=f"{req.label}#{n}", doc_id=doc_id)
             continue
         yield req.article(
-            art.text,
+            tidy(art.text),
             doc_id=doc_id,
             path=f"{req.label}#{n}",
             title=art.title,

@@ -42,7 +42,7 @@ def strip_running_lines(pages: list[str]) -> list[str]:
         edges.update({_shape(ln) for ln in edge})
     repeated = (
         {s for s, n in edges.items() if n >= max(2, _REPEATED_SHARE * len(pages))}
-        if len(pages) >= 3
+        if len(pages) >= 2
         else set()
     )
     out = []
@@ -56,6 +56,33 @@ def strip_running_lines(pages: list[str]) -> list[str]:
         ]
         out.append("\n".join(kept).strip())
     return out
+
+
+def reflow(text: str) -> str:
+    """Lines laid out to the page's width joined back into paragraphs.
+
+    A PDF's text layer breaks lines where the page did ("at a cost of" / "254,623 pounds"),
+    which splits sentences for everything downstream. A line as long as the page's full
+    lines continues on the next one; a shorter one (a headline, a date, a paragraph's last
+    line) ends where it ends. A word hyphenated across lines is joined again."""
+    lines = text.split("\n")
+    lengths = sorted(len(ln.strip()) for ln in lines if len(ln.strip()) > 20)
+    if not lengths:
+        return text
+    full = 0.75 * lengths[len(lengths) * 3 // 4]
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        stripped = line.strip()
+        if joining and stripped and out:
+            if re.search(r"[a-z]-$", out[-1]) and stripped[:1].islower():
+                out[-1] = out[-1][:-1] + stripped
+            else:
+                out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(stripped)
+        joining = bool(stripped) and len(stripped) >= full
+    return "\n".join(out)
 
 
 def _problem(exc: Exception) -> str:
@@ -107,6 +134,7 @@ def read_pdf(req: ReadRequest) -> Iterator[ReadItem]:
         req,
         strip_running_lines(pages),
         paged=True,
+        tidy=reflow,
         title=meta.get("Title") or None,
     )
 
