@@ -16,6 +16,7 @@ while read (tracemalloc) is printed beside the file's size.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -120,6 +121,7 @@ def _embedding_rate(n_articles: int) -> tuple[float, int]:
     chunker = Chunker()
     embedder = make_embedder(Settings())
     embedder.embed(["warm up the model"])
+    chunker.split_many(arts[:2])  # the splitter's imports are not embedding time
     t0 = time.perf_counter()
     texts = [c.text for chunks in chunker.split_many(arts) for c in chunks]  # type: ignore[arg-type]
     embedder.embed(texts)
@@ -154,6 +156,8 @@ def main() -> None:
         write_csv(warm / "e.csv", few)
         _read(warm)
         print(f"inputs written in {time.perf_counter() - t0:.1f}s under {root}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"machine: {os.cpu_count()} cores, load average {load} (busy machines slow both)")
         rows = []
         for name, (path, units, unit) in inputs.items():
             t0 = time.perf_counter()

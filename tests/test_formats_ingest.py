@@ -226,3 +226,26 @@ def test_formats_command_lists_formats_and_libraries(capsys) -> None:
     out = capsys.readouterr().out
     for words in ("PDF", "pypdfium2", "python-docx", "feedparser", "warcio", "striprtf", "httpx"):
         assert words in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["ingest"], "nothing to ingest: give files or folders, or --urls FILE"),
+        (["ingest", "x.csv", "--columns", "body"], "'body' is not FIELD=COLUMN"),
+        (["ingest", "x.csv", "--columns", "summary=Lede"], "unknown field 'summary'"),
+        (["ingest", "--urls", "/nonexistent/urls.txt"], "--urls /nonexistent/urls.txt: cannot"),
+    ],
+)
+def test_cli_ingest_options_fail_clearly(argv: list[str], words: str, tmp_path, capsys) -> None:
+    assert main([*argv, "--store", str(tmp_path / "s")]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_cli_columns_map_a_csv(tmp_path: Path, cli_model, capsys) -> None:
+    path = write_csv(tmp_path / "d.csv", ALL[:2], headers=("Head", "Copy", "Day", "Web", "Pub"))
+    store = str(tmp_path / "s")
+    argv = ["ingest", str(path), "--store", store, "--columns", "text=Copy,title=Head"]
+    assert main([*argv, "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "2 added" in out and ALL[1].title in out and "from d.csv, row 2" in out

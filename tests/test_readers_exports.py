@@ -109,3 +109,14 @@ def test_docx_core_properties_do_not_override_each_articles_own(tmp_path: Path) 
     assert [a.published for a in arts if isinstance(a, Article)] == [
         s.published for s in THIRTY[:3]
     ]
+
+
+def test_end_markers_at_the_foot_of_pages_are_not_taken_for_running_footers(
+    tmp_path: Path,
+) -> None:
+    # Two pages, each ending with an article's "Document NRTL…" line: alike, at the same
+    # edge of every page, and still the export's structure.
+    three = stories(3, start=dt.date(2031, 5, 1))
+    path = write_pdf(tmp_path / "two-pages.pdf", factiva_text(three))
+    raws = [i for i in read_paths([path]) if isinstance(i, RawArticle)]
+    assert [r.title for r in raws] == [s.title for s in three]

@@ -158,6 +158,12 @@ def test_feed_summary_only_is_marked(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- WARC
 
 
+def test_warc_repeated_captures_are_one_article(tmp_path: Path) -> None:
+    path = write_warc(tmp_path / "twice.warc", [STORIES[0], STORIES[1], STORIES[0]])
+    arts, fails = _read(path)
+    assert [a.doc_id for a in arts] == [STORIES[0].url, STORIES[1].url] and not fails
+
+
 @pytest.mark.parametrize("name", ["crawl.warc", "crawl.warc.gz"])
 def test_warc_html_responses_become_articles(tmp_path: Path, name: str) -> None:
     path = write_warc(tmp_path / name, STORIES[:3])

@@ -1111,3 +1111,58 @@ def test_server_log_has_one_line_per_request_and_no_traceback_for_caller_errors(
     assert lines[0] == "api ask '': refused: the question is empty"
     assert "refused: “As of” must be a date like 2025-01-31" in lines[1]
     assert re.match(rf"api ask {re.escape(repr(QUESTION))}: answered, \d+ citations? \[", lines[2])
+
+
+def test_uploaded_export_splits_and_says_where_each_article_came_from(
+    page: Any, ui: Any, tmp_path: Path
+) -> None:
+    """A Factiva-style PDF export uploaded in the UI: three articles, the library's From
+    column and the citation panel name the file, the article and its pages."""
+    from format_fixtures import factiva_text, stories, write_pdf
+    from playwright.sync_api import expect
+
+    three = stories(3, start=dt.date(2031, 5, 1))
+    upload = write_pdf(tmp_path / "export.pdf", factiva_text(three))
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library-summary")).to_contain_text("5 articles")
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    expect(page.locator("#upload-status .upload-ok")).to_contain_text("export.pdf: 3 added")
+    expect(page.locator("#library-summary")).to_contain_text("8 articles")
+    expect(_library(page)).to_contain_text("export.pdf, article 2 of 3, page 1")
+    _shot(page, "06-library-export.png")
+    try:
+        page.get_by_role("tab", name="Chat").click()
+        _ask(
+            page,
+            f"How much will the new library wing in {three[1].title.split(' council')[0]} cost?",
+        )
+        expect(page.locator("#chatbot")).to_contain_text("127,919")
+        origin = page.locator("#citation-1 .citation-origin")
+        expect(origin).to_contain_text("from export.pdf, article 2 of 3, page 1")
+    finally:
+        ids = [f"export.pdf#{n}" for n in (1, 2, 3)]
+        ui.assistant.delete(ids)
+        (ui.root / "uploads" / "export.pdf").unlink(missing_ok=True)
+
+
+def test_ui_url_fetching_is_off_unless_set_and_then_refuses_private_addresses(
+    tmp_path: Path, embedder
+) -> None:
+    import gradio as gr
+
+    from assistant import Assistant
+    from assistant.ui.app import _Backend
+
+    off = _Backend(
+        Assistant(store=tmp_path / "s1", embedder=embedder), tmp_path / "u1", max_upload_mb=1
+    )
+    with pytest.raises(gr.Error, match="fetching URLs is off"):
+        off.add_urls("https://example.org/", "")
+    on = _Backend(
+        Assistant(store=tmp_path / "s2", embedder=embedder, ui_fetch_urls=True),
+        tmp_path / "u2",
+        max_upload_mb=1,
+    )
+    status = on.add_urls("http://127.0.0.1:9/admin\nhttp://192.168.1.1/\nhttp://[::1]/x", "")[0]
+    assert status.count("loopback, private or reserved") == 3
+    assert on.assistant.articles() == []

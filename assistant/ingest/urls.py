@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from assistant.ingest.readers.base import RawArticle, ReadItem
+from assistant.ingest.readers.decode import charset_of
 from assistant.ingest.readers.html import html_fields
 from assistant.types import IngestFailure
 
@@ -164,14 +165,6 @@ def _download(client: object, url: str, opts: FetchOptions) -> tuple[str, str, b
     raise _Refused(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _charset(content_type: str) -> str:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return "utf-8"
-
-
 def fetch_urls(urls: Iterable[str], opts: FetchOptions | None = None) -> Iterator[ReadItem]:
     """The article of each URL, or why it could not be fetched (one failure per URL)."""
     import httpx
@@ -194,7 +187,7 @@ def fetch_urls(urls: Iterable[str], opts: FetchOptions | None = None) -> Iterato
             try:
                 final, ctype, body = _download(client, url, opts)
                 try:
-                    page = body.decode(_charset(ctype), errors="replace")
+                    page = body.decode(charset_of(ctype), errors="replace")
                 except LookupError:  # an unknown charset name
                     page = body.decode("utf-8", errors="replace")
                 fields = html_fields(page)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["decode", "is_plain_utf8", "split_lines", "utf8_lines"]
+__all__ = ["charset_of", "decode", "decode_file", "is_plain_utf8", "split_lines", "utf8_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,23 @@ def decode(data: bytes, label: str) -> str:
             raise ValueError("not valid UTF-8 and not readable as Windows-1252/Latin-1") from None
         logger.info("%s: not UTF-8, read as Windows-1252", label)
         return text
+
+
+def decode_file(path: Path) -> str | ValueError:
+    """The text of a file (`decode`), or the error that names why it is not text."""
+    try:
+        return decode(path.read_bytes(), str(path))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return ValueError(str(exc))
+
+
+def charset_of(content_type: str) -> str:
+    """The charset a Content-Type header names (`text/html; charset=latin-1`), else UTF-8."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return "utf-8"
 
 
 def split_lines(text: str) -> Iterator[str]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from assistant.ingest.dates import find_header_date
 from assistant.ingest.readers.base import ReadItem, ReadRequest
 
-__all__ = ["ExportArticle", "export_articles", "split_export"]
+__all__ = ["ExportArticle", "export_articles", "is_export_marker", "split_export"]
 
 # Factiva's accession numbers are 20-32 letters and digits (source code, date, sequence).
 _FACTIVA_END = re.compile(r"^[ \t]*Document[ \t]+([A-Za-z0-9]{20,32})[ \t]*$", re.MULTILINE)
@@ -131,6 +131,11 @@ def _nexis(block: str, start: int) -> ExportArticle:
     return ExportArticle(
         body, start + _lead(block), start + len(block.rstrip()), title, published, source, None
     )
+
+
+def is_export_marker(line: str) -> bool:
+    """True for a line that ends an article of a recognised export layout."""
+    return bool(_FACTIVA_END.fullmatch(line) or _NEXIS_END.fullmatch(line))
 
 
 def split_export(text: str) -> list[ExportArticle]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.ingest.readers.base import ReadItem, ReadRequest
-from assistant.ingest.readers.decode import decode
+from assistant.ingest.readers.decode import decode_file
 from assistant.ingest.readers.registry import Format, register
 
 __all__ = ["html_fields"]
@@ -55,10 +55,9 @@ def html_fields(html: str) -> dict[str, Any]:
 
 
 def read_html(req: ReadRequest) -> Iterator[ReadItem]:
-    try:
-        text = decode(req.path.read_bytes(), req.label)
-    except (ValueError, UnicodeDecodeError) as exc:
-        yield req.failure(str(exc))
+    text = decode_file(req.path)
+    if isinstance(text, ValueError):
+        yield req.failure(str(text))
         return
     try:
         fields = html_fields(text)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from assistant.ingest.readers.base import ReadItem, ReadRequest
-from assistant.ingest.readers.exports import export_articles
+from assistant.ingest.readers.exports import export_articles, is_export_marker
 from assistant.ingest.readers.registry import Format, register
 
 __all__ = ["strip_running_lines"]
@@ -32,28 +32,34 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", " ".join(line.split())).lower()
 
 
+def _exact(line: str) -> str:
+    return " ".join(line.split())
+
+
 def strip_running_lines(pages: list[str]) -> list[str]:
     """`pages` without page numbers and the lines repeated at the edges of most pages."""
-    split = [[ln for ln in p.splitlines()] for p in pages]
+    split = [p.splitlines() for p in pages]
+    # Two pages are little evidence: there a running line must repeat to the letter; from
+    # three on, lines alike but for their numbers ("Page 3 of 9") count as one.
+    key = _shape if len(pages) >= 3 else _exact
     edges: Counter[str] = Counter()
     for lines in split:
         filled = [ln for ln in lines if ln.strip()]
-        edge = filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]
-        edges.update({_shape(ln) for ln in edge})
-    repeated = (
-        {s for s, n in edges.items() if n >= max(2, _REPEATED_SHARE * len(pages))}
-        if len(pages) >= 2
-        else set()
-    )
+        edges.update({key(ln) for ln in filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]})
+    needed = max(2, _REPEATED_SHARE * len(pages))
+    repeated = {s for s, n in edges.items() if n >= needed} if len(pages) >= 2 else set()
+
+    def running(line: str) -> bool:
+        # An export's end-of-article marker is structure, however often it sits at an edge.
+        if is_export_marker(line):
+            return False
+        return bool(_PAGE_NUMBER.match(line)) or key(line) in repeated
+
     out = []
     for lines in split:
         numbered = [i for i, ln in enumerate(lines) if ln.strip()]
         at_edge = set(numbered[:_EDGE_LINES] + numbered[-_EDGE_LINES:])
-        kept = [
-            ln
-            for i, ln in enumerate(lines)
-            if i not in at_edge or not (_PAGE_NUMBER.match(ln) or _shape(ln) in repeated)
-        ]
+        kept = [ln for i, ln in enumerate(lines) if i not in at_edge or not running(ln)]
         out.append("\n".join(kept).strip())
     return out
 

@@ -9,25 +9,18 @@ import re
 from collections.abc import Iterator
 
 from assistant.ingest.readers.base import ReadItem, ReadRequest
-from assistant.ingest.readers.decode import decode
+from assistant.ingest.readers.decode import decode_file
 from assistant.ingest.readers.exports import export_articles
 from assistant.ingest.readers.registry import Format, register
 
 __all__: list[str] = []
 
 
-def _text(req: ReadRequest) -> str | None:
-    """The decoded file, or None after the failure was reported by `read_*`."""
-    return decode(req.path.read_bytes(), req.label)
-
-
 def read_text(req: ReadRequest) -> Iterator[ReadItem]:
-    try:
-        text = _text(req)
-    except (ValueError, UnicodeDecodeError) as exc:
-        yield req.failure(str(exc))
+    text = decode_file(req.path)
+    if isinstance(text, ValueError):
+        yield req.failure(str(text))
         return
-    assert text is not None
     yield from export_articles(req, [text])
 
 
@@ -47,12 +40,10 @@ def strip_markdown(text: str) -> tuple[str, str | None]:
 
 
 def read_markdown(req: ReadRequest) -> Iterator[ReadItem]:
-    try:
-        text = _text(req)
-    except (ValueError, UnicodeDecodeError) as exc:
-        yield req.failure(str(exc))
+    text = decode_file(req.path)
+    if isinstance(text, ValueError):
+        yield req.failure(str(text))
         return
-    assert text is not None
     body, title = strip_markdown(text)
     yield req.article(body, title=title)
 

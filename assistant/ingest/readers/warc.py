@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from assistant.ingest.readers.base import ReadItem, ReadRequest
+from assistant.ingest.readers.decode import charset_of
 from assistant.ingest.readers.html import html_fields
 from assistant.ingest.readers.registry import Format, register
 
@@ -21,20 +22,13 @@ __all__: list[str] = []
 logger = logging.getLogger(__name__)
 
 
-def _charset(content_type: str) -> str:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return "utf-8"
-
-
 def read_warc(req: ReadRequest) -> Iterator[ReadItem]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     skipped: Counter[str] = Counter()
     is_arc = req.path.name.lower().endswith((".arc", ".arc.gz"))
+    urls: set[str] = set()
     pages = 0
     n = 0
     with req.path.open("rb") as fh:
@@ -69,6 +63,10 @@ def read_warc(req: ReadRequest) -> Iterator[ReadItem]:
                 skipped[ctype.split(";")[0].strip() or "no content type"] += 1
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or f"{req.doc_id}#{n}"
+            if url in urls:  # a crawl's later capture of the same page: the first is kept
+                skipped["repeated captures"] += 1
+                continue
+            urls.add(url)
             where = f"{req.label}#record{n}"
             body = record.content_stream().read(req.max_bytes + 1)
             if len(body) > req.max_bytes:
@@ -79,7 +77,7 @@ def read_warc(req: ReadRequest) -> Iterator[ReadItem]:
                 )
                 continue
             try:
-                fields = html_fields(body.decode(_charset(ctype), errors="replace"))
+                fields = html_fields(body.decode(charset_of(ctype), errors="replace"))
             except Exception as exc:  # parsers raise many types on broken markup
                 yield req.failure(f"record {n}: cannot parse HTML: {exc}", where=where, doc_id=url)
                 continue
