@@ -1125,23 +1125,24 @@ def test_uploaded_export_splits_and_says_where_each_article_came_from(
     upload = write_pdf(tmp_path / "export.pdf", factiva_text(three))
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#library-summary")).to_contain_text("5 articles")
-    page.locator("#upload input[type=file]").set_input_files(str(upload))
-    expect(page.locator("#upload-status .upload-ok")).to_contain_text("export.pdf: 3 added")
-    expect(page.locator("#library-summary")).to_contain_text("8 articles")
-    expect(_library(page)).to_contain_text("export.pdf, article 2 of 3, page 1")
-    _shot(page, "06-library-export.png")
+    # Indexing and answering take longer than a click on a busy machine: waits are long.
+    slow = 120_000
     try:
+        page.locator("#upload input[type=file]").set_input_files(str(upload))
+        status = page.locator("#upload-status .upload-ok")
+        expect(status).to_contain_text("export.pdf: 3 added", timeout=slow)
+        expect(page.locator("#library-summary")).to_contain_text("8 articles")
+        expect(_library(page)).to_contain_text("export.pdf, article 2 of 3, page 1")
+        _shot(page, "06-library-export.png")
         page.get_by_role("tab", name="Chat").click()
-        _ask(
-            page,
-            f"How much will the new library wing in {three[1].title.split(' council')[0]} cost?",
-        )
-        expect(page.locator("#chatbot")).to_contain_text("127,919")
+        town = three[1].title.split(" council")[0]
+        _ask(page, f"How much will the new library wing in {town} cost?")
+        expect(page.locator("#chatbot")).to_contain_text("127,919", timeout=slow)
         origin = page.locator("#citation-1 .citation-origin")
         expect(origin).to_contain_text("from export.pdf, article 2 of 3, page 1")
+        _shot(page, "07-citation-origin.png")
     finally:
-        ids = [f"export.pdf#{n}" for n in (1, 2, 3)]
-        ui.assistant.delete(ids)
+        ui.assistant.delete([f"export.pdf#{n}" for n in (1, 2, 3)])
         (ui.root / "uploads" / "export.pdf").unlink(missing_ok=True)
 
 

@@ -72,6 +72,7 @@ CSS = (
   white-space: pre-wrap; font-size: .92em; line-height: 1.45; }
 #sources .citation-passage mark { background: #fde68a; padding: 0 1px; }
 #sources .citation-doc { font-size: .75em; color: #9ca3af; margin-top: 4px; }
+#sources .citation-origin { font-size: .75em; color: #6b7280; overflow-wrap: anywhere; }
 #chatbot a[href*="#citation-"], #chatbot a[href*="#citation-"] strong {
   color: #2563eb; font-weight: 600; text-decoration: none; cursor: pointer; }
 #chatbot a[href*="#citation-"]:hover, #chatbot a[href*="#citation-"]:focus {
@@ -89,6 +90,7 @@ CSS = (
 #library-list .library-meta { font-size: .9em; color: #4b5563; }
 #library-list .library-date { white-space: nowrap; }
 #library-list .library-id { font-size: .75em; color: #9ca3af; overflow-wrap: anywhere; }
+#library-list .library-origin { font-size: .75em; color: #6b7280; overflow-wrap: anywhere; }
 #library-list { display: none; }
 @media (max-width: NARROWpx) {
   #library-table { display: none !important; }
