@@ -107,14 +107,16 @@ def _robots_allows(client: object, url: str, opts: FetchOptions) -> bool:
     if parser is None:
         parser = urllib.robotparser.RobotFileParser()
         try:
-            resp = client.get(f"{key}/robots.txt", follow_redirects=True)
+            # Followed only where any address may be fetched: on behalf of the UI a redirect
+            # could lead to a private address unchecked (then it counts as no robots.txt).
+            resp = client.get(f"{key}/robots.txt", follow_redirects=not opts.public_only)
         except httpx.HTTPError as exc:
             raise _Refused(f"cannot read {key}/robots.txt ({exc}); not fetched") from None
         if resp.status_code in (401, 403):  # what urllib.robotparser does with them
             parser.parse(["User-agent: *", "Disallow: /"])
         elif resp.status_code >= 500:
             raise _Refused(f"{key}/robots.txt answered {resp.status_code}; not fetched")
-        elif resp.status_code >= 400:  # no robots.txt: everything allowed
+        elif resp.status_code >= 300:  # no robots.txt: everything allowed
             parser.parse([])
         else:
             parser.parse(resp.text[:500_000].splitlines())
