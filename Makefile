@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
 
-.PHONY: install demo test test-fast test-busy lint eval-seeds eval-rtqa bench clean
+.PHONY: install demo test test-fast test-busy lint eval-seeds eval-conversations eval-rtqa bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,6 +39,9 @@ test-busy: install
 
 eval-seeds: install
 	$(VENV)/bin/assistant eval evals/seeds.yaml --out reports/seeds
+
+eval-conversations: install
+	$(VENV)/bin/assistant eval evals/conversations.yaml --out reports/conversations
 
 eval-rtqa: install
 	$(VENV)/bin/assistant eval rtqa --out reports/rtqa

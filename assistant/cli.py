@@ -8,7 +8,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.types import Answer
 
 __all__ = ["main"]
 
@@ -192,6 +195,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _understood(answer: Answer) -> str:
+    """How a follow-up was read, said before its answer (always, so a misreading shows)."""
+    standalone = _shown(answer.standalone_question)
+    if answer.follow_up == "read-together":
+        return f"not sure what the follow-up refers to; searched as: {standalone}"
+    if answer.follow_up == "as-asked":
+        return f"read as asked: {standalone}"
+    return f"understood as: {standalone}"
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -200,7 +213,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     console = Console()
     when = _time_kwargs(args)
     a = _assistant(args, asking=True)
-    history: list[tuple[str, str]] = []
+    # The answers themselves: the follow-up resolver reads their short answers, abstentions
+    # and cited articles, not just their text.
+    history: list[Answer] = []
     console.print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
     while True:
         try:
@@ -215,12 +230,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
             # One failed answer need not end the conversation: the server may recover.
             console.print(f"error: {_shown(exc)}", style="red", highlight=False)
             continue
-        if answer.standalone_question != q:
-            console.print(f"(searching for: {_shown(answer.standalone_question)})", style="dim")
+        if history:
+            console.print(f"({_understood(answer)})", style="dim", highlight=False)
         console.print(_shown(answer.text), highlight=False)
         _print_window(answer, console)
         _print_answer(answer, console)
-        history.append((q, answer.text))
+        history.append(answer)
     return 0
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
-from assistant.answering.condense import offline_condense
+from assistant.answering.resolver import Resolution, resolve
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.model import AnswerModel
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings
+from assistant.conversation import HistoryItem, Turn, as_turns
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import ConfigError, clip
 from assistant.filters import Filters
@@ -36,7 +37,8 @@ __all__ = ["AskOptions", "Assistant", "ask", "check_question"]
 
 logger = logging.getLogger(__name__)
 
-History = Sequence[tuple[str, str]]
+# Earlier turns, oldest first: `Answer`s, `Turn`s or (question, answer text) pairs.
+History = Sequence[HistoryItem]
 
 
 class AskOptions(TypedDict, total=False):
@@ -321,12 +323,23 @@ class Assistant:
 
     def condense(self, question: str, history: History | None, answerer: str | None = None) -> str:
         """`question` rewritten to stand alone, by the answerer of that mode if it condenses."""
-        if not history:
-            return question
+        return self.resolve(question, history, answerer).standalone
+
+    def resolve(
+        self, question: str, history: History | None, answerer: str | None = None
+    ) -> Resolution:
+        """How `question` reads after `history`: the LLM's rewrite when the answerer of that
+        mode condenses (an LLM), else the offline resolver's."""
+        turns = as_turns(history)
+        if not turns:
+            return Resolution(question, question)
         chosen = self.answerer(answerer)
-        if isinstance(chosen, Condenser):
-            return chosen.condense(question, history)
-        return offline_condense(question, history)
+        if isinstance(chosen, Condenser) and not isinstance(chosen, ExtractiveAnswerer):
+            text = chosen.condense(question, [t.pair() for t in turns]).strip() or question
+            if text == question:
+                return Resolution(question, question)
+            return Resolution(question, text, "resolved", keep_articles=turns[-1].doc_ids)
+        return resolve(question, turns)
 
     def retrieve(
         self,
@@ -340,10 +353,12 @@ class Assistant:
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
         include_undated: bool = False,
+        prefer: Sequence[str] = (),
     ) -> RetrievalResult:
         """The best articles' chunks for `question`, ranked for the time it asks about
         ("this week" is the week before `as_of`, else before today) and searched only among
-        articles published from `since` to `until` and by `as_of`."""
+        articles published from `since` to `until` and by `as_of`. `prefer`: articles kept
+        as candidates with a small boost (a follow-up's conversation articles)."""
         s = self.settings
         day, lo, hi = _date_filters(as_of, since, until)
         t = time.perf_counter()
@@ -365,6 +380,7 @@ class Assistant:
             ),
             mode=(mode or s.retrieval_mode),  # type: ignore[arg-type]
             window=window,
+            prefer=tuple(prefer),
         )
         res.timings["time_window"] = took
         return res
@@ -387,14 +403,16 @@ class Assistant:
 
         `answerer` picks the mode for this call ("extractive" or "llm"; default: settings)."""
         check_question(question, self.settings.max_question_chars)
-        for turn in history or ():
-            for said in turn:
+        turns: tuple[Turn, ...] = as_turns(history)
+        for turn in turns:
+            for said in (turn.question, turn.answer, turn.short, turn.standalone):
                 check_text(said, "a turn of the history", MAX_HISTORY_TURN_CHARS)
         chosen = self.answerer(answerer)
         mode = answerer or self.default_mode
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        standalone = self.condense(question, history, answerer)
+        resolution = self.resolve(question, turns, answerer)
+        standalone = resolution.standalone
         timings["condense"] = time.perf_counter() - t0
         t = time.perf_counter()
         day = _as_date(as_of)
@@ -407,6 +425,7 @@ class Assistant:
             since=since,
             until=until,
             include_undated=include_undated,
+            prefer=resolution.keep_articles,
         )
         timings["retrieve"] = time.perf_counter() - t
         timings.update({f"retrieve.{k}": v for k, v in res.timings.items()})
@@ -442,6 +461,7 @@ class Assistant:
         yield Answer(
             question=question,
             standalone_question=standalone,
+            follow_up=resolution.kind,
             text=draft.text,
             short=draft.short,
             abstained=draft.abstained,

@@ -188,6 +188,12 @@ class Answer(FrozenModel):
     abstained: bool = False
     citations: tuple[Citation, ...] = ()
     mode: str = "extractive"
+    follow_up: Literal["as-asked", "resolved", "ellipsis", "read-together"] = Field(
+        default="as-asked",
+        description="How the question was read against the conversation: as asked, with a "
+        "pronoun resolved, as an ellipsis of the previous question, or (not sure what it "
+        "refers to) searched together with the previous question's words.",
+    )
     confidence: float | None = Field(
         default=None,
         description="The offline answer model's probability that the short answer is right "
@@ -230,6 +236,7 @@ class Answer(FrozenModel):
         return {
             "question": self.question,
             "standalone_question": self.standalone_question,
+            "follow_up": self.follow_up,
             "answer": self.text,
             "short": self.short,
             "abstained": self.abstained,

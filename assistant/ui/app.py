@@ -21,6 +21,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.conversation import Turn
 from assistant.core import Assistant
 from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
@@ -135,7 +136,7 @@ class _Backend:
         self,
         question: str,
         messages: list[Any] | None,
-        history: list[tuple[str, str]] | None,
+        history: list[Turn] | None,
         mode: str,
         top_k: float,
         as_of: str,
@@ -227,7 +228,9 @@ class _Backend:
             body = f"⚠️ **Not answered.** {body}"
         body += understood_html(final)
         messages[-1] = {"role": "assistant", "content": body}
-        history.append((question, final.text))
+        # The answer itself, so the next follow-up knows its short answer, abstention and
+        # cited articles (not just its text).
+        history.append(Turn.from_answer(final))
         articles = assistant.get_articles([c.doc_id for c in final.citations])
         markdown = answer_markdown(final, hints)
         yield messages, history, sources_html(final, articles, hints), markdown, ""

@@ -1,0 +1,458 @@
+"""The offline follow-up resolver: "who is he?" made to stand alone from the conversation.
+
+Read off spaCy's parse and entities of the follow-up and of the earlier turns:
+
+- a pronoun takes the nearest earlier mention whose type agrees (he/she: a person; it: a
+  thing, not a person; they: a group or a plural; there: a place; then: a time), looked for
+  in the previous answer first, then in the previous question (its subject first), then in
+  older turns; "that"/"this" stand for the previous question's event;
+- an ellipsis ("And Iran?", "What about last year?", "On what date?") keeps the previous
+  question's frame with the new part swapped in;
+- a follow-up naming its own subject is read as asked (never bent back to the old one);
+- when nothing agrees, or the follow-up only implies its subject ("Who won?"), it is not
+  guessed: the question is searched together with the previous question's words, and the
+  standalone form says so ("... (read together with: ...)").
+
+An abstention is known by `Turn.abstained` (structured), never by its text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from assistant import nlp
+from assistant.answering.question import FOCUS_TYPES
+from assistant.conversation import HistoryItem, Turn, as_turns
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+__all__ = ["READ_TOGETHER", "Resolution", "is_follow_up", "resolve", "resolve_text"]
+
+Kind = Literal["as-asked", "resolved", "ellipsis", "read-together"]
+
+# How a follow-up the resolver could not read is shown and searched.
+READ_TOGETHER = "read together with:"
+
+_PERSON_PRON = frozenset(["he", "she", "him", "her", "his", "hers", "himself", "herself"])
+_PLURAL_PRON = frozenset(["they", "them", "their", "theirs"])
+_THING_PRON = frozenset(["it", "its"])
+_EVENT_PRON = frozenset(["that", "this"])
+_POSSESSIVE = frozenset(["his", "her", "its", "their"])
+_WH = frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
+_AUX_FRONT = frozenset(
+    ["did", "does", "do", "will", "would", "can", "could", "has", "have", "had", "is", "are"]
+    + ["was", "were", "should", "shall", "may", "might", "must"]
+)
+# Verbs that only say an event took place: "when did that happen" asks about the event.
+_EVENT_VERBS = frozenset(
+    ["happen", "happened", "occur", "occurred", "start", "started", "begin", "began", "end"]
+    + ["ended", "take", "took", "come", "came"]
+)
+_VALUE_LABELS = frozenset(
+    ["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"]
+)
+_PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
+_THING_LABELS = frozenset(
+    ["ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART", "NORP"]
+)
+_GROUP_LABELS = frozenset(["ORG", "NORP"])
+_LEADS = ("and what about ", "what about ", "how about ", "and for ", "what of ", "and ", "but ")
+_MARKER = re.compile(r"\s*\[\d{1,3}\]")
+# A short question without a pronoun or a name of its own ("Who won?") is taken as a
+# follow-up when it has at most this many content words.
+_IMPLICIT_MAX_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How a question was read against the conversation.
+
+    `standalone` is what retrieval and the answerer get and what the user is shown: the
+    question itself, its rewrite, or the question "read together with" the previous one.
+    `antecedent` is what the follow-up was taken to be about ("" when nothing was
+    substituted); `keep_articles` are the previous turn's cited articles, kept as retrieval
+    candidates when the follow-up stays on its subject."""
+
+    question: str
+    standalone: str
+    kind: Kind = "as-asked"
+    antecedent: str = ""
+    keep_articles: tuple[str, ...] = ()
+
+    @property
+    def confident(self) -> bool:
+        return self.kind != "read-together"
+
+
+@dataclass(frozen=True)
+class _Mention:
+    text: str
+    label: str  # an entity label, or PERSON/THING/PLURAL/PLACE for a typed noun phrase
+    plural: bool = False
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether `question` refers back (a pronoun, an ellipsis, or a short subjectless ask)."""
+    doc = nlp.parse(question.strip())
+    return bool(_pronouns(doc)) or _is_ellipsis(doc) or _is_implicit(doc)
+
+
+def resolve_text(question: str, history: Sequence[HistoryItem] | None) -> str:
+    """`question` made to stand alone from `history` (oldest first): the `Condenser` form."""
+    return resolve(question, history).standalone
+
+
+def resolve(question: str, history: Sequence[HistoryItem] | None) -> Resolution:
+    """How `question` reads after `history` (`Turn`s, `Answer`s or (question, answer) pairs,
+    oldest first)."""
+    turns = as_turns(history)
+    asked = question.strip()
+    if not turns or not asked:
+        return Resolution(question, question)
+    doc = nlp.parse(asked)
+    prev = turns[-1]
+    keep = prev.doc_ids
+    pronouns = _pronouns(doc)
+    if pronouns:
+        return _resolve_pronouns(question, doc, pronouns, turns)
+    if _is_ellipsis(doc):
+        return _resolve_ellipsis(question, doc, turns)
+    if _is_implicit(doc):
+        return _read_together(question, prev, keep)
+    # Names its own subject: read as asked, and its search is not steered to the old articles.
+    return Resolution(question, question)
+
+
+# ------------------------------------------------------------------ the follow-up's parse
+def _pronouns(doc: Doc) -> list[Token]:
+    out = []
+    for t in doc:
+        low = t.lower_
+        if low in _PERSON_PRON | _PLURAL_PRON | _THING_PRON:
+            if t.pos_ == "PRON" or t.tag_ in ("PRP", "PRP$"):
+                out.append(t)
+        elif low in _EVENT_PRON:
+            # A pronoun on its own ("when did that happen"), not a determiner ("that day"),
+            # a conjunction or a relative pronoun.
+            if t.dep_ not in ("det", "mark") and t.tag_ == "DT" and t.head.tag_ != "NN":
+                out.append(t)
+        elif low == "there":
+            if t.dep_ != "expl" and t.pos_ == "ADV":  # "is there" is no place
+                out.append(t)
+        elif low == "then" and t.pos_ == "ADV" and t.i == len(doc) - 2:
+            out.append(t)  # "what happened then?": a time, at the end of the question
+    return out
+
+
+def _has_verb(doc: Doc) -> bool:
+    return any(t.pos_ in ("VERB", "AUX") for t in doc)
+
+
+def _content_words(doc: Doc) -> list[Token]:
+    return [t for t in doc if t.is_alpha and not t.is_stop and t.lower_ not in _WH]
+
+
+def _is_ellipsis(doc: Doc) -> bool:
+    low = doc.text.lower()
+    return not _has_verb(doc) or low.startswith(_LEADS[:4])
+
+
+def _is_implicit(doc: Doc) -> bool:
+    """A short question that names nothing of its own ("Who won?", "How many died?")."""
+    if doc.ents or any(t.pos_ == "PROPN" for t in doc):
+        return False
+    if not any(t.lower_ in _WH for t in doc[:2]):
+        return False
+    return len(_content_words(doc)) <= _IMPLICIT_MAX_WORDS and len(doc) <= 8
+
+
+# ------------------------------------------------------------------ earlier mentions
+def _answer_text(turn: Turn) -> str:
+    """The previous short answer to refer back to ("" after an abstention)."""
+    if turn.abstained:
+        return ""
+    if turn.structured:
+        return _MARKER.sub("", turn.short).strip()
+    first = turn.answer.strip().split("\n")[0]
+    return _MARKER.sub("", first).strip()
+
+
+def _np_label(span: Span) -> tuple[str, bool]:
+    """A noun phrase's type from its head noun ("the prime minister": PERSON)."""
+    root = span.root
+    plural = root.tag_ in ("NNS", "NNPS")
+    word = root.lower_
+    if plural and word.endswith("s"):
+        word = word[:-1]
+    labels = FOCUS_TYPES.get(word, ())
+    if labels and labels[0] == "PERSON":
+        return "PERSON", plural
+    if labels and labels[0] in _PLACE_LABELS:
+        return "PLACE", plural
+    if labels and labels[0] in _VALUE_LABELS:
+        return labels[0], plural
+    return ("PLURAL" if plural else "THING"), plural
+
+
+def _wh_phrase(doc: Doc) -> set[int]:
+    """Token indices of the question's wh-phrase ("which Armenian province", "in which")."""
+    out: set[int] = set()
+    for tok in doc:
+        if tok.lower_ in _WH and tok.i <= 3:
+            out.add(tok.i)
+            if tok.dep_ == "det" or tok.dep_ == "advmod" and tok.head.pos_ in ("ADJ", "ADV"):
+                out |= {t.i for t in tok.head.subtree}  # "which province", "how many people"
+                out.add(tok.head.i)
+            if tok.dep_ == "pobj":  # "in which": the preposition too
+                out.add(tok.head.i)
+    return out
+
+
+def _question_mentions(doc: Doc) -> list[_Mention]:
+    """A question's entities and noun phrases, its subject first; the wh-phrase left out."""
+    wh = _wh_phrase(doc)
+    found: list[tuple[int, _Mention]] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        if any(t.i in wh for t in ent):
+            continue
+        covered |= {t.i for t in ent}
+        found.append((ent.start, _Mention(ent.text, ent.label_)))
+    for chunk in doc.noun_chunks:
+        if chunk.root.pos_ == "PRON" or any(t.i in wh for t in chunk):
+            continue
+        if chunk.root.i in covered and len(chunk) == len([t for t in chunk if t.i in covered]):
+            continue  # the entity itself, already taken
+        label, plural = _np_label(chunk)
+        if chunk.root.ent_type_ and chunk.root.ent_type_ not in _VALUE_LABELS:
+            label = chunk.root.ent_type_ if label in ("THING", "PLURAL") else label
+        text = chunk.text
+        if chunk[0].lower_ in ("a", "an"):
+            text = chunk[1:].text
+        found.append((chunk.start, _Mention(text, label, plural)))
+    subject = {t.i for t in doc if t.dep_ in ("nsubj", "nsubjpass")}
+
+    def order(item: tuple[int, _Mention]) -> tuple[int, int, int]:
+        start, m = item
+        span_subject = any(i in subject for i in range(start, start + len(m.text.split())))
+        # Subjects first, then longer phrases first where they start at the same word
+        # ("the Russian border guards" before "Russian").
+        return (0 if span_subject else 1, start, -len(m.text))
+
+    return [m for _, m in sorted(found, key=order)]
+
+
+def _answer_mentions(text: str, prev_question: Doc) -> list[_Mention]:
+    """The previous short answer as a mention (typed by its entity or by what the question
+    asked), then the entities inside it."""
+    if not text:
+        return []
+    doc = nlp.parse(text)
+    ents = list(doc.ents)
+    out: list[_Mention] = []
+    whole_label = ""
+    if len(ents) == 1 and len(ents[0]) >= len(doc) - 2:
+        whole_label = ents[0].label_
+    elif len(doc) <= 8:
+        asks_who = any(t.lower_ in ("who", "whom") for t in prev_question[:3])
+        if asks_who and any(e.label_ == "PERSON" for e in ents):
+            whole_label = "PERSON"
+        elif asks_who and not ents and any(t.pos_ == "PROPN" for t in doc):
+            whole_label = "PERSON"
+        elif not ents and not any(t.like_num for t in doc) and len(doc) <= 6:
+            chunks = list(doc.noun_chunks)
+            if chunks:
+                whole_label, _ = _np_label(chunks[0])
+    if whole_label:
+        plural = " and " in text
+        out.append(_Mention(text.rstrip("."), "PLURAL" if plural else whole_label, plural))
+    out += [_Mention(e.text, e.label_) for e in ents if e.text != text]
+    return out
+
+
+def _agrees(pron: str, m: _Mention) -> bool:
+    if pron in _PERSON_PRON:
+        return m.label == "PERSON" and not m.plural
+    if pron in _PLURAL_PRON:
+        return m.plural or m.label in _GROUP_LABELS or m.label == "PLURAL"
+    if pron == "there":
+        return m.label in _PLACE_LABELS or m.label == "PLACE"
+    if pron == "then":
+        return m.label in ("DATE", "TIME")
+    # it / its: a thing, never a person or a value.
+    return not m.plural and (m.label in _THING_LABELS - {"NORP"} or m.label in ("THING", "PLACE"))
+
+
+def _candidates(turns: Sequence[Turn]) -> list[tuple[_Mention, Turn]]:
+    """Earlier mentions, nearest first: each turn's answer, then its question."""
+    out: list[tuple[_Mention, Turn]] = []
+    for turn in reversed(turns):
+        qdoc = nlp.parse(_plain(turn.read_as))
+        out += [(m, turn) for m in _answer_mentions(_answer_text(turn), qdoc)]
+        out += [(m, turn) for m in _question_mentions(qdoc)]
+    return out
+
+
+def _plain(question: str) -> str:
+    """A shown standalone question without its "read together" note."""
+    head, sep, _ = question.partition(f" ({READ_TOGETHER}")
+    return head if sep else question
+
+
+# ------------------------------------------------------------------ rewriting
+def _resolve_pronouns(
+    question: str, doc: Doc, pronouns: list[Token], turns: Sequence[Turn]
+) -> Resolution:
+    prev = turns[-1]
+    own = _question_mentions(doc)
+    cands = _candidates(turns)
+    swaps: dict[int, str] = {}
+    picked: list[str] = []
+    for tok in pronouns:
+        low = tok.lower_
+        if low in _EVENT_PRON:
+            event = _event_rewrite(doc, tok, prev)
+            if event is None:
+                return _read_together(question, prev, prev.doc_ids)
+            return Resolution(question, event[0], "resolved", event[1], prev.doc_ids)
+        # Bound inside the question itself ("Did Aliyev visit his troops?"): leave it.
+        if any(_agrees(low, m) for m in own if m.text.lower() not in ("he", "she", "it")):
+            if any(m.text and doc.text.find(m.text) < tok.idx for m in own if _agrees(low, m)):
+                continue
+        hit = next((m for m, _ in cands if _agrees(low, m)), None)
+        if hit is None:
+            return _read_together(question, prev, prev.doc_ids)
+        text = hit.text + ("'s" if low in _POSSESSIVE and tok.tag_ == "PRP$" else "")
+        if low == "there" and (tok.i == 0 or doc[tok.i - 1].pos_ != "ADP"):
+            text = f"in {text}"  # "live there" -> "live in Port Velling"; "from there" keeps
+        swaps[tok.i] = text
+        picked.append(hit.text)
+    if not swaps:
+        return Resolution(question, question)
+    out = []
+    for tok in doc:
+        if tok.i in swaps:
+            out.append(swaps[tok.i] + tok.whitespace_)
+        else:
+            out.append(tok.text_with_ws)
+    text = "".join(out).strip()
+    return Resolution(question, text, "resolved", "; ".join(dict.fromkeys(picked)), prev.doc_ids)
+
+
+def _frame(turn: Turn) -> tuple[str, str] | None:
+    """The previous question as (auxiliary, clause) without its wh-phrase: "Where did
+    Erdogan meet Pashinyan?" -> ("did", "Erdogan meet Pashinyan"). A question whose wh-word
+    is its subject ("Who attacked the convoy?") takes its short answer as the subject
+    ("", "Hamas attacked the convoy"); None when it has none."""
+    doc = nlp.parse(_plain(turn.read_as).strip())
+    wh = _wh_phrase(doc)
+    rest = [t for t in doc if t.i not in wh and not t.is_punct]
+    if not rest:
+        return None
+    aux = ""
+    if rest[0].lower_ in _AUX_FRONT and rest[0].pos_ in ("AUX", "VERB"):
+        aux = rest[0].text.lower()
+        rest = rest[1:]
+    clause = "".join(t.text_with_ws for t in rest).strip()
+    if not clause:
+        return None
+    if not aux and wh and any(doc[i].dep_ in ("nsubj", "nsubjpass") for i in wh):
+        answer = _answer_text(turn)
+        if not answer or len(answer.split()) > 8:
+            return None
+        return "", f"{answer} {clause}"
+    return aux, clause
+
+
+def _wh_lead(doc: Doc, upto: int) -> str:
+    """The follow-up's wh-phrase before token `upto` ("When", "In which year")."""
+    words = [t for t in doc[:upto] if t.lower_ not in _AUX_FRONT]
+    return "".join(t.text_with_ws for t in words).strip()
+
+
+def _event_rewrite(doc: Doc, pron: Token, prev: Turn) -> tuple[str, str] | None:
+    """ "When did that happen?" -> "When did <the previous question's event>?"."""
+    frame = _frame(prev)
+    if frame is None:
+        return None
+    aux, clause = frame
+    verb = pron.head
+    lead = _wh_lead(doc, pron.i)
+    if verb.lower_ in _EVENT_VERBS and pron.dep_ in ("nsubj", "nsubjpass") and lead:
+        if aux and aux not in ("is", "are", "was", "were"):
+            return f"{lead} {aux} {clause}?", clause
+        if aux:
+            return f"{lead} {aux} {clause}?", clause
+        return f"{lead} was it that {clause}?", clause
+    # "Why did he say that?", "Who confirmed this?": the pronoun stands for the event.
+    out = "".join(
+        (f"{t.text} ({clause})" if t.i == pron.i else t.text) + t.whitespace_ for t in doc
+    ).strip()
+    return out, clause
+
+
+def _resolve_ellipsis(question: str, doc: Doc, turns: Sequence[Turn]) -> Resolution:
+    prev = turns[-1]
+    text = doc.text.strip().rstrip("?").strip()
+    low = text.lower()
+    for lead in _LEADS:
+        if low.startswith(lead):
+            text = text[len(lead) :].strip()
+            break
+    if not text:
+        return _read_together(question, prev, prev.doc_ids)
+    part = nlp.parse(text)
+    if part[0].lower_ in _WH or (len(part) > 1 and part[1].lower_ in _WH):
+        # "On what date?" after "Where did Erdogan meet Pashinyan?"
+        frame = _frame(prev)
+        if frame is None:
+            return _read_together(question, prev, prev.doc_ids)
+        aux, clause = frame
+        rewritten = f"{text} {aux} {clause}?" if aux else f"{text} was it that {clause}?"
+        return Resolution(question, rewritten, "ellipsis", clause, prev.doc_ids)
+    # "And Iran?", "What about last year?": the previous question, the new part swapped in.
+    prev_doc = nlp.parse(_plain(prev.read_as).strip())
+    new_label = _part_label(part)
+    wh = _wh_phrase(prev_doc)
+    same = [
+        e
+        for e in prev_doc.ents
+        if _same_kind(e.label_, new_label) and not any(t.i in wh for t in e)
+    ]
+    if same:
+        target = same[-1] if new_label in ("DATE", "TIME") else same[0]
+        rewritten = (
+            prev_doc[: target.start].text_with_ws + text + prev_doc[target.end - 1].whitespace_
+        )
+        rewritten += prev_doc[target.end :].text
+        kept = (prev_doc[: target.start].text + " " + prev_doc[target.end :].text).strip()
+        return Resolution(question, rewritten.strip(), "ellipsis", kept, prev.doc_ids)
+    if new_label in ("DATE", "TIME"):
+        base = prev_doc.text.rstrip().rstrip("?").rstrip()
+        return Resolution(question, f"{base} {text}?", "ellipsis", base, prev.doc_ids)
+    return _read_together(question, prev, prev.doc_ids)
+
+
+def _part_label(part: Doc) -> str:
+    if part.ents:
+        return max(part.ents, key=len).label_
+    chunks = list(part.noun_chunks)
+    if chunks:
+        return _np_label(chunks[0])[0]
+    return "THING"
+
+
+def _same_kind(a: str, b: str) -> bool:
+    groups = (_PLACE_LABELS | {"PLACE", "NORP"}, {"DATE", "TIME"}, {"PERSON"}, {"ORG"})
+    return a == b or any(a in g and b in g for g in groups)
+
+
+def _read_together(question: str, prev: Turn, keep: tuple[str, ...]) -> Resolution:
+    """Not confident: search with the previous question's words, and say so."""
+    earlier = _plain(prev.read_as).strip()
+    shown = f"{question.strip()} ({READ_TOGETHER} {earlier})"
+    return Resolution(question, shown, "read-together", "", keep)
