@@ -35,6 +35,9 @@ class Turn:
     abstained: bool = False
     doc_ids: tuple[str, ...] = ()
     standalone: str = ""
+    # The offline answerer's best candidate when it stated no short answer: still the
+    # likeliest thing the user's next "he" or "it" means.
+    candidate: str = ""
     # False for a bare (question, text) pair: its short answer is read off the text's first
     # line, and whether it abstained is unknown.
     structured: bool = False
@@ -53,6 +56,7 @@ class Turn:
             abstained=answer.abstained,
             doc_ids=tuple(docs),
             standalone=answer.standalone_question,
+            candidate="" if answer.abstained else answer.best_candidate,
             structured=True,
         )
 

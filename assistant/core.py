@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
-from assistant.answering.resolver import Resolution, resolve
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.model import AnswerModel
+from assistant.answering.resolver import Resolution, resolve
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings

@@ -45,7 +45,10 @@ def main() -> None:
         a = Assistant(store=store, **suite.settings)
         t = time.perf_counter()
         rep = a.ingest(_corpus_paths(suite, store))
-        print(f"ingest: {rep.added} added, {rep.unchanged} unchanged in {time.perf_counter() - t:.1f}s")
+        print(
+            f"ingest: {rep.added} added, {rep.unchanged} unchanged "
+            f"in {time.perf_counter() - t:.1f}s"
+        )
         follow_ups = [q for q in suite.questions if q.history]
         if args.limit:
             follow_ups = follow_ups[: args.limit]
@@ -78,7 +81,8 @@ def main() -> None:
         print(f"{len(follow_ups)} follow-ups x {args.repeat} runs, one process")
         for name, values in rows:
             print(
-                f"{name:28s} p50 {statistics.median(values):7.1f} ms   p95 {pct(values, 0.95):7.1f} ms"
+                f"{name:28s} p50 {statistics.median(values):7.1f} ms   "
+                f"p95 {pct(values, 0.95):7.1f} ms"
             )
         extra: dict[str, Any] = {
             "p50 added": statistics.median(with_history) - statistics.median(alone)

@@ -122,9 +122,7 @@ def test_a_change_of_subject_is_searched_as_asked(
     assert second.citations and second.citations[0].doc_id == "storm"
 
 
-def test_the_conversations_articles_stay_retrieval_candidates(
-    store_dir: Path, embedder
-) -> None:
+def test_the_conversations_articles_stay_retrieval_candidates(store_dir: Path, embedder) -> None:
     a = Assistant(store=store_dir, embedder=embedder, answerer="extractive", top_k=1)
     question = "Who said the repairs cost more than expected?"
     assert a.retrieve(question, top_k=1).article_order == ["bridge"]

@@ -457,7 +457,10 @@ def test_conversation_suite_meets_its_thresholds(embedder: Any, tmp_path: Path) 
     loaded = load_suite(suite)
     missing = [str(p) for p in loaded.corpus if not p.exists()]
     if missing:
-        pytest.fail(f"the conversation suite's articles are not at {missing}: ../shared must sit beside the repo")
+        pytest.fail(
+            f"the conversation suite's articles are not at {missing}: "
+            "../shared must sit beside the repo"
+        )
     rep = run_suite(loaded, configs=["hybrid"], embedder=embedder, store=tmp_path / "store")
     failed = [f"{c.key}: {c.value} < {c.bound}" for c in rep.checks if not c.passed]
     assert rep.checks and not failed, failed

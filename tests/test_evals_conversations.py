@@ -104,7 +104,9 @@ def test_articles_cut_a_jsonl_corpus_to_the_ids_named(tmp_path: Path) -> None:
     again.write_text(json.dumps(rows[1]) + "\n", encoding="utf-8")
     folder = tmp_path / "seeds"
     folder.mkdir()
-    s = load_suite({**CHAT, "corpus": [str(folder), str(week), str(again)], "articles": ["a1", "a3"]})
+    s = load_suite(
+        {**CHAT, "corpus": [str(folder), str(week), str(again)], "articles": ["a1", "a3"]}
+    )
     paths = _corpus_paths(s, tmp_path / "store")
     assert paths[0] == folder and len(paths) == 2
     kept = [json.loads(line)["id"] for line in paths[1].read_text().splitlines()]

@@ -118,9 +118,7 @@ def test_not_confident_reads_together_with_the_previous_question() -> None:
     history = [_turn("How many homes did the storm destroy?", "1,240 homes", docs=["d7"])]
     r = resolve("Who is she?", history)
     assert r.kind == "read-together" and not r.confident
-    assert r.standalone == (
-        f"Who is she? ({READ_TOGETHER} How many homes did the storm destroy?)"
-    )
+    assert r.standalone == (f"Who is she? ({READ_TOGETHER} How many homes did the storm destroy?)")
     # The conversation's articles stay candidates of the search.
     assert r.keep_articles == ("d7",)
 

@@ -43,18 +43,50 @@ _THING_PRON = frozenset(["it", "its"])
 _EVENT_PRON = frozenset(["that", "this"])
 _POSSESSIVE = frozenset(["his", "her", "its", "their"])
 _WH = frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
+_BE = frozenset(["is", "was", "are", "were"])
 _AUX_FRONT = frozenset(
-    ["did", "does", "do", "will", "would", "can", "could", "has", "have", "had", "is", "are"]
-    + ["was", "were", "should", "shall", "may", "might", "must"]
+    [
+        "did",
+        "does",
+        "do",
+        "will",
+        "would",
+        "can",
+        "could",
+        "has",
+        "have",
+        "had",
+        "is",
+        "are",
+        "was",
+        "were",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+    ]
 )
 # Verbs that only say an event took place: "when did that happen" asks about the event.
 _EVENT_VERBS = frozenset(
-    ["happen", "happened", "occur", "occurred", "start", "started", "begin", "began", "end"]
-    + ["ended", "take", "took", "come", "came"]
+    [
+        "happen",
+        "happened",
+        "occur",
+        "occurred",
+        "start",
+        "started",
+        "begin",
+        "began",
+        "end",
+        "ended",
+        "take",
+        "took",
+        "come",
+        "came",
+    ]
 )
-_VALUE_LABELS = frozenset(
-    ["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"]
-)
+_VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"])
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 _THING_LABELS = frozenset(
     ["ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART", "NORP"]
@@ -163,20 +195,23 @@ def _is_ellipsis(doc: Doc) -> bool:
 
 
 def _is_implicit(doc: Doc, prev: Turn | None = None) -> bool:
-    """A short question that names nothing of its own ("Who won?", "How many died?"): at
-    most two content words, or three of which one the previous turn used ("When does the
-    law take effect?" after a question about a law)."""
-    if doc.ents or any(t.pos_ == "PROPN" for t in doc):
+    """A short wh-question that names nothing new ("Who won?", "How long will the
+    inspections take?", "When does the law take effect?"): at most two content words, or a
+    definite description ("the inspections") or a word the previous turn used."""
+    said = f"{prev.read_as} {prev.short or prev.candidate}".lower() if prev else ""
+    names = [t for t in doc if t.pos_ == "PROPN" or t.ent_type_]
+    if any(t.lower_ not in said for t in names if t.is_alpha):
         return False
-    if not any(t.lower_ in _WH for t in doc[:2]) or len(doc) > 8:
+    if not any(t.lower_ in _WH for t in doc[:2]) or len(doc) > 9:
         return False
     words = _content_words(doc)
     if len(words) <= _IMPLICIT_MAX_WORDS - 1:
         return True
-    if len(words) > _IMPLICIT_MAX_WORDS or prev is None:
+    if len(words) > _IMPLICIT_MAX_WORDS + 1 or prev is None:
         return False
-    said = {w[:5] for w in re.findall(r"\w+", f"{prev.read_as} {prev.short}".lower())}
-    return any(t.lower_[:5] in said for t in words if t.pos_ == "NOUN")
+    definite = any(t.lower_ in ("the", "those", "these") and t.dep_ == "det" for t in doc)
+    stems = {w[:5] for w in re.findall(r"\w+", said)}
+    return definite or any(t.lower_[:5] in stems for t in words if t.pos_ == "NOUN")
 
 
 # ------------------------------------------------------------------ earlier mentions
@@ -185,7 +220,7 @@ def _answer_text(turn: Turn) -> str:
     if turn.abstained:
         return ""
     if turn.structured:
-        return _MARKER.sub("", turn.short).strip()
+        return _MARKER.sub("", turn.short or turn.candidate).strip()
     first = turn.answer.strip().split("\n")[0]
     return _MARKER.sub("", first).strip()
 
@@ -213,7 +248,7 @@ def _wh_phrase(doc: Doc) -> set[int]:
     for tok in doc:
         if tok.lower_ in _WH and tok.i <= 3:
             out.add(tok.i)
-            if tok.dep_ == "det" or tok.dep_ == "advmod" and tok.head.pos_ in ("ADJ", "ADV"):
+            if tok.dep_ == "det" or (tok.dep_ == "advmod" and tok.head.pos_ in ("ADJ", "ADV")):
                 out |= {t.i for t in tok.head.subtree}  # "which province", "how many people"
                 out.add(tok.head.i)
             if tok.dep_ == "pobj":  # "in which": the preposition too
@@ -222,27 +257,43 @@ def _wh_phrase(doc: Doc) -> set[int]:
 
 
 def _question_mentions(doc: Doc) -> list[_Mention]:
-    """A question's entities and noun phrases, its subject first; the wh-phrase left out."""
+    """A question's entities and noun phrases, its subject first. Left out: the wh-phrase,
+    what a "what was X" asks for (X is its answer, not its topic), a bare noun of an idiom
+    ("take part"), and a name that only modifies a longer phrase ("Alaska Airlines" in
+    "Alaska Airlines Flight 1282", "Iran" in "Iran's defense minister")."""
     wh = _wh_phrase(doc)
+    asked = {t.head.i for t in doc if t.lower_ in _WH and t.head.lower_ in _BE}
+    chunks = [
+        c
+        for c in doc.noun_chunks
+        if c.root.pos_ != "PRON"
+        and not any(t.i in wh for t in c)
+        and c.root.head.i not in asked
+        and not (len(c) == 1 and c.root.pos_ == "NOUN")
+        and c.root.lower_ not in ("one", "ones")
+    ]
     found: list[tuple[int, _Mention]] = []
     covered: set[int] = set()
     for ent in doc.ents:
         if any(t.i in wh for t in ent):
             continue
+        inside = next((c for c in chunks if c.start <= ent.start and ent.end <= c.end), None)
+        if inside is not None and inside.root.i not in range(ent.start, ent.end):
+            continue  # a modifier: the longer phrase stands for it
         covered |= {t.i for t in ent}
         found.append((ent.start, _Mention(ent.text, ent.label_, named=True)))
-    for chunk in doc.noun_chunks:
-        if chunk.root.pos_ == "PRON" or any(t.i in wh for t in chunk):
-            continue
-        if chunk.root.i in covered and len(chunk) == len([t for t in chunk if t.i in covered]):
+    for chunk in chunks:
+        if all(t.i in covered for t in chunk if t.pos_ != "DET"):
             continue  # the entity itself, already taken
         label, plural = _np_label(chunk)
-        if chunk.root.ent_type_ and chunk.root.ent_type_ not in _VALUE_LABELS:
-            label = chunk.root.ent_type_ if label in ("THING", "PLURAL") else label
+        root_ent = chunk.root.ent_type_
+        if root_ent and root_ent not in _VALUE_LABELS and label in ("THING", "PLURAL"):
+            label = root_ent
         text = chunk.text
         if chunk[0].lower_ in ("a", "an"):
             text = chunk[1:].text
-        found.append((chunk.start, _Mention(text, label, plural)))
+        named = chunk.root.pos_ == "PROPN"
+        found.append((chunk.start, _Mention(text, label, plural, named)))
     subject = {t.i for t in doc if t.dep_ in ("nsubj", "nsubjpass")}
 
     def order(item: tuple[int, _Mention]) -> tuple[int, int, int]:
@@ -280,6 +331,8 @@ def _answer_mentions(text: str, prev_question: str, structured: bool) -> list[_M
         if chunks:
             label, _ = _np_label(chunks[0])
     out: list[_Mention] = []
+    if label in _PLACE_LABELS and analyse(prev_question).wh == "where":
+        label = "PLACE"  # where something happened: "there", never "it"
     if label:
         plural = " and " in text
         out.append(_Mention(text.rstrip("."), "PLURAL" if plural else label, plural))
@@ -297,7 +350,7 @@ def _agrees(pron: str, m: _Mention) -> bool:
     if pron == "then":
         return m.label in ("DATE", "TIME")
     # it / its: a thing, never a person or a value.
-    return not m.plural and (m.label in _THING_LABELS - {"NORP"} or m.label in ("THING", "PLACE"))
+    return not m.plural and (m.label in _THING_LABELS - {"NORP"} or m.label == "THING")
 
 
 def _candidates(turns: Sequence[Turn]) -> list[list[_Mention]]:
@@ -311,12 +364,57 @@ def _candidates(turns: Sequence[Turn]) -> list[list[_Mention]]:
 
 
 def _pick(pron: str, groups: list[list[_Mention]]) -> _Mention | None:
-    """The nearest agreeing mention; within one turn's question a name before a description
-    ("Tomas Ruud" before "the mayor of Brennick")."""
+    """The nearest agreeing mention. Within one turn's question, for a person a name comes
+    before a description ("Tomas Ruud" before "the mayor of Brennick"); for "it" a thing
+    before a place (a country is rarely the "it" of a follow-up)."""
     for group in groups:
         agreeing = [m for m in group if _agrees(pron, m)]
-        if agreeing:
+        if not agreeing:
+            continue
+        if pron in _PERSON_PRON:
             return next((m for m in agreeing if m.named), agreeing[0])
+        if pron in _THING_PRON:
+            return next((m for m in agreeing if m.label not in _PLACE_LABELS), agreeing[0])
+        return agreeing[0]
+    return None
+
+
+def _same_class(a: str, b: str) -> bool:
+    return any(a in c and b in c for c in (_PERSON_PRON, _PLURAL_PRON, _THING_PRON))
+
+
+def _continued(pron: str, turns: Sequence[Turn]) -> list[list[_Mention]] | None:
+    """A pronoun the previous question also used ("Whom did he replace?", "How old is
+    he?") keeps its referent: the candidates as that question saw them."""
+    prev = turns[-1]
+    if len(turns) < 2 or prev.read_as == prev.question:
+        return None
+    said = nlp.parse(prev.question)
+    if not any(_same_class(pron, t.lower_) for t in _pronouns(said)):
+        return None
+    return _candidates(turns[:-1])
+
+
+def _parallel(pron: Token, prev: Turn) -> _Mention | None:
+    """The mention in the same role of the same verb in the previous question: "Which
+    coach also backed him?" after "Which politician backed Donald Trump?" -> Donald Trump."""
+    verb = pron.head
+    if verb.pos_ not in ("VERB", "AUX") or pron.dep_ not in ("nsubj", "nsubjpass", "dobj"):
+        return None
+    doc = nlp.parse(_plain(prev.read_as))
+    wh = _wh_phrase(doc)
+    for tok in doc:
+        if tok.pos_ == "VERB" and tok.lower_[:4] == verb.lower_[:4]:
+            for child in tok.children:
+                if child.dep_ == pron.dep_ and child.i not in wh and child.pos_ != "PRON":
+                    span = next((e for e in doc.ents if e.start <= child.i < e.end), None)
+                    if span is None:
+                        span = next((c for c in doc.noun_chunks if c.root.i == child.i), None)
+                    if span is None:
+                        return None
+                    label = span.label_ if span.label_ else _np_label(span)[0]
+                    m = _Mention(span.text, label, named=bool(span.label_))
+                    return m if _agrees(pron.lower_, m) else None
     return None
 
 
@@ -335,6 +433,7 @@ def _resolve_pronouns(
     cands = _candidates(turns)
     swaps: dict[int, str] = {}
     picked: list[str] = []
+    bound_here = 0
     for tok in pronouns:
         low = tok.lower_
         if low in _EVENT_PRON:
@@ -342,19 +441,26 @@ def _resolve_pronouns(
             if event is None:
                 return _read_together(question, prev, prev.doc_ids)
             return Resolution(question, event[0], "resolved", event[1], prev.doc_ids)
-        # Bound by a name before it in the question itself ("Did Aliyev visit his troops?").
-        if any(m.named and _agrees(low, m) and 0 <= doc.text.find(m.text) < tok.idx for m in own):
+        # A possessive bound by a name before it in the question ("Did Aliyev visit his
+        # troops?") refers to that name.
+        bound = tok.tag_ == "PRP$" or low.endswith("self") or low in _PERSON_PRON
+        if bound and any(
+            m.named and _agrees(low, m) and 0 <= doc.text.find(m.text) < tok.idx for m in own
+        ):
+            bound_here += 1
             continue
-        hit = _pick(low, cands)
+        hit = _parallel(tok, turns[-1]) or _pick(low, _continued(low, turns) or cands)
         if hit is None:
-            return _read_together(question, prev, prev.doc_ids)
+            continue  # left as asked; read together below when nothing was resolved
         text = hit.text + ("'s" if low in _POSSESSIVE and tok.tag_ == "PRP$" else "")
         if low == "there" and (tok.i == 0 or doc[tok.i - 1].pos_ != "ADP"):
             text = f"in {text}"  # "live there" -> "live in Port Velling"; "from there" keeps
         swaps[tok.i] = text
         picked.append(hit.text)
     if not swaps:
-        return Resolution(question, question)
+        if bound_here == len(pronouns):
+            return Resolution(question, question)  # it names its own subject
+        return _read_together(question, prev, prev.doc_ids)
     out = []
     for tok in doc:
         if tok.i in swaps:
@@ -368,11 +474,15 @@ def _resolve_pronouns(
 def _frame(turn: Turn) -> tuple[str, str] | None:
     """The previous question as (auxiliary, clause) without its wh-phrase: "Where did
     Erdogan meet Pashinyan?" -> ("did", "Erdogan meet Pashinyan"). A question whose wh-word
-    is its subject ("Who attacked the convoy?") takes its short answer as the subject
-    ("", "Hamas attacked the convoy"); None when it has none."""
+    is its subject ("Who will host the show?") takes its answer as the subject ("will",
+    "Jon Stewart host the show"; without an auxiliary: "", "Hamas attacked the convoy");
+    None when it has none."""
     doc = nlp.parse(_plain(turn.read_as).strip())
     wh = _wh_phrase(doc)
-    rest = [t for t in doc if t.i not in wh and not t.is_punct]
+    end = len(doc)
+    while end and doc[end - 1].is_punct:
+        end -= 1
+    rest = [t for t in doc[:end] if t.i not in wh]
     if not rest:
         return None
     aux = ""
@@ -382,11 +492,11 @@ def _frame(turn: Turn) -> tuple[str, str] | None:
     clause = "".join(t.text_with_ws for t in rest).strip()
     if not clause:
         return None
-    if not aux and wh and any(doc[i].dep_ in ("nsubj", "nsubjpass") for i in wh):
+    if wh and any(doc[i].dep_ in ("nsubj", "nsubjpass") for i in wh):
         answer = _answer_text(turn)
         if not answer or len(answer.split()) > 8:
             return None
-        return "", f"{answer} {clause}"
+        return aux, f"{answer} {clause}"
     return aux, clause
 
 

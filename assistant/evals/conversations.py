@@ -64,10 +64,7 @@ class Conversation(FrozenModel):
         """Each turn as a `Question` (ids `<id>.1`, `<id>.2`, ...)."""
         out = []
         for i, turn in enumerate(self.turns):
-            if turn.unanswerable:
-                qtype = "abstain"
-            else:
-                qtype = "fact" if i == 0 else "followup"
+            qtype = "abstain" if turn.unanswerable else "fact" if i == 0 else "followup"
             out.append(
                 Question(
                     id=f"{self.id}.{i + 1}",

@@ -220,7 +220,11 @@ def score_question(
         why.append(
             f"the follow-up was read as {answer.standalone_question!r}, which does not name "
             + _describe(q.antecedent, ())
-            + (f" or names the old subject ({', '.join(q.not_antecedent)})" if q.not_antecedent else "")
+            + (
+                f" or names the old subject ({', '.join(q.not_antecedent)})"
+                if q.not_antecedent
+                else ""
+            )
         )
     valid = quote_validity(answer, articles)
     cited = [c.doc_id for c in answer.citations]

@@ -41,20 +41,32 @@ _STORE_KEYS = frozenset(
 _EMBEDDER_KEYS = frozenset({"embedder", "openai_embedding_model", "embed_precision"})
 
 
-def ask_question(a: Assistant, q: Question, judging: AnswerJudging | None = None) -> QuestionResult:
+def ask_question(
+    a: Assistant,
+    q: Question,
+    judging: AnswerJudging | None = None,
+    asked: dict[tuple[str | None, tuple[str, ...]], Answer] | None = None,
+) -> QuestionResult:
     """Ask `q` (its history turns first, as a user would), score the final answer and, with
-    `judging`, have it judged."""
+    `judging`, have it judged. `asked`: answers already given in this run, by (as_of, the
+    turns up to and including the question), so a conversation's turns, each a question
+    with the turns before it as history, are asked once, not once per later turn."""
     # The earlier answers themselves, as the CLI and the UI keep them: the follow-up is read
     # against their short answers, abstentions and cited articles.
     history: list[Answer] = []
     error = ""
     try:
-        for turn in q.history:
-            prev = a.ask(turn, history=history or None, as_of=q.as_of)
+        for n, turn in enumerate(q.history, 1):
+            key = (q.as_of, q.history[:n])
+            prev = asked.get(key) if asked is not None else None
+            if prev is None:
+                prev = a.ask(turn, history=history or None, as_of=q.as_of)
             history.append(prev)
         t = time.perf_counter()
         answer = a.ask(q.question, history=history or None, as_of=q.as_of)
         latency_ms = (time.perf_counter() - t) * 1000
+        if asked is not None:
+            asked[(q.as_of, (*q.history, q.question))] = answer
         # Retrieval is scored on the question the assistant actually searched with (a
         # follow-up's condensed form), ranked to 10 articles for MRR@10.
         kept = history[-1].citations if history and answer.follow_up != "as-asked" else ()
@@ -230,8 +242,9 @@ def run_suite(
                 a.ask(s.questions[0].question, as_of=s.questions[0].as_of)
             t = time.perf_counter()
             qres = []
+            asked: dict[tuple[str | None, tuple[str, ...]], Answer] = {}
             for i, q in enumerate(s.questions, 1):
-                r = ask_question(a, q, judging)
+                r = ask_question(a, q, judging, asked)
                 logger.debug("%s %d/%d %s %s", name, i, len(s.questions), q.id, r.correct)
                 qres.append(r)
             logger.info("%s: %d questions in %.1fs", name, len(qres), time.perf_counter() - t)
