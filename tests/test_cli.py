@@ -182,3 +182,20 @@ def test_usage_errors_exit_nonzero(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["ask", "q", "--retrieval-mode", "psychic"])
     assert info.value.code == 2
+
+
+def test_chat_says_how_each_follow_up_was_read() -> None:
+    from assistant.cli import _understood
+    from assistant.types import Answer
+
+    def answer(standalone: str, how: str) -> Answer:
+        return Answer(
+            question="Who is he?", standalone_question=standalone, follow_up=how, text="x"
+        )
+
+    assert _understood(answer("Who is Nikol Pashinyan?", "resolved")) == (
+        "understood as: Who is Nikol Pashinyan?"
+    )
+    assert _understood(answer("Who is he?", "as-asked")) == "read as asked: Who is he?"
+    unsure = _understood(answer("Who is he? (read together with: Who won?)", "read-together"))
+    assert unsure.startswith("not sure what the follow-up refers to; searched as: Who is he?")

@@ -206,6 +206,21 @@ def test_a_follow_ups_standalone_question_is_shown_escaped_and_exported() -> Non
     )
 
 
+def test_a_follow_up_read_together_says_it_was_not_sure() -> None:
+    from assistant.ui.render import understood_html
+
+    unsure = Answer(
+        question="Who won?",
+        standalone_question="Who won? (read together with: When did the parade begin?)",
+        follow_up="read-together",
+        text="x",
+    )
+    html_out = understood_html(unsure)
+    assert "Not sure what this follow-up refers to; searched as: Who won? (read together" in (
+        html_out
+    )
+
+
 def test_a_source_card_does_not_repeat_the_title_in_its_passage() -> None:
     text = "Bridge To Open\n\nWorld Defense\n\nBridge to open\n\nThe bridge opens in May."
     quote = "The bridge opens in May."

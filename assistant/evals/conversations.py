@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from assistant.evals.suite import Question
+from assistant.evals.suite import Question, QuestionType
 from assistant.types import FrozenModel
 
 __all__ = ["Conversation", "ConversationTurn", "expand_conversations"]
@@ -64,7 +64,9 @@ class Conversation(FrozenModel):
         """Each turn as a `Question` (ids `<id>.1`, `<id>.2`, ...)."""
         out = []
         for i, turn in enumerate(self.turns):
-            qtype = "abstain" if turn.unanswerable else "fact" if i == 0 else "followup"
+            qtype: QuestionType = (
+                "abstain" if turn.unanswerable else "fact" if i == 0 else "followup"
+            )
             out.append(
                 Question(
                     id=f"{self.id}.{i + 1}",
