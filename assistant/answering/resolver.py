@@ -19,7 +19,7 @@ An abstention is known by `Turn.abstained` (structured), never by its text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -353,17 +353,16 @@ def _agrees(pron: str, m: _Mention) -> bool:
     return not m.plural and (m.label in _THING_LABELS - {"NORP"} or m.label == "THING")
 
 
-def _candidates(turns: Sequence[Turn]) -> list[list[_Mention]]:
-    """Earlier mentions in groups, nearest first: each turn's answer, then its question."""
-    out: list[list[_Mention]] = []
+def _candidates(turns: Sequence[Turn]) -> Iterator[list[_Mention]]:
+    """Earlier mentions in groups, nearest first: each turn's answer, then its question
+    (parsed only as far as a pronoun needs to look back)."""
     for turn in reversed(turns):
         asked = _plain(turn.read_as)
-        out.append(_answer_mentions(_answer_text(turn), asked, turn.structured))
-        out.append(_question_mentions(nlp.parse(asked)))
-    return out
+        yield _answer_mentions(_answer_text(turn), asked, turn.structured)
+        yield _question_mentions(nlp.parse(asked))
 
 
-def _pick(pron: str, groups: list[list[_Mention]]) -> _Mention | None:
+def _pick(pron: str, groups: Iterable[list[_Mention]]) -> _Mention | None:
     """The nearest agreeing mention. Within one turn's question, for a person a name comes
     before a description ("Tomas Ruud" before "the mayor of Brennick"); for "it" a thing
     before a place (a country is rarely the "it" of a follow-up)."""
@@ -383,7 +382,7 @@ def _same_class(a: str, b: str) -> bool:
     return any(a in c and b in c for c in (_PERSON_PRON, _PLURAL_PRON, _THING_PRON))
 
 
-def _continued(pron: str, turns: Sequence[Turn]) -> list[list[_Mention]] | None:
+def _continued(pron: str, turns: Sequence[Turn]) -> Iterator[list[_Mention]] | None:
     """A pronoun the previous question also used ("Whom did he replace?", "How old is
     he?") keeps its referent: the candidates as that question saw them."""
     prev = turns[-1]
@@ -430,7 +429,6 @@ def _resolve_pronouns(
 ) -> Resolution:
     prev = turns[-1]
     own = _question_mentions(doc)
-    cands = _candidates(turns)
     swaps: dict[int, str] = {}
     picked: list[str] = []
     bound_here = 0
@@ -449,7 +447,8 @@ def _resolve_pronouns(
         ):
             bound_here += 1
             continue
-        hit = _parallel(tok, turns[-1]) or _pick(low, _continued(low, turns) or cands)
+        groups = _continued(low, turns) or _candidates(turns)
+        hit = _parallel(tok, turns[-1]) or _pick(low, groups)
         if hit is None:
             continue  # left as asked; read together below when nothing was resolved
         text = hit.text + ("'s" if low in _POSSESSIVE and tok.tag_ == "PRP$" else "")
