@@ -668,7 +668,7 @@ def test_as_of_before_everything_returns_nothing(shared: Assistant) -> None:
 
 
 def test_bad_as_of_is_a_config_error(shared: Assistant) -> None:
-    with pytest.raises(ConfigError, match="not a date"):
+    with pytest.raises(ConfigError, match="as_of must be a date like 2025-01-31"):
         shared.retrieve("ferry strike", as_of="last Tuesday")
 
 
@@ -757,14 +757,14 @@ def _read_only_0444(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     private copies go to."""
     import os
 
-    import assistant.chroma
+    import assistant.chroma.embedded
 
     for p in sorted(store.rglob("*"), reverse=True):
         p.chmod(0o555 if p.is_dir() else 0o444)
     store.chmod(0o555)
     real = os.access
     monkeypatch.setattr(
-        assistant.chroma.os,
+        assistant.chroma.embedded.os,
         "access",
         lambda p, mode: (
             False if mode == os.W_OK and str(p).startswith(str(store)) else real(p, mode)
@@ -772,7 +772,7 @@ def _read_only_0444(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     tmp = store.parent / "tmp"
     tmp.mkdir()
-    monkeypatch.setattr(assistant.chroma.tempfile, "tempdir", str(tmp))
+    monkeypatch.setattr(assistant.chroma.embedded.tempfile, "tempdir", str(tmp))
     return tmp
 
 
