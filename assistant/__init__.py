@@ -11,6 +11,7 @@ from assistant.errors import (
     StoreError,
     StoreLockedError,
 )
+from assistant.query import Query
 from assistant.types import (
     Answer,
     Article,
@@ -37,6 +38,7 @@ __all__ = [
     "IngestFailure",
     "IngestReport",
     "LLMError",
+    "Query",
     "Settings",
     "StoreError",
     "StoreLockedError",

@@ -29,6 +29,7 @@ EXPECTED_ALL = [
     "IngestFailure",
     "IngestReport",
     "LLMError",
+    "Query",
     "Settings",
     "StoreError",
     "StoreLockedError",
