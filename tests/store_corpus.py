@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+from assistant import Assistant
 
 # Fictional news, written for these tests.
 RECORDS = [
@@ -74,3 +77,11 @@ def write_single(folder: Path, record: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "one.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     return folder
+
+
+def indexed(store: Path, embedder: Any, corpus: Path) -> Assistant:
+    """An offline Assistant over `store` with the whole corpus ingested."""
+    a = Assistant(store=store, embedder=embedder, answerer="extractive")
+    report = a.ingest([corpus])
+    assert report.ok and report.added == len(ALL_IDS), report
+    return a

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from store_corpus import ALL_IDS, RECORDS, UNDATED, write_corpus, write_single
+from store_corpus import ALL_IDS, RECORDS, UNDATED, indexed, write_corpus, write_single
 
 from assistant import Assistant
 from assistant.bm25 import BM25Index, write_json_atomic
@@ -23,11 +23,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory, embedder, corpus: Path) -> Assistant:
     """An Assistant with the corpus indexed; tests using it only read."""
-    a = Assistant(
-        store=tmp_path_factory.mktemp("bm25-shared"), embedder=embedder, answerer="extractive"
-    )
-    assert a.ingest([corpus]).added == len(ALL_IDS)
-    return a
+    return indexed(tmp_path_factory.mktemp("bm25-shared"), embedder, corpus)
 
 
 def _fail_rebuild(self) -> None:
