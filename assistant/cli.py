@@ -12,8 +12,6 @@ from typing import Any
 
 __all__ = ["main"]
 
-EXAMPLE_QUESTION = "When do the Russian border guards leave the Armenia-Iran border?"
-
 
 def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
