@@ -92,7 +92,7 @@ def as_turns(history: Iterable[HistoryItem] | None) -> tuple[Turn, ...]:
             out.append(Turn(question=item[0], answer=item[1]))
         else:
             raise ConfigError(
-                f"history turn {n} is not a (question, answer) pair of strings, an Answer "
-                f"or a Turn: {type(item).__name__}"
+                "history must be a list of (question, answer) pairs (or Answers): "
+                f"turn {n} is {type(item).__name__}"
             )
     return tuple(out)

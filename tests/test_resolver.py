@@ -139,9 +139,9 @@ def test_the_resolved_question_is_the_condensers_output() -> None:
 
 
 def test_history_items_are_checked() -> None:
-    with pytest.raises(ConfigError, match="history turn 1"):
+    with pytest.raises(ConfigError, match="turn 1 is tuple"):
         as_turns([("only one",)])
-    with pytest.raises(ConfigError, match="history turn 2"):
+    with pytest.raises(ConfigError, match="turn 2 is int"):
         as_turns([("q", "a"), 42])
 
 
