@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from assistant import Query
+from assistant.conversation import Turn
 from assistant.errors import ConfigError
 from assistant.query import CLI_NAMES, UI_NAMES
 from assistant.temporal import DEFAULT_PRIORS, Prior, TimePriors
@@ -78,8 +79,9 @@ def test_other_options_are_checked_too() -> None:
 def test_sequences_become_tuples_and_one_name_is_a_list_of_one() -> None:
     q = Query.build("Who won?", sources="Harbour Times", doc_ids=["a", "b"], history=[["q", "a"]])
     assert q.sources == ("Harbour Times",) and q.doc_ids == ("a", "b")
-    assert q.history == (("q", "a"),)
-    assert q.replace(question="And then?").history == (("q", "a"),)
+    # Turns, so a follow-up is read against whole answers (see assistant.conversation).
+    assert q.history == (Turn("q", "a"),) and q.history[0].pair() == ("q", "a")
+    assert q.replace(question="And then?").history == (Turn("q", "a"),)
 
 
 def test_filters_are_the_query_s_options() -> None:
