@@ -31,6 +31,7 @@ from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
 if TYPE_CHECKING:
     from assistant.answering.llm import ChatBackend
     from assistant.scale.ray_ingest import RayOptions
+    from assistant.timeline import Timeline
 
 __all__ = ["AskOptions", "Assistant", "ask", "check_question"]
 
@@ -453,6 +454,25 @@ class Assistant:
             time_window=res.window,
             undated_excluded=res.undated_excluded,
         )
+
+    def timeline(
+        self,
+        topic: str,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        as_of: dt.date | str | None = None,
+        limit: int = 30,
+    ) -> Timeline:
+        """The events of `topic`, oldest first, each dated and cited with verbatim quotes
+        (`assistant.timeline`): dated from `since` to `until`, read from articles published
+        by `as_of`."""
+        from assistant.timeline import build_timeline
+
+        check_text(topic, "the topic", self.settings.max_question_chars)
+        if not topic.strip():
+            raise ConfigError("the topic is empty: name the story, e.g. 'Artemis I launch'")
+        day, lo, hi = _date_filters(as_of, since, until)
+        return build_timeline(self, topic, since=lo, until=hi, as_of=day, limit=limit)
 
     def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` from the indexed articles, citing the passages used.
