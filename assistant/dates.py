@@ -151,6 +151,7 @@ _ABSOLUTE = {
 _ANCHORS = frozenset({"ago", "earlier", "later", "before", "after"})
 _DASHES = re.compile("[\u2010-\u2015]")
 _RANGE_WORDS = frozenset({"to", "through", "until", "and", "between"})
+_ERAS = frozenset({"decade", "decades", "century", "centuries", "millennium", "era", "old", "aged", "age"})
 _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
@@ -275,6 +276,10 @@ def _floor(found: ResolvedDate) -> ResolvedDate:
 def _read(text: str, published: dt.date | None, *, future: bool = False) -> ResolvedDate | None:
     words = text.strip().casefold()
     if not words or len(words) > 60:
+        return None
+    if _ERAS & set(_EXPRESSION.sub(" ", words).replace("-", " ").split()):
+        # "later this decade", "the 20th century", "90-year-old": a span or an age, not
+        # a date (dateparser reads some of them as one).
         return None
     if _is_span(_EXPRESSION.sub(" ", words).replace(",", " ").split()):
         return None

@@ -1,9 +1,11 @@
 """Several articles' reports of one event become one event; their dates, compared.
 
 Two dated sentences from different articles report the same event when they say nearly the
-same thing (cosine at least `same_event`), or say something close (at least `same_day`) about
-the same day. Within one event, dates that cannot name the same time (`EventDate.agrees_with`)
-are a disagreement: the event keeps each date with the citations that give it. A "reported
+same thing (cosine at least `same_event`) at dates that agree, or something close (at least
+`same_day`) about the same day. Sentences saying almost exactly the same thing (at least
+`conflict`) at dates that cannot name the same time (`EventDate.agrees_with`) are one event
+the articles disagree on: it keeps each date with the citations that give it. Below that bar
+two different dates mean two events (a launch set for Monday, then for Saturday). A "reported
 on" date is only the article's publication, so it never disagrees with a date the text gives.
 """
 
@@ -28,6 +30,7 @@ class MergeSettings:
 
     same_event: float = 0.80
     same_day: float = 0.60
+    conflict: float = 0.88
 
 
 @dataclass
@@ -43,11 +46,12 @@ def _joins(group: _Group, c: Candidate, s: MergeSettings) -> bool:
     if c.citation.doc_id in group.docs():
         return False  # one article's two sentences are two things it says
     cosine = float(np.dot(group.seed.vector, c.vector))
-    if cosine >= s.same_event:
-        return True
     a, b = group.seed.citation.date, c.citation.date
+    agree = a.reported_on or b.reported_on or a.agrees_with(b)
+    if cosine >= s.conflict or (cosine >= s.same_event and agree):
+        return True
     day = a.precision == b.precision == "day" and not (a.reported_on or b.reported_on)
-    return day and cosine >= s.same_day and a.agrees_with(b)
+    return day and cosine >= s.same_day and agree
 
 
 def _dates(citations: Sequence[EventCitation]) -> tuple[EventDate, tuple[EventDate, ...]]:

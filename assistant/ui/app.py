@@ -26,6 +26,7 @@ from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
+from assistant.ui.timeline import build_timeline_tab
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
 from assistant.ui.render import (
     answer_markdown,
@@ -704,6 +705,8 @@ def build_app(
                 clear_btn = gr.Button("Clear conversation", elem_id="clear-btn")
                 history = gr.State([])
 
+            with gr.Tab("Timeline", id="timeline"):
+                build_timeline_tab(assistant, be.upload_dir / ".timeline-exports")
             with gr.Tab("Library", id="library"):
                 summary = gr.Markdown(elem_id="library-summary")
                 with gr.Row(equal_height=False):
