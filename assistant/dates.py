@@ -15,16 +15,26 @@ and reads each one: the timelines date their events with them (`assistant.timeli
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["DateMention", "ResolvedDate", "mentions", "read", "resolve", "stated"]
+__all__ = [
+    "DateMention",
+    "ResolvedDate",
+    "may_name_a_date",
+    "mentions",
+    "read",
+    "resolve",
+    "stated",
+]
 
 logger = logging.getLogger(__name__)
 
 Precision = Literal["day", "week", "month", "year"]
+Tense = Literal["past", "future"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A four-digit year: the expression is already absolute.
@@ -88,15 +98,13 @@ def resolve(text: str, published: dt.date, *, future: bool = False) -> ResolvedD
         return ResolvedDate(day, "day")
     if not _POINT.search(words):
         return None  # a duration ("three weeks", "44 days"), not a date
-    from dateparser.date import DateDataParser
-
     settings = {
         "RELATIVE_BASE": dt.datetime.combine(published, dt.time(12)),
         "PREFER_DATES_FROM": "future" if future else "past",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
     try:
-        data = DateDataParser(languages=["en"], settings=settings).get_date_data(
+        data = _parser(settings).get_date_data(
             _EXPRESSION.sub(" ", text)
         )
     except (ValueError, OverflowError, TypeError) as exc:  # dateparser's own range limits
@@ -151,7 +159,7 @@ _ABSOLUTE = {
 _ANCHORS = frozenset({"ago", "earlier", "later", "before", "after"})
 _DASHES = re.compile("[\u2010-\u2015]")
 _RANGE_WORDS = frozenset({"to", "through", "until", "and", "between"})
-_ERAS = frozenset({"decade", "decades", "century", "centuries", "millennium", "era", "old", "aged", "age"})
+_ERAS = frozenset({"decade", "decades", "century", "centuries", "millennium", "era", "old", "olds", "aged", "age"})
 _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
@@ -168,13 +176,25 @@ def _is_span(words: list[str]) -> bool:
 
 
 
-def _parse_absolute(text: str) -> ResolvedDate | None:
+def _parser(settings: dict[str, Any]) -> Any:
+    """dateparser's parser for `settings`, built once per settings: building one reads its
+    language data and costs more than the parse (a timeline reads hundreds of dates)."""
+    return _cached_parser(tuple(sorted(settings.items())))
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_parser(items: tuple[tuple[str, Any], ...]) -> Any:
     from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["en"], settings=dict(items))
+
+
+def _parse_absolute(text: str) -> ResolvedDate | None:
     from dateparser.search import search_dates
 
     cleaned = _EXPRESSION.sub(" ", _DASHES.sub("-", text)).strip()
     try:
-        data = DateDataParser(languages=["en"], settings=_ABSOLUTE).get_date_data(cleaned)
+        data = _parser(_ABSOLUTE).get_date_data(cleaned)
         if data.date_obj is not None:
             return ResolvedDate(data.date_obj.date(), _precision(data.period))
         # Not one date: a range ("June 1-5, 2022", "from March to May 2022") or a date
@@ -212,17 +232,21 @@ def _precision(period: str | None) -> Precision:
     return "day"
 
 
-def read(text: str, published: dt.date | None, *, future: bool = False) -> ResolvedDate | None:
+def read(
+    text: str, published: dt.date | None, *, tense: Tense | None = None
+) -> ResolvedDate | None:
     """The date (or range) any expression names: an absolute one as written, a relative one
     read against `published` (None, an undated article: only absolute ones are read). None
     for a span of time ("three weeks", "the past 30 years") or no date at all. A month or a
-    year is given as its first day."""
+    year is given as its first day. `tense`, of the sentence it is in: "Monday" or
+    "December" is the one before publication in the past tense, the one after in the
+    future; without a tense, a weekday is the last one and a month the nearest."""
     cleaned = _EXPRESSION.sub(" ", _DASHES.sub("-", text)).strip()
     parts = _range_parts(cleaned)
     if parts is not None:
-        first = _read(parts[0], published, future=future)
+        first = _read(parts[0], published, tense=tense)
         if first is not None:
-            last = _read(parts[1], published, future=future)
+            last = _read(parts[1], published, tense=tense)
             if parts[1].isdigit():
                 # "June 1-5": the same month's 5th; "2020-21": the next year.
                 n = int(parts[1])
@@ -235,7 +259,7 @@ def read(text: str, published: dt.date | None, *, future: bool = False) -> Resol
                     last = None
             if last is not None and last.day > first.day:
                 return _floor(ResolvedDate(first.day, first.precision, last.day))
-    found = _read(text, published, future=future)
+    found = _read(text, published, tense=tense)
     return None if found is None else _floor(found)
 
 
@@ -273,7 +297,7 @@ def _floor(found: ResolvedDate) -> ResolvedDate:
     return found
 
 
-def _read(text: str, published: dt.date | None, *, future: bool = False) -> ResolvedDate | None:
+def _read(text: str, published: dt.date | None, *, tense: Tense | None) -> ResolvedDate | None:
     words = text.strip().casefold()
     if not words or len(words) > 60:
         return None
@@ -289,8 +313,9 @@ def _read(text: str, published: dt.date | None, *, future: bool = False) -> Reso
         return None
     tokens = set(_EXPRESSION.sub(" ", _DASHES.sub(" ", words)).replace("-", " ").split())
     if _MONTHS & {t.strip(",.") for t in tokens}:
-        return _nearest(text, published)
-    return resolve(text, published, future=future) or _inside(text, published, ("past",))
+        return _nearest(text, published, tense)
+    found = resolve(text, published, future=tense == "future")
+    return found or _inside(text, published, ("future",) if tense == "future" else ("past",))
 
 
 def _inside(
@@ -326,14 +351,12 @@ def _inside(
     return min(out, key=lambda r: abs((r.day - published).days)) if out else None
 
 
-def _nearest(text: str, published: dt.date) -> ResolvedDate | None:
-    """A day of a month without its year ("September 5", "Monday, Sept. 19"): the one
-    nearest the publication date. News writes the year only when it is not the nearest
-    one, and words like "due to" say nothing of which way the sentence looks."""
-    from dateparser.date import DateDataParser
-
+def _nearest(text: str, published: dt.date, tense: Tense | None) -> ResolvedDate | None:
+    """A month or a day of one without its year ("September 5", "Monday, Sept. 19"): the
+    one before publication in a past-tense sentence, after it in a future one, else the
+    nearest (news writes the year only when it is not the nearest one)."""
     found = []
-    for prefer in ("past", "future"):
+    for prefer in (tense,) if tense else ("past", "future"):
         settings = {
             "RELATIVE_BASE": dt.datetime.combine(published, dt.time(12)),
             "PREFER_DATES_FROM": prefer,
@@ -341,7 +364,7 @@ def _nearest(text: str, published: dt.date) -> ResolvedDate | None:
             **{k: v for k, v in _ABSOLUTE.items() if k != "RETURN_AS_TIMEZONE_AWARE"},
         }
         try:
-            data = DateDataParser(languages=["en"], settings=settings).get_date_data(
+            data = _parser(settings).get_date_data(
                 _EXPRESSION.sub(" ", text)
             )
         except (ValueError, OverflowError, TypeError) as exc:
@@ -350,13 +373,51 @@ def _nearest(text: str, published: dt.date) -> ResolvedDate | None:
         if data.date_obj is not None:
             found.append(ResolvedDate(data.date_obj.date(), _precision(data.period)))
     if not found:
-        return _inside(text, published)
+        return _inside(text, published, (tense,) if tense else ("past", "future"))
     return min(found, key=lambda r: abs((r.day - published).days))
+
+
+_DATE_WORDS = frozenset(
+    "today tonight yesterday tomorrow week weeks weekend month months year years ago "
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "earlier later last next this spring summer autumn fall winter".split()
+)
+
+
+def may_name_a_date(text: str) -> bool:
+    """Whether `text` can hold a date at all (a digit, a month, a weekday or a relative
+    word): a cheap test before the language pipeline looks for one."""
+    if any(c.isdigit() for c in text):
+        return True
+    words = {w.strip(".,;:!?()\"'“”’").casefold() for w in text.split()}
+    return bool(words & (_MONTHS | _DATE_WORDS))
+
+
+_WILL = frozenset({"will", "shall", "'ll", "wo"})
+
+
+def _tense(ent: Any) -> Tense | None:
+    """The tense of the clauses a date entity sits in, from spaCy's parse: up the chain of
+    verbs that govern it, "will" makes it future and a past-tense verb or auxiliary ("was
+    scrubbed", "had been set to launch") past; None when neither is found."""
+    tok = ent.root
+    past = False
+    for _ in range(8):  # the governing verbs, nearest first, up to the sentence's root
+        if tok.pos_ in ("VERB", "AUX"):
+            aux = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
+            if any(a.lower_ in _WILL for a in aux):
+                return "future"
+            if tok.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
+                past = True
+        if tok.head is tok:
+            break
+        tok = tok.head
+    return "past" if past else None
 
 
 def mentions(text: str, published: dt.date | None) -> list[DateMention]:
     """The dates `text` names, in order: spaCy's DATE entities, each read with `read`
-    (relative ones against `published`, a sentence about what will happen looking ahead)."""
+    (relative ones against `published`, in the tense of the clause they are in)."""
     from assistant import nlp
 
     out: list[DateMention] = []
@@ -364,8 +425,7 @@ def mentions(text: str, published: dt.date | None) -> list[DateMention]:
     for ent in doc.ents:
         if ent.label_ != "DATE":
             continue
-        sentence = ent.sent.text if doc.has_annotation("SENT_START") else text
-        found = read(ent.text, published, future=bool(_FUTURE.search(sentence)))
+        found = read(ent.text, published, tense=_tense(ent))
         if found is not None:
             relative = not _YEAR.search(ent.text)
             out.append(DateMention(ent.text, ent.start_char, ent.end_char, found, relative))

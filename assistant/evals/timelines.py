@@ -8,8 +8,9 @@ key phrase (`contains`: whole words after normalisation); each expected event is
 most once.
 
 Metrics, over all topics: event precision (shown events matching an expected one), recall
-(required events shown), date exact (matched events dated as expected, at the expected
-precision) and within a week, disagreement recall (expected disagreements flagged) and false
+(required events shown), duplicates (an expected event shown more than once: right, counted
+apart), date exact (shown events dated as their expected event, at its precision) and within
+a week, disagreement recall (expected disagreements flagged) and false
 alarms, quotes valid (every citation is its article's text at its offsets: checked), and
 latency (p50, max).
 """
@@ -49,11 +50,19 @@ logger = logging.getLogger(__name__)
 
 
 class ExpectedEvent(FrozenModel):
+    """One event a topic's timeline should show: `phrase` (one key phrase, or several
+    alternatives) is found in the sentence that reports it."""
+
     date: dt.date
     precision: Literal["day", "week", "month", "year"] = "day"
-    phrase: str
+    phrase: tuple[str, ...]
     required: bool = True
     disagreement: bool = False
+
+    @field_validator("phrase", mode="before")
+    @classmethod
+    def _phrases(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
 
 
 class Topic(FrozenModel):
@@ -123,6 +132,10 @@ class TopicResult(FrozenModel):
     corpus: str
     shown: int
     matched_shown: int
+    duplicates: int = 0
+    dates_judged: int = 0
+    dates_exact: int = 0
+    dates_within_week: int = 0
     required: int
     required_found: int
     matches: tuple[EventMatch, ...]
@@ -144,71 +157,84 @@ def _same(a: dt.date, b: dt.date, precision: str) -> bool:
     return a == b
 
 
-def _holds(event: Event, phrase: str) -> bool:
-    return any(contains(c.quote, phrase) for c in event.citations)
+def _holds(event: Event, phrases: tuple[str, ...]) -> bool:
+    return any(contains(c.quote, p) for c in event.citations for p in phrases)
+
+
+def _dated_right(e: Event, exp: ExpectedEvent) -> tuple[bool, bool]:
+    """Exact (the expected day, month or year, at that precision) and within a week. A
+    disagreement is dated right when one of its dates is."""
+    dates = [d.start for d in e.dates] or [e.date.start]
+    exact = e.date.precision == exp.precision or exp.disagreement
+    exact = exact and any(_same(d, exp.date, exp.precision) for d in dates)
+    return exact, any(abs((d - exp.date).days) <= 7 for d in dates)
 
 
 def score_topic(
     topic: Topic, timeline: Timeline, articles: dict[str, str], seconds: float = 0.0
 ) -> TopicResult:
     """How `timeline` compares with `topic`'s expected events; `articles`: doc id -> text,
-    to check every quote against."""
+    to check every quote against.
+
+    Each shown event is matched to an expected event whose key phrase it quotes (one not
+    matched yet first). A shown event matching no expected event counts against precision;
+    a second shown event for an expected event is a duplicate (right, but shown twice)."""
     events = list(timeline.events)
-    used: set[int] = set()
-    expected_flags: set[int] = set()
-    matches: list[EventMatch] = []
-    for exp in topic.events:
-        hit = next(
-            (i for i, e in enumerate(events) if i not in used and _holds(e, exp.phrase)), None
-        )
-        if hit is None:
-            matches.append(
-                EventMatch(
-                    phrase=exp.phrase,
-                    expected=exp.date,
-                    precision=exp.precision,
-                    required=exp.required,
-                    disagreement_expected=exp.disagreement,
-                )
-            )
+    first: dict[int, int] = {}  # expected index -> the first shown event matching it
+    of_shown: dict[int, int] = {}  # shown index -> expected index
+    for i, e in enumerate(events):
+        hits = [j for j, x in enumerate(topic.events) if _holds(e, x.phrase)]
+        if not hits:
             continue
-        used.add(hit)
-        if exp.disagreement:
-            expected_flags.add(hit)
-        e = events[hit]
-        # A disagreement is dated right when one of its dates is the expected one.
-        dates = [d.start for d in e.dates] or [e.date.start]
-        exact = e.date.precision == exp.precision or exp.disagreement
-        exact = exact and any(_same(d, exp.date, exp.precision) for d in dates)
-        near = any(abs((d - exp.date).days) <= 7 for d in dates)
+        j = next((h for h in hits if h not in first), hits[0])
+        of_shown[i] = j
+        first.setdefault(j, i)
+    matches: list[EventMatch] = []
+    for j, exp in enumerate(topic.events):
+        base = {
+            "phrase": " / ".join(exp.phrase),
+            "expected": exp.date,
+            "precision": exp.precision,
+            "required": exp.required,
+            "disagreement_expected": exp.disagreement,
+        }
+        if j not in first:
+            matches.append(EventMatch(**base))
+            continue
+        e = events[first[j]]
+        exact, near = _dated_right(e, exp)
         matches.append(
             EventMatch(
-                phrase=exp.phrase,
-                expected=exp.date,
-                precision=exp.precision,
-                required=exp.required,
+                **base,
                 shown=e.date.start,
                 shown_when=e.date.describe(),
                 exact=exact,
                 within_week=near,
-                disagreement_expected=exp.disagreement,
                 disagreement_shown=e.disagreement,
             )
         )
+    dated = [_dated_right(events[i], topic.events[j]) for i, j in of_shown.items()]
     quotes = [(c.doc_id, c.quote, c.start, c.end) for e in events for c in e.citations]
-    valid = sum(1 for d, q, s, t in quotes if articles.get(d, "")[s:t] == q and q)
+    valid = sum(1 for d, q, s, t in quotes if q and articles.get(d, "")[s:t] == q)
+    expected_flags = {i for i, j in of_shown.items() if topic.events[j].disagreement}
     flagged = {i for i, e in enumerate(events) if e.disagreement}
     return TopicResult(
         id=topic.id,
         topic=topic.topic,
         corpus=topic.corpus,
         shown=len(events),
-        matched_shown=len(used),
+        matched_shown=len(of_shown),
+        duplicates=len(of_shown) - len(first),
+        dates_judged=len(dated),
+        dates_exact=sum(x for x, _ in dated),
+        dates_within_week=sum(w for _, w in dated),
         required=sum(1 for x in topic.events if x.required),
         required_found=sum(1 for m in matches if m.required and m.shown is not None),
         matches=tuple(matches),
         unmatched_shown=tuple(
-            f"{e.date.describe()}: {e.text[:120]}" for i, e in enumerate(events) if i not in used
+            f"{e.date.describe()}: {e.text[:160]}"
+            for i, e in enumerate(events)
+            if i not in of_shown
         ),
         false_disagreements=len(flagged - expected_flags),
         quotes=len(quotes),
@@ -223,7 +249,6 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def aggregate(results: list[TopicResult]) -> dict[str, float | None]:
-    matched = [m for r in results for m in r.matches if m.shown is not None]
     dis_expected = [m for r in results for m in r.matches if m.disagreement_expected]
     seconds = sorted(r.seconds for r in results)
     return {
@@ -233,8 +258,13 @@ def aggregate(results: list[TopicResult]) -> dict[str, float | None]:
         "event_recall": _ratio(
             sum(r.required_found for r in results), sum(r.required for r in results)
         ),
-        "date_exact": _ratio(sum(m.exact for m in matched), len(matched)),
-        "date_within_week": _ratio(sum(m.within_week for m in matched), len(matched)),
+        "date_exact": _ratio(
+            sum(r.dates_exact for r in results), sum(r.dates_judged for r in results)
+        ),
+        "date_within_week": _ratio(
+            sum(r.dates_within_week for r in results), sum(r.dates_judged for r in results)
+        ),
+        "duplicates": float(sum(r.duplicates for r in results)),
         "disagreement_recall": _ratio(
             sum(m.disagreement_shown for m in dis_expected), len(dis_expected)
         ),

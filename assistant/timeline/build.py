@@ -61,10 +61,12 @@ def build_timeline(
         topic_vec = assistant.embedder.embed([topic])[0]
     else:
         topic_vec = res.query_vec
+    steps: dict[str, float] = {}
     candidates = dated_sentences(
-        res.chunks, topic_vec, assistant.embedder, min_relevance=s.min_relevance
+        res.chunks, topic_vec, assistant.embedder, min_relevance=s.min_relevance, timings=steps
     )
     timings["extract"] = time.perf_counter() - t
+    timings.update({f"extract.{k}": v for k, v in steps.items()})
     t = time.perf_counter()
     events = [e for e in merge(candidates, s.merge) if _in_range(e, since, until)]
     chosen = sorted(events, key=lambda e: -e.score)[:limit]

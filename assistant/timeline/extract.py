@@ -11,6 +11,7 @@ then. An undated article contributes only sentences naming a date in full.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 MIN_WORDS = 6
 # Longer ones are run-on paragraphs the sentence breaker could not split: no one event.
 MAX_CHARS = 600
+# The most dated sentences embedded per timeline (embedding is most of its time).
+MAX_EMBEDDED = 96
 # How far into an article its lead sentence may start (a title, a dateline and a byline
 # come first in scraped text).
 LEAD_WINDOW = 600
@@ -85,11 +88,16 @@ def _sentences(chunks: Sequence[RetrievedChunk]) -> list[_Found]:
             # A sentence cut by the chunk's edge is found whole in the next chunk.
             seen.add((art.doc_id, s.start))
             out.append(_Found(art, rc.chunk.chunk_id, s, leads[art.doc_id] == s.start))
-    return [
-        f
-        for f in out
-        if len(f.sentence.text.split()) >= MIN_WORDS and len(f.sentence.text) <= MAX_CHARS
-    ]
+    # A photo caption repeated in one article is one thing it says.
+    said: set[tuple[str, str]] = set()
+    kept = []
+    for f in out:
+        key = (f.article.doc_id, " ".join(f.sentence.text.split()).casefold())
+        words = len(f.sentence.text.split())
+        if key not in said and words >= MIN_WORDS and len(f.sentence.text) <= MAX_CHARS:
+            said.add(key)
+            kept.append(f)
+    return kept
 
 
 def _chunk_of(chunks: Sequence[RetrievedChunk], doc_id: str, s: Sentence) -> str:
@@ -114,13 +122,20 @@ def dated_sentences(
     embedder: Embedder,
     *,
     min_relevance: float,
+    timings: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """The sentences of `chunks` that can be dated and are about the topic (cosine to
-    `topic_vec` at least `min_relevance`), most relevant first."""
-    found = _sentences(chunks)
+    `topic_vec` at least `min_relevance`), most relevant first. `timings` gets the seconds
+    of each step and the counts of sentences read and embedded."""
+    clock = {} if timings is None else timings
+    t = time.perf_counter()
+    # A lead is dated by its article when it names no date, so it is always read.
+    found = [f for f in _sentences(chunks) if f.lead or dates.may_name_a_date(f.sentence.text)]
     # Dated first, embedded second: parsing is cheaper than embedding, and most sentences
     # name no date. One spaCy batch; `mentions` then reads each parse from its cache.
     nlp.parse_many([f.sentence.text for f in found])
+    clock["parse"] = time.perf_counter() - t
+    t = time.perf_counter()
     dated: list[tuple[_Found, EventDate]] = []
     for f in found:
         when = _event_date(f)
@@ -133,7 +148,14 @@ def dated_sentences(
         dated.append((f, when))
     if not dated:
         return []
+    # The passages come best first: beyond the cap, only the least relevant are left out.
+    dated = dated[:MAX_EMBEDDED]
+    clock["dates"] = time.perf_counter() - t
+    t = time.perf_counter()
     vectors = embedder.embed([f.sentence.text for f, _ in dated])
+    clock["embed"] = time.perf_counter() - t
+    clock["sentences_parsed"] = float(len(found))
+    clock["sentences_embedded"] = float(len(dated))
     relevance = vectors @ np.asarray(topic_vec, dtype=np.float32)
     out: list[Candidate] = []
     for i in np.argsort(-relevance, kind="stable"):
