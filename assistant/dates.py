@@ -104,9 +104,7 @@ def resolve(text: str, published: dt.date, *, future: bool = False) -> ResolvedD
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
     try:
-        data = _parser(settings).get_date_data(
-            _EXPRESSION.sub(" ", text)
-        )
+        data = _parser(settings).get_date_data(_EXPRESSION.sub(" ", text))
     except (ValueError, OverflowError, TypeError) as exc:  # dateparser's own range limits
         logger.debug("no date in %r: %s", text, exc)
         return None
@@ -159,21 +157,63 @@ _ABSOLUTE = {
 _ANCHORS = frozenset({"ago", "earlier", "later", "before", "after"})
 _DASHES = re.compile("[\u2010-\u2015]")
 _RANGE_WORDS = frozenset({"to", "through", "until", "and", "between"})
-_ERAS = frozenset({"decade", "decades", "century", "centuries", "millennium", "era", "old", "olds", "aged", "age"})
+_ERAS = frozenset(
+    {"decade", "decades", "century", "centuries", "millennium", "era", "old", "olds", "aged", "age"}
+)
 _MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
 _UNITS = frozenset({"day", "days", "week", "weeks", "month", "months", "year", "years"})
 _COUNTS = frozenset(
-    "a an one two three four five six seven eight nine ten eleven twelve several few".split()
+    [
+        "a",
+        "an",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "several",
+        "few",
+    ]
 )
 
 
 def _is_span(words: list[str]) -> bool:
-    has_count = any(w.isdigit() and len(w) < 4 or w in _COUNTS for w in words)
+    has_count = any((w.isdigit() and len(w) < 4) or w in _COUNTS for w in words)
     return has_count and bool(_UNITS & set(words)) and not (_ANCHORS & set(words))
-
 
 
 def _parser(settings: dict[str, Any]) -> Any:
@@ -254,7 +294,9 @@ def read(
                     if first.precision == "day":
                         last = ResolvedDate(first.day.replace(day=n), "day")
                     elif first.precision == "year" and n < 100:
-                        last = ResolvedDate(first.day.replace(year=first.day.year // 100 * 100 + n), "year")
+                        last = ResolvedDate(
+                            first.day.replace(year=first.day.year // 100 * 100 + n), "year"
+                        )
                 except ValueError:
                     last = None
             if last is not None and last.day > first.day:
@@ -267,9 +309,7 @@ def _range_parts(cleaned: str) -> tuple[str, str] | None:
     """The two ends of a range ("June 1-5, 2022", "from March to May 2022"), the year
     written once at the end given to both; None when `cleaned` is no range."""
     words = cleaned.replace("-", " - ").split()
-    cut = next(
-        (i for i, w in enumerate(words) if i and w.casefold() in _RANGE_WORDS | {"-"}), None
-    )
+    cut = next((i for i, w in enumerate(words) if i and w.casefold() in _RANGE_WORDS | {"-"}), None)
     if cut is None or cut == 0 or cut == len(words) - 1:
         return None
     left = [w for w in words[:cut] if w.casefold() not in ("from", "between")]
@@ -364,9 +404,7 @@ def _nearest(text: str, published: dt.date, tense: Tense | None) -> ResolvedDate
             **{k: v for k, v in _ABSOLUTE.items() if k != "RETURN_AS_TIMEZONE_AWARE"},
         }
         try:
-            data = _parser(settings).get_date_data(
-                _EXPRESSION.sub(" ", text)
-            )
+            data = _parser(settings).get_date_data(_EXPRESSION.sub(" ", text))
         except (ValueError, OverflowError, TypeError) as exc:
             logger.debug("no date in %r: %s", text, exc)
             return None
@@ -378,9 +416,37 @@ def _nearest(text: str, published: dt.date, tense: Tense | None) -> ResolvedDate
 
 
 _DATE_WORDS = frozenset(
-    "today tonight yesterday tomorrow week weeks weekend month months year years ago "
-    "monday tuesday wednesday thursday friday saturday sunday "
-    "earlier later last next this spring summer autumn fall winter".split()
+    [
+        "today",
+        "tonight",
+        "yesterday",
+        "tomorrow",
+        "week",
+        "weeks",
+        "weekend",
+        "month",
+        "months",
+        "year",
+        "years",
+        "ago",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "earlier",
+        "later",
+        "last",
+        "next",
+        "this",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+    ]
 )
 
 

@@ -132,7 +132,13 @@ def test_the_same_report_with_different_dates_is_a_disagreement_each_date_cited(
 
 
 def test_a_month_and_a_day_inside_it_agree_and_the_day_is_kept() -> None:
-    a = _candidate("a", "Repairs start next month.", EventDate(start=dt.date(2026, 4, 1), precision="month"), [1, 0, 0.1], 0.9)
+    a = _candidate(
+        "a",
+        "Repairs start next month.",
+        EventDate(start=dt.date(2026, 4, 1), precision="month"),
+        [1, 0, 0.1],
+        0.9,
+    )
     b = _candidate("b", "Repairs began on April 14.", _day(2026, 4, 14), [1, 0, 0.12], 0.8)
     (event,) = merge([a, b])
     assert not event.disagreement
@@ -156,7 +162,9 @@ def test_a_reported_on_date_never_disagrees_with_a_stated_one() -> None:
 
 # ---------------------------------------------------------------- exports and intent
 def _timeline() -> Timeline:
-    a = _candidate("a", "Closed [here](javascript:x) on *March 9*.", _day(2026, 3, 9), [1, 0, 0], 0.9)
+    a = _candidate(
+        "a", "Closed [here](javascript:x) on *March 9*.", _day(2026, 3, 9), [1, 0, 0], 0.9
+    )
     b = _candidate("b", "Closed on March 2.", _day(2026, 3, 2), [1, 0.01, 0], 0.8)
     return Timeline(topic="bridge # closure", events=tuple(merge([a, b])))
 
@@ -225,7 +233,12 @@ def test_bridge_timeline_merges_reports_flags_the_disputed_date_and_cites_verbat
     assert reopened.date.start == dt.date(2026, 11, 20)
     assert not any("on Friday" in c.quote for e in tl.events for c in e.citations)
     assert not any(c.doc_id == "tl-other" for e in tl.events for c in e.citations)
-    texts = {d: a.text for d, a in bridge_assistant.get_articles(["tl-closure", "tl-followup", "tl-review", "tl-undated"]).items()}
+    texts = {
+        d: a.text
+        for d, a in bridge_assistant.get_articles(
+            ["tl-closure", "tl-followup", "tl-review", "tl-undated"]
+        ).items()
+    }
     for e in tl.events:
         for c in e.citations:
             assert texts[c.doc_id][c.start : c.end] == c.quote

@@ -39,8 +39,8 @@ __all__ = [
     "ExpectedEvent",
     "TimelineReport",
     "TimelineSuite",
-    "TopicResult",
     "Topic",
+    "TopicResult",
     "load_timeline_suite",
     "run_timeline_suite",
     "score_topic",
@@ -191,26 +191,27 @@ def score_topic(
         first.setdefault(j, i)
     matches: list[EventMatch] = []
     for j, exp in enumerate(topic.events):
-        base = {
-            "phrase": " / ".join(exp.phrase),
-            "expected": exp.date,
-            "precision": exp.precision,
-            "required": exp.required,
-            "disagreement_expected": exp.disagreement,
-        }
+        missed = EventMatch(
+            phrase=" / ".join(exp.phrase),
+            expected=exp.date,
+            precision=exp.precision,
+            required=exp.required,
+            disagreement_expected=exp.disagreement,
+        )
         if j not in first:
-            matches.append(EventMatch(**base))
+            matches.append(missed)
             continue
         e = events[first[j]]
         exact, near = _dated_right(e, exp)
         matches.append(
-            EventMatch(
-                **base,
-                shown=e.date.start,
-                shown_when=e.date.describe(),
-                exact=exact,
-                within_week=near,
-                disagreement_shown=e.disagreement,
+            missed.model_copy(
+                update={
+                    "shown": e.date.start,
+                    "shown_when": e.date.describe(),
+                    "exact": exact,
+                    "within_week": near,
+                    "disagreement_shown": e.disagreement,
+                }
             )
         )
     dated = [_dated_right(events[i], topic.events[j]) for i, j in of_shown.items()]
@@ -240,7 +241,7 @@ def score_topic(
         quotes=len(quotes),
         quotes_valid=valid,
         seconds=seconds,
-        events=tuple(e.to_json_dict() for e in events),
+        events=tuple({**e.to_json_dict(), "matched": i in of_shown} for i, e in enumerate(events)),
     )
 
 
@@ -254,7 +255,9 @@ def aggregate(results: list[TopicResult]) -> dict[str, float | None]:
     return {
         "topics": float(len(results)),
         "events_shown": float(sum(r.shown for r in results)),
-        "event_precision": _ratio(sum(r.matched_shown for r in results), sum(r.shown for r in results)),
+        "event_precision": _ratio(
+            sum(r.matched_shown for r in results), sum(r.shown for r in results)
+        ),
         "event_recall": _ratio(
             sum(r.required_found for r in results), sum(r.required for r in results)
         ),

@@ -57,10 +57,7 @@ def build_timeline(
     res = assistant.retrieve(topic, as_of=as_of, top_k=s.articles, include_undated=True)
     timings = {"retrieve": time.perf_counter() - t0}
     t = time.perf_counter()
-    if res.query_vec is None:
-        topic_vec = assistant.embedder.embed([topic])[0]
-    else:
-        topic_vec = res.query_vec
+    topic_vec = assistant.embedder.embed([topic])[0] if res.query_vec is None else res.query_vec
     steps: dict[str, float] = {}
     candidates = dated_sentences(
         res.chunks, topic_vec, assistant.embedder, min_relevance=s.min_relevance, timings=steps

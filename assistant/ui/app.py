@@ -26,7 +26,6 @@ from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
-from assistant.ui.timeline import build_timeline_tab
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
 from assistant.ui.render import (
     answer_markdown,
@@ -40,6 +39,7 @@ from assistant.ui.render import (
     status_html,
     understood_html,
 )
+from assistant.ui.timeline import build_timeline_tab
 
 __all__ = ["UPLOAD_SUFFIXES", "build_app", "launch", "parse_auth"]
 

@@ -142,7 +142,9 @@ def _event_html(n: int, e: Event, articles: Mapping[str, Article]) -> str:
         if e.disagreement
         else ""
     )
-    precision = "" if e.date.precision == "day" else f' <span class="precision">({e.date.precision})</span>'
+    precision = (
+        "" if e.date.precision == "day" else f' <span class="precision">({e.date.precision})</span>'
+    )
     classes = "timeline-event" + (" reported" if e.date.reported_on else "")
     return (
         f'<li class="{classes}" id="tl-event-{n}" data-date="{e.date.start.isoformat()}">'
@@ -242,13 +244,12 @@ def build_timeline_tab(assistant: Assistant, export_dir: Path) -> None:
             min_width=160,
         )
         go = gr.Button("Timeline", variant="primary", elem_id="timeline-btn", min_width=90, scale=1)
-    with gr.Accordion("Dates", open=False, elem_id="timeline-options"):
-        with gr.Row():
-            since = gr.Textbox(label="Events since", placeholder="YYYY-MM-DD", elem_id="tl-since")
-            until = gr.Textbox(label="Events until", placeholder="YYYY-MM-DD", elem_id="tl-until")
-            as_of = gr.Textbox(
-                label="Articles published by", placeholder="YYYY-MM-DD", elem_id="tl-as-of"
-            )
+    with gr.Accordion("Dates", open=False, elem_id="timeline-options"), gr.Row():
+        since = gr.Textbox(label="Events since", placeholder="YYYY-MM-DD", elem_id="tl-since")
+        until = gr.Textbox(label="Events until", placeholder="YYYY-MM-DD", elem_id="tl-until")
+        as_of = gr.Textbox(
+            label="Articles published by", placeholder="YYYY-MM-DD", elem_id="tl-as-of"
+        )
     body = gr.HTML(value=timeline_html(None, {}), elem_id="timeline", js_on_load=TIMELINE_JS)
     with gr.Row():
         md = gr.DownloadButton("Download Markdown", visible=False, elem_id="timeline-md")
