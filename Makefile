@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 QUESTION ?= When do the Russian border guards leave the Armenia-Iran border?
 
-.PHONY: install demo test test-fast test-busy lint eval-seeds eval-rtqa bench clean
+.PHONY: install demo test test-fast test-busy lint eval-seeds eval-rtqa eval-timelines bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -43,6 +43,9 @@ eval-seeds: install
 eval-rtqa: install
 	$(VENV)/bin/assistant eval rtqa --out reports/rtqa
 
+eval-timelines: install
+	$(VENV)/bin/assistant eval evals/timelines.yaml --store reports/timeline-stores --out reports/timelines
+
 # Benchmarks (not tests): figures and same-run ratios, JSON and a plot under reports/bench.
 $(VENV)/.bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[dev,scale,bench]"
@@ -57,6 +60,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/ray_ingest.py --articles 300 --out reports/bench/ray.json
 	$(PY) benchmarks/chroma_writes.py --articles 600 --out reports/bench/writes.json
 	$(PY) benchmarks/shared_bm25.py --sizes 800,3697 --out reports/bench/bm25.json
+	$(PY) benchmarks/timeline.py --store reports/bench/store --out reports/bench/timeline.json
 
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports

@@ -11,6 +11,7 @@ from assistant.errors import (
     StoreError,
     StoreLockedError,
 )
+from assistant.timeline.types import Event, EventCitation, EventDate, Timeline
 from assistant.types import (
     Answer,
     Article,
@@ -34,12 +35,16 @@ __all__ = [
     "ConfigError",
     "Draft",
     "EmbedderMismatchError",
+    "Event",
+    "EventCitation",
+    "EventDate",
     "IngestFailure",
     "IngestReport",
     "LLMError",
     "Settings",
     "StoreError",
     "StoreLockedError",
+    "Timeline",
     "ask",
 ]
 __version__ = "0.1.0"

@@ -491,7 +491,10 @@ def mentions(text: str, published: dt.date | None) -> list[DateMention]:
     for ent in doc.ents:
         if ent.label_ != "DATE":
             continue
-        found = read(ent.text, published, tense=_tense(ent))
+        # Without "will" or a past-tense verb, words like "is due to" or "expected to"
+        # still look ahead (the answerer's own test, `_FUTURE`).
+        tense = _tense(ent) or ("future" if _FUTURE.search(ent.sent.text) else None)
+        found = read(ent.text, published, tense=tense)
         if found is not None:
             relative = not _YEAR.search(ent.text)
             out.append(DateMention(ent.text, ent.start_char, ent.end_char, found, relative))

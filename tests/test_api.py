@@ -26,12 +26,16 @@ EXPECTED_ALL = [
     "ConfigError",
     "Draft",
     "EmbedderMismatchError",
+    "Event",
+    "EventCitation",
+    "EventDate",
     "IngestFailure",
     "IngestReport",
     "LLMError",
     "Settings",
     "StoreError",
     "StoreLockedError",
+    "Timeline",
     "ask",
 ]
 

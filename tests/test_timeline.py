@@ -268,3 +268,20 @@ def test_seeds_timeline_dates_the_border_guards_withdrawal(seeds_assistant) -> N
     withdrawal = _find(tl.events, "January 1, 2025")
     assert withdrawal.date.start == dt.date(2025, 1, 1)
     assert withdrawal.citations[0].doc_id.startswith("000_")
+
+
+def test_the_timeline_packages_api_is_pinned() -> None:
+    import assistant.timeline
+
+    assert assistant.timeline.__all__ == [
+        "MAX_LIMIT",
+        "Event",
+        "EventCitation",
+        "EventDate",
+        "Timeline",
+        "TimelineSettings",
+        "build_timeline",
+        "timeline_topic",
+        "to_csv",
+        "to_markdown",
+    ]

@@ -113,6 +113,7 @@ class Event(FrozenModel):
                 for d in self.dates
             ],
             "citations": [c.model_dump(mode="json") for c in self.citations],
+            "relevance": round(self.score, 3),
         }
 
 

@@ -24,6 +24,8 @@ import gradio as gr
 from assistant.core import Assistant
 from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
+from assistant.timeline import timeline_topic
+from assistant.timeline.chat import timeline_stream
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
@@ -175,19 +177,26 @@ class _Backend:
         streamed = ""
         final: Answer | None = None
         started = time.perf_counter()
+        # "What happened with X?", "timeline of X": a short timeline instead of one answer.
+        topic = timeline_topic(question) if not history else None
         try:
-            for item in assistant.stream(
-                question,
-                history=history,
-                as_of=day,
-                top_k=int(top_k) if top_k else None,
-                sources=tuple(sources or ()),
-                doc_ids=tuple(doc_ids or ()),
-                since=lo,
-                until=hi,
-                include_undated=bool(include_undated),
-                answerer=answer_mode,
-            ):
+            items = (
+                timeline_stream(assistant, question, topic, as_of=day, since=lo, until=hi)
+                if topic
+                else assistant.stream(
+                    question,
+                    history=history,
+                    as_of=day,
+                    top_k=int(top_k) if top_k else None,
+                    sources=tuple(sources or ()),
+                    doc_ids=tuple(doc_ids or ()),
+                    since=lo,
+                    until=hi,
+                    include_undated=bool(include_undated),
+                    answerer=answer_mode,
+                )
+            )
+            for item in items:
                 if isinstance(item, Answer):
                     final = item
                     break
