@@ -27,7 +27,7 @@ class TimelineSettings:
     docs/timelines.md)."""
 
     articles: int = 12
-    min_relevance: float = 0.40
+    min_relevance: float = 0.45
     merge: MergeSettings = MergeSettings()
 
 
