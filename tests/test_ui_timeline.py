@@ -9,8 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-from test_ui import VIEWPORTS, _close_page, _free_port, _open_page, _shot
+from test_ui import TIMEOUT_MS, VIEWPORTS, _close_page, _free_port, _open_page, _shot
 
 pytestmark = [
     pytest.mark.slow,
@@ -24,6 +23,10 @@ TOPIC = "Russian border guards withdraw from the Armenia-Iran border"
 def timeline_ui(tmp_path_factory: pytest.TempPathFactory, seeds_assistant) -> Iterator[Any]:
     from assistant.ui import build_app
 
+    # Warmed up before the page opens: the first timeline of a test session also exports the
+    # question embedder's ONNX graph and loads spaCy, which on a busy CI box outlasts any
+    # sensible wait for the page.
+    seeds_assistant.timeline(TOPIC)
     root = tmp_path_factory.mktemp("ui-timeline")
     mp = pytest.MonkeyPatch()
     mp.setenv("GRADIO_TEMP_DIR", str(root / "gradio-cache"))
@@ -64,7 +67,7 @@ def test_timeline_tab_lists_events_by_date_and_a_chip_shows_the_passage(page: An
     page.locator("#timeline-topic textarea").fill(TOPIC)
     page.locator("#timeline-btn").click()
     events = page.locator("#timeline .timeline-event")
-    expect(events.first).to_be_visible()
+    expect(events.first).to_be_visible(timeout=TIMEOUT_MS)
     dates = [d for d in events.evaluate_all("els => els.map(e => e.dataset.date)")]
     assert len(dates) >= 2 and dates == sorted(dates)  # oldest first
 
@@ -98,7 +101,7 @@ def test_a_timeline_question_in_chat_answers_with_a_short_cited_timeline(page: A
 
     page.locator("#question textarea").fill(f"What happened with the {TOPIC.lower()}?")
     page.locator("#ask-btn").click()
-    expect(page.locator("#chatbot")).to_contain_text("oldest first")
+    expect(page.locator("#chatbot")).to_contain_text("oldest first", timeout=TIMEOUT_MS)
     expect(page.locator("#sources .answer-status.answered")).to_be_visible()
     page.locator('#chatbot a[href$="#citation-1"]').first.click()
     expect(page.locator("#citation-1")).to_have_class("citation active")
@@ -111,6 +114,6 @@ def test_an_unknown_story_says_no_events_were_found(page: Any) -> None:
     page.get_by_role("tab", name="Timeline").click()
     page.locator("#timeline-topic textarea").fill("the 2031 Martian chess championship")
     page.locator("#timeline-btn").click()
-    status = page.locator("#timeline .answer-status")
-    expect(status).to_be_visible()
+    status = page.locator("#timeline .answer-status.not-answered")
+    expect(status).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#timeline-md")).to_be_hidden()

@@ -715,7 +715,7 @@ def build_app(
                 history = gr.State([])
 
             with gr.Tab("Timeline", id="timeline"):
-                build_timeline_tab(assistant, be.upload_dir / ".timeline-exports")
+                build_timeline_tab(assistant)
             with gr.Tab("Library", id="library"):
                 summary = gr.Markdown(elem_id="library-summary")
                 with gr.Row(equal_height=False):

@@ -184,10 +184,19 @@ def _day(value: Any, label: str) -> dt.date | None:
         raise ConfigError(f"{label} {text!r} is not a date like 2022-09-08") from None
 
 
-class TimelineTab:
-    """The tab's handler: builds the timeline and writes its exports."""
+def _gradio_cache() -> Path:
+    """Gradio's own cache folder (GRADIO_TEMP_DIR; `assistant ui` keeps it in the upload
+    folder): the one place it serves files from whatever folder the app was started in."""
+    from gradio.utils import get_upload_folder
 
-    def __init__(self, assistant: Assistant, export_dir: Path) -> None:
+    return Path(get_upload_folder())
+
+
+class TimelineTab:
+    """The tab's handler: builds the timeline and writes its exports (by default into
+    Gradio's cache, see `_gradio_cache`)."""
+
+    def __init__(self, assistant: Assistant, export_dir: Path | None = None) -> None:
         self.assistant = assistant
         self.export_dir = export_dir
 
@@ -220,7 +229,7 @@ class TimelineTab:
         # One file pair per content: concurrent users never overwrite each other's export.
         body = to_markdown(tl)
         key = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
-        folder = self.export_dir / key
+        folder = (self.export_dir or _gradio_cache() / "timeline-exports") / key
         folder.mkdir(parents=True, exist_ok=True)
         md, csv = folder / "timeline.md", folder / "timeline.csv"
         md.write_text(body, encoding="utf-8")
@@ -228,7 +237,7 @@ class TimelineTab:
         return md, csv
 
 
-def build_timeline_tab(assistant: Assistant, export_dir: Path) -> None:
+def build_timeline_tab(assistant: Assistant, export_dir: Path | None = None) -> None:
     """The tab's components and events, inside the current `gr.Tab`."""
     import gradio as gr
 
