@@ -257,7 +257,7 @@ def test_bad_timeline_arguments_are_clear_errors(bridge_assistant) -> None:
 
     with pytest.raises(ConfigError, match="topic is empty"):
         bridge_assistant.timeline("  ")
-    with pytest.raises(ConfigError, match="since=2026-05-01 is after until=2026-04-01"):
+    with pytest.raises(ConfigError, match="since 2026-05-01 is after until 2026-04-01"):
         bridge_assistant.timeline("bridge", since="2026-05-01", until="2026-04-01")
     with pytest.raises(ConfigError, match="limit"):
         bridge_assistant.timeline("bridge", limit=0)

@@ -40,14 +40,15 @@ def _print(timeline: Any) -> None:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from assistant.cli import _assistant, _time_kwargs
+    from assistant.cli import _assistant
+    from assistant.query import CLI_NAMES, Query
     from assistant.timeline import to_markdown
 
-    args.include_undated = True  # timelines read undated articles' explicit dates
-    when = _time_kwargs(args)
+    # Checked before the store opens, so errors name the options as typed (`--since`).
+    when = Query.build("", names=CLI_NAMES, as_of=args.as_of, since=args.since, until=args.until)
     a = _assistant(args, asking=True)
     timeline = a.timeline(
-        args.topic, since=when["since"], until=when["until"], as_of=when["as_of"], limit=args.limit
+        args.topic, since=when.since, until=when.until, as_of=when.as_of, limit=args.limit
     )
     if args.json:
         print(json.dumps(timeline.to_json_dict(), ensure_ascii=False, indent=2))
