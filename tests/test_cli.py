@@ -206,6 +206,6 @@ def test_timeline_json_markdown_and_plain(capsys, cli_store: Path) -> None:
 
 def test_timeline_bad_options_exit_2_with_the_option_named(capsys, cli_store: Path) -> None:
     assert main(["timeline", "bridge", "--store", str(cli_store), "--since", "June"]) == 2
-    assert "--since 'June' is not a date" in capsys.readouterr().err
+    assert "--since must be a date like 2025-01-31, not 'June'" in capsys.readouterr().err
     assert main(["timeline", " ", "--store", str(cli_store)]) == 2
     assert "topic is empty" in capsys.readouterr().err
