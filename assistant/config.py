@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         ge=1,
         le=512,
         description="Texts per batch when ingesting (sentence-transformers); default 8 on the "
-        "fp32 path, 16 on bf16 (see README).",
+        "fp32 path, 16 on bf16 (docs/retrieval-and-time.md).",
     )
     embed_runtime: Literal["auto", "torch", "onnx"] = Field(
         default="auto",

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
-# Article score = best chunk + this x second-best chunk (chosen on rtqa dev, see README).
+# Article score = best chunk + this x second-best chunk (chosen on rtqa dev).
 SECOND_CHUNK_WEIGHT = 0.5
 
 

@@ -9,7 +9,7 @@ Two Chroma collections hold everything, so the embedded store and a server behav
 
 Chunk texts are metadata, not Chroma documents: Chroma indexes every document for its own
 full-text search, which we never use (BM25 is ours), and that index was a large part of the
-cost of writing a chunk and of the store's size on disk (README).
+cost of writing a chunk and of the store's size on disk (docs/ingest-and-store.md).
 Stores written before keep chunk texts as documents, and reads accept either. Article texts
 stay documents, so reading every article's metadata (each ingest, each changed store) does
 not read their texts.

@@ -121,7 +121,7 @@ class TimePriors:
         return {"recent": self.recent, "dated": self.dated, "none": self.none}[kind]
 
 
-# Chosen by measurement on rtqa dev with evals/time_prior.py (README: "Time-aware ranking").
+# Chosen by measurement on rtqa dev with evals/time_prior.py (docs/retrieval-and-time.md).
 # Without a time in the question the prior is as strong, but only within `margin` of the
 # best match, so a question naming no time still finds a clearly better older article; and
 # as it decays within weeks of the reference date, it only orders the latest news.
