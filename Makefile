@@ -11,7 +11,7 @@ LOCK_FLAGS ?=
 # The lock tool itself, pinned so that the same pyproject.toml gives the same lock.
 LOCK_TOOLS := pip==26.3 pip-tools==7.7.0
 
-.PHONY: install demo test test-fast test-busy lint lock eval-seeds eval-conversations eval-rtqa bench clean
+.PHONY: install demo test test-fast test-busy lint lock eval-seeds eval-conversations eval-rtqa eval-timelines bench clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
@@ -64,6 +64,9 @@ eval-conversations: install
 eval-rtqa: install
 	$(VENV)/bin/assistant eval rtqa --out reports/rtqa
 
+eval-timelines: install
+	$(VENV)/bin/assistant eval evals/timelines.yaml --store reports/timeline-stores --out reports/timelines
+
 # Benchmarks (not tests): figures and same-run ratios, JSON and a plot under reports/bench.
 $(VENV)/.bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -c $(LOCK) -e ".[dev,scale,bench]"
@@ -78,6 +81,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/ray_ingest.py --articles 300 --out reports/bench/ray.json
 	$(PY) benchmarks/chroma_writes.py --articles 600 --out reports/bench/writes.json
 	$(PY) benchmarks/shared_bm25.py --sizes 800,3697 --out reports/bench/bm25.json
+	$(PY) benchmarks/timeline.py --store reports/bench/store --out reports/bench/timeline.json
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) vectorstore/chroma vectorstore/bm25 reports

@@ -16,6 +16,7 @@ from assistant.errors import (
     StoreLockedError,
 )
 from assistant.query import Query
+from assistant.timeline.types import Event, EventCitation, EventDate, Timeline
 from assistant.types import (
     Answer,
     Article,
@@ -43,6 +44,9 @@ __all__ = [
     "ConfigError",
     "Draft",
     "EmbedderMismatchError",
+    "Event",
+    "EventCitation",
+    "EventDate",
     "IngestFailure",
     "IngestReport",
     "LLMError",
@@ -52,6 +56,7 @@ __all__ = [
     "Settings",
     "StoreError",
     "StoreLockedError",
+    "Timeline",
     "ask",
 ]
 __version__ = "0.1.0"

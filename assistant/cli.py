@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, stats, ui, eval."""
+"""The `assistant` command: ingest, ask, chat, stats, ui, timeline, eval."""
 
 from __future__ import annotations
 
@@ -359,7 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_ui)
 
     from assistant.evals.cli import add_eval_parser
+    from assistant.timeline.cli import add_timeline_parser
 
+    add_timeline_parser(sub)
     add_eval_parser(sub)
     return p
 

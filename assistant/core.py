@@ -23,7 +23,7 @@ from assistant.conversation import as_turns
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import ConfigError
 from assistant.indexing import ingest_paths
-from assistant.query import ANSWER_MODES, History, Query, check_question
+from assistant.query import ANSWER_MODES, History, OptionNames, Query, check_question, check_text
 from assistant.retrieval import HybridRetriever, RetrievalResult
 from assistant.store import Store
 from assistant.temporal import TimePriors
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from assistant.answering.llm import ChatBackend
     from assistant.scale.ray_ingest import RayOptions
+    from assistant.timeline import Timeline
 
 __all__ = ["AskOptions", "Assistant", "Query", "ask", "check_question"]
 
@@ -416,6 +417,31 @@ class Assistant:
             time_window=res.window,
             undated_excluded=res.undated_excluded,
         )
+
+    def timeline(
+        self,
+        topic: str,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        as_of: dt.date | str | None = None,
+        limit: int = 30,
+        *,
+        names: OptionNames | None = None,
+    ) -> Timeline:
+        """The events of `topic`, oldest first, each dated and cited with verbatim quotes
+        (`assistant.timeline`): dated from `since` to `until`, read from articles published
+        by `as_of`. `names`: how errors name the date options (the CLI's `--since`)."""
+        from assistant.timeline import build_timeline
+
+        check_text(topic, "the topic", self.settings.max_question_chars)
+        if not topic.strip():
+            raise ConfigError("the topic is empty: name the story, e.g. 'Artemis I launch'")
+        q = (
+            Query.build(topic, names=names, as_of=as_of, since=since, until=until)
+            if names is not None
+            else Query(topic, as_of=as_of, since=since, until=until)  # type: ignore[arg-type]
+        )
+        return build_timeline(self, topic, since=q.since, until=q.until, as_of=q.as_of, limit=limit)
 
     def ask(self, question: str | Query, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` from the indexed articles, citing the passages used.

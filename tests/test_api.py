@@ -27,6 +27,9 @@ EXPECTED_ALL = [
     "ConfigError",
     "Draft",
     "EmbedderMismatchError",
+    "Event",
+    "EventCitation",
+    "EventDate",
     "IngestFailure",
     "IngestReport",
     "LLMError",
@@ -36,6 +39,7 @@ EXPECTED_ALL = [
     "Settings",
     "StoreError",
     "StoreLockedError",
+    "Timeline",
     "ask",
 ]
 

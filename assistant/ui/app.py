@@ -26,6 +26,8 @@ from assistant.core import Assistant
 from assistant.errors import AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.query import UI_NAMES, Query
+from assistant.timeline import timeline_topic
+from assistant.timeline.chat import timeline_stream
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
@@ -41,6 +43,7 @@ from assistant.ui.render import (
     status_html,
     understood_html,
 )
+from assistant.ui.timeline import build_timeline_tab
 
 __all__ = ["UPLOAD_SUFFIXES", "build_app", "launch", "parse_auth"]
 
@@ -160,8 +163,22 @@ class _Backend:
         streamed = ""
         final: Answer | None = None
         started = time.perf_counter()
+        # "What happened with X?", "timeline of X": a short timeline instead of one answer.
+        topic = timeline_topic(question) if not history else None
         try:
-            for item in assistant.stream(query):
+            items = (
+                timeline_stream(
+                    assistant,
+                    question,
+                    topic,
+                    as_of=query.as_of,
+                    since=query.since,
+                    until=query.until,
+                )
+                if topic
+                else assistant.stream(query)
+            )
+            for item in items:
                 if isinstance(item, Answer):
                     final = item
                     break
@@ -683,6 +700,8 @@ def build_app(
                 clear_btn = gr.Button("Clear conversation", elem_id="clear-btn")
                 history = gr.State([])
 
+            with gr.Tab("Timeline", id="timeline"):
+                build_timeline_tab(assistant)
             with gr.Tab("Library", id="library"):
                 summary = gr.Markdown(elem_id="library-summary")
                 with gr.Row(equal_height=False):
