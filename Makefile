@@ -57,7 +57,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/ray_ingest.py --articles 300 --out reports/bench/ray.json
 	$(PY) benchmarks/chroma_writes.py --articles 600 --out reports/bench/writes.json
 	$(PY) benchmarks/shared_bm25.py --sizes 800,3697 --out reports/bench/bm25.json
-	$(PY) benchmarks/mcp.py --out reports/bench/mcp.json
+	$(PY) benchmarks/mcp_overhead.py --out reports/bench/mcp.json
 
 clean:
 	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 reports

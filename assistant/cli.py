@@ -246,6 +246,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # outcome, without -v turning on every other module's info logging.
     if not args.verbose:
         logging.getLogger("assistant.ui").setLevel(logging.INFO)
+        logging.getLogger("assistant.mcp_server").setLevel(logging.INFO)
     if args.chroma_url:  # the UI reads its settings from the environment
         os.environ["ASSISTANT_CHROMA_URL"] = args.chroma_url
     try:

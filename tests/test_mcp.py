@@ -602,6 +602,7 @@ def test_public_names_are_pinned() -> None:
             "ArticleSummary",
             "ArticleText",
             "BasicAuth",
+            "CitedPassage",
             "HistoryTurn",
             "IngestProblem",
             "IngestResult",

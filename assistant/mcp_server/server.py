@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -99,15 +100,20 @@ Sources = Annotated[
 
 async def _call(name: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
     """`fn(**kwargs)` in a worker thread; errors as MCP tool errors, never a traceback."""
+    started = time.perf_counter()
     try:
-        return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
+        result = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
     except AssistantError as exc:
+        # The caller's mistake (or a store it is told about): one line, no traceback.
+        logger.info("mcp %s: refused: %s", name, exc)
         raise ToolError(str(exc)) from None
     except Exception as exc:
         logger.exception("tool %s failed", name)
         raise ToolError(
             f"{name} failed on the server ({type(exc).__name__}); the server log has the details"
         ) from None
+    logger.info("mcp %s: done in %.3f s", name, time.perf_counter() - started)
+    return result
 
 
 def build_server(tools: AgentTools) -> MCPServer[Any]:

@@ -21,6 +21,7 @@ from assistant.mcp_server.results import (
     ArticleList,
     ArticleSummary,
     ArticleText,
+    CitedPassage,
     HistoryTurn,
     IngestProblem,
     IngestResult,
@@ -28,7 +29,7 @@ from assistant.mcp_server.results import (
     SearchResult,
     WindowUsed,
 )
-from assistant.types import ArticleInfo, Citation
+from assistant.types import ArticleInfo
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -201,7 +202,7 @@ class AgentTools:
             until=hi,
             sources=self._sources(sources),
         )
-        citations: list[Citation] = []
+        citations: list[CitedPassage] = []
         budget = self.max_chars - len(answer.text)
         truncated = False
         for c in answer.citations:
@@ -209,7 +210,7 @@ class AgentTools:
                 truncated = True
                 break
             budget -= len(c.quote)
-            citations.append(c)
+            citations.append(CitedPassage(**c.model_dump()))
         return AnswerResult(
             question=answer.question,
             standalone_question=answer.standalone_question,

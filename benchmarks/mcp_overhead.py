@@ -1,7 +1,8 @@
 """What the MCP server adds to a call: p50 of `search` and `ask` through a real MCP client
-(stdio, `assistant mcp` as its own process) against the same calls in Python.
+(stdio, `assistant mcp` as its own process) against the same calls in Python. (Not named
+mcp.py: run as a script, that would shadow the SDK's `mcp` package.)
 
-    .venv/bin/python benchmarks/mcp.py [--store DIR] [--rounds 5] [--out reports/bench/mcp.json]
+    .venv/bin/python benchmarks/mcp_overhead.py [--store DIR] [--rounds 5] [--out FILE.json]
 
 The store is filled from the seed articles (../shared/corpus/seeds, read at run time) when it
 is empty. Questions: those of evals/seeds.yaml. Both sides are warmed up first (models
@@ -30,6 +31,10 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "corpus" / "seeds"
 BIN = Path(sys.executable).parent
+# A pause before each timed call. onnxruntime's threads spin for a while after each run:
+# on a machine with few cores, a call started at once would share them with the other
+# process's spinning threads (the previous call's), and whichever side goes second pays.
+PAUSE = 0.05
 
 
 def pct(values: list[float], p: float) -> float:
@@ -60,6 +65,7 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from anyio.from_thread import start_blocking_portal
+    from jsonschema import Draft202012Validator
 
     from assistant import Assistant
 
@@ -74,23 +80,37 @@ def main() -> int:
     suite = yaml.safe_load((REPO / "evals" / "seeds.yaml").read_text(encoding="utf-8"))
     questions = [q["question"] for q in suite["questions"]]
 
-    times: dict[str, list[float]] = {
-        k: [] for k in ("py_search", "mcp_search", "py_ask", "mcp_ask")
-    }
+    kinds = ("py_search", "mcp_search", "py_ask", "mcp_ask", "py_read", "mcp_read")
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    times.update({"check_search": [], "check_ask": [], "check_get_article": []})
+    # The transport's own cost: a call that does almost nothing (ten characters of an
+    # article) on both sides.
+    doc_id = a.articles()[0].doc_id
+    tiny = {"doc_id": doc_id, "start": 0, "end": 10}
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(_session(store)) as session,
     ):
+        listed = portal.call(session.list_tools).tools
+        validators = {t.name: Draft202012Validator(t.output_schema) for t in listed}
 
         def mcp(name: str, arguments: dict[str, Any]) -> float:
+            time.sleep(PAUSE)
             t = time.perf_counter()
             result = portal.call(session.call_tool, name, arguments)
             took = time.perf_counter() - t
             if result.is_error or result.structured_content is None:
                 raise SystemExit(f"{name} failed through MCP: {result.content}")
+            # What the SDK's client spends checking the result against the tool's output
+            # schema (jsonschema, inside call_tool): the same check again, timed.
+            t = time.perf_counter()
+            for _ in validators[name].iter_errors(result.structured_content):
+                raise SystemExit(f"{name}: result does not match its schema")
+            times[f"check_{name}"].append(time.perf_counter() - t)
             return took
 
         def py(fn: Any, question: str) -> float:
+            time.sleep(PAUSE)
             t = time.perf_counter()
             fn(question)
             return time.perf_counter() - t
@@ -104,6 +124,8 @@ def main() -> int:
                 times["mcp_search"].append(mcp("search", {"query": q}))
                 times["py_ask"].append(py(a.ask, q))
                 times["mcp_ask"].append(mcp("ask", {"question": q}))
+                times["py_read"].append(py(lambda _: a.get_articles([doc_id]), q))
+                times["mcp_read"].append(mcp("get_article", tiny))
 
     ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
     report = {
@@ -113,15 +135,19 @@ def main() -> int:
         "overhead_p50_ms": {
             "search": round(ms["mcp_search"] - ms["py_search"], 2),
             "ask": round(ms["mcp_ask"] - ms["py_ask"], 2),
+            "get_article (transport)": round(ms["mcp_read"] - ms["py_read"], 2),
         },
         "cpus": os.cpu_count(),
+        # Other people's work on the machine: what the figures were measured under.
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
-    for tool in ("search", "ask"):
+    for tool, key in (("search", "search"), ("ask", "ask"), ("get_article", "read")):
         print(
-            f"mcp {tool}: p50 {ms['mcp_' + tool]:.1f} ms through MCP (stdio) vs "
-            f"{ms['py_' + tool]:.1f} ms in Python: overhead "
-            f"{report['overhead_p50_ms'][tool]:+.1f} ms p50 "  # type: ignore[index]
-            f"({report['calls_each']} calls each)"
+            f"mcp {tool}: p50 {ms['mcp_' + key]:.1f} ms through MCP (stdio) vs "
+            f"{ms['py_' + key]:.1f} ms in Python: overhead "
+            f"{ms['mcp_' + key] - ms['py_' + key]:+.1f} ms p50, of which the client's "
+            f"schema check {ms['check_' + tool]:.1f} ms "
+            f"({report['calls_each']} calls each, load average {os.getloadavg()[0]:.1f})"
         )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
