@@ -33,6 +33,7 @@ from assistant.answering.features import (
     evidence_features,
 )
 from assistant.answering.follow_up import resolve_follow_up
+from assistant.answering.lexicon import LEXICON
 from assistant.answering.model import AnswerModel
 from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis, analyse, split_parts
@@ -1002,7 +1003,7 @@ def question_stems(question: str) -> set[str]:
     return set(words) | {stem(p) for w in words if "-" in w for p in w.split("-") if p}
 
 
-_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_WORDS = LEXICON.scale_words
 
 
 def magnitude(text: str) -> float | None:
@@ -1074,25 +1075,7 @@ class _Vote:
 # Specific things a second hop can go through; countries and nationalities are too general
 # (a sentence naming "Armenia" is not about the same thing as every other one).
 _BRIDGE_LABELS = frozenset(["PERSON", "ORG", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT"])
-_LABEL_WORDS = {
-    "DATE": "a date",
-    "TIME": "a time",
-    "CARDINAL": "a number",
-    "QUANTITY": "a quantity",
-    "MONEY": "an amount of money",
-    "PERCENT": "a percentage",
-    "PERSON": "a person",
-    "ORG": "an organisation",
-    "GPE": "a country, city or state",
-    "LOC": "a place",
-    "FAC": "a building or place",
-    "NORP": "a nationality or group",
-    "WORK_OF_ART": "a title",
-    "EVENT": "an event",
-    "LAW": "a law or agreement",
-    "LANGUAGE": "a language",
-    "PRODUCT": "a product",
-}
+_LABEL_WORDS = LEXICON.label_words
 
 
 def _describe(analysis: Analysis) -> str:

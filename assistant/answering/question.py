@@ -13,6 +13,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
+from assistant.answering.lexicon import LEXICON
 from assistant.answering.sentences import STOPWORDS, stem
 
 if TYPE_CHECKING:
@@ -37,33 +38,21 @@ FOCUS_TYPES: dict[str, tuple[str, ...]] = _focus_types()
 _PERSON = ("PERSON",)
 _PLACE = ("GPE", "LOC", "FAC")
 
-# "How X" -> labels. "How long" is a duration (OntoNotes tags "44 days" as DATE).
-_HOW: dict[str, tuple[str, ...]] = {
-    "many": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
-    "much": ("MONEY", "QUANTITY", "PERCENT", "CARDINAL"),
-    "long": ("DATE", "TIME", "QUANTITY"),
-    "old": ("DATE", "CARDINAL"),
-    "far": ("QUANTITY", "CARDINAL"),
-    "big": ("QUANTITY", "CARDINAL", "MONEY"),
-    "large": ("QUANTITY", "CARDINAL", "MONEY"),
-    "tall": ("QUANTITY", "CARDINAL"),
-    "high": ("QUANTITY", "PERCENT", "MONEY", "CARDINAL"),
-    "often": ("DATE", "CARDINAL"),
-    "soon": ("DATE", "TIME"),
-}
+# "How X" -> labels ("how long" is a duration: OntoNotes tags "44 days" as DATE) and the
+# other word lists: data/lexicon.json.
+_HOW = LEXICON.how
 _MONEY = ("MONEY", "CARDINAL")
 _MEASURE = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")
-_MONEY_WORDS = frozenset(["cost", "costs", "pay", "paid", "spend", "spent", "worth", "price"])
+_MONEY_WORDS = LEXICON.money_words
 _NAME_LABELS = frozenset(
     ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"]
 )
-# Nouns that only say what the noun after "of" is: "what kind of tree" asks for a tree.
-_GENERIC_NOUNS = frozenset(["kind", "type", "sort", "form", "name", "brand", "variety"])
-_EVENT_VERBS = frozenset(["happened", "happens", "caused", "causes", "led", "went"])
+_GENERIC_NOUNS = LEXICON.generic_nouns
+_EVENT_VERBS = LEXICON.event_verbs
 _BE = frozenset(["is", "are", "was", "were", "'s"])
 # "How long did/will ... last" asks for a time; "how long is ..." for a length.
 _DO_WILL = frozenset(["did", "does", "do", "will", "would", "has", "have", "had", "can"])
-_TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
+_TIME_UNITS = LEXICON.time_units
 _DATE = frozenset({"DATE", "TIME"})
 _NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 

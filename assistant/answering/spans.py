@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answering.places import is_known_place
+from assistant.answering.lexicon import LEXICON
 from assistant.answering.question import Analysis
 from assistant.answering.sentences import STOPWORDS, stem
 
@@ -59,7 +59,14 @@ _OTHER_UNIT_FIT = 0.5  # a number that counts something else than the question a
 _COUNTRY_FOCUS = frozenset(["country", "nation", "state", "continent", "republic", "kingdom"])
 _CITY_FOCUS = frozenset(["city", "town", "capital", "village"])
 _OTHER_PLACE_FIT = 0.5
-_TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year", "decade"])
+_TIME_UNITS = LEXICON.time_units
+
+
+def _known_place(text: str) -> bool:
+    """A country, US state or continent (data/lexicon.json): a type signal for "where"."""
+    return text.strip().casefold() in LEXICON.places
+
+
 _PREFIX = 6  # shortest stem that matches by prefix
 # A quotation: its opening mark not glued to a word or `=` (`id="7" title="x"` holds no
 # quotation `" title="`), no markup characters inside, no space just inside the marks.
@@ -282,9 +289,9 @@ def _place_fit(focus: str, text: str) -> float:
     """spaCy's GPE is any country, state or city: "which country" prefers a known country
     or state (places.py), "which city" anything else."""
     if focus in _COUNTRY_FOCUS:
-        return 1.0 if is_known_place(text) else _OTHER_PLACE_FIT
+        return 1.0 if _known_place(text) else _OTHER_PLACE_FIT
     if focus in _CITY_FOCUS:
-        return _OTHER_PLACE_FIT if is_known_place(text) else 1.0
+        return _OTHER_PLACE_FIT if _known_place(text) else 1.0
     return 1.0
 
 
