@@ -286,6 +286,16 @@ MCP_TOOLS = """tools:
 Client configuration and a worked call: docs/mcp.md"""
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
 def _mcp_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--allow-ingest",
@@ -297,7 +307,7 @@ def _mcp_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--max-chars",
         dest="max_chars",
-        type=int,
+        type=_positive,
         default=20_000,
         metavar="N",
         help="the most characters of article text in one tool result (default 20000); "
@@ -420,8 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser(
         "mcp",
         help="MCP server over stdio: search, ask and the article library for agents",
-        description="Serve the store's articles to an MCP client (a desktop agent, an IDE) "
-        "over stdin/stdout. Read-only unless --allow-ingest is given. Every passage and "
+        description="Serve the store's articles to an MCP client (a desktop agent, an IDE)\n"
+        "over stdin/stdout. Read-only unless --allow-ingest is given. Every passage and\n"
         "article text in a result is quoted source text, returned as data.",
         epilog=MCP_TOOLS,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -102,6 +102,10 @@ class AgentTools:
     max_chars: int = DEFAULT_MAX_CHARS
     ingest_folders: AllowedFolders | None = None
 
+    def __post_init__(self) -> None:
+        if self.max_chars < 1:
+            raise ConfigError(f"max_chars (--max-chars) is {self.max_chars}: give 1 or more")
+
     # ------------------------------------------------------------------ checks
     def _sources(self, sources: Sequence[str] | None) -> tuple[str, ...]:
         if not sources:
