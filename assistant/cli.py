@@ -12,8 +12,6 @@ from typing import Any
 
 __all__ = ["main"]
 
-EXAMPLE_QUESTION = "When do the Russian border guards leave the Armenia-Iran border?"
-
 
 def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -26,33 +24,20 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _time_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """as_of, since and until (checked here, so errors name the options) and include_undated
-    for `Assistant.ask`."""
-    import datetime as dt
+def _query(args: argparse.Namespace) -> Any:
+    """The `Query` of the command's options (checked here, before the store opens, so errors
+    name the options as typed: `--as-of`, `--since`, `--until`); its question is set per
+    question asked."""
+    from assistant.query import CLI_NAMES, Query
 
-    from assistant.errors import ConfigError, clip
-
-    days: dict[str, dt.date | None] = {}
-    for option in ("--as-of", "--since", "--until"):
-        text = getattr(args, option[2:].replace("-", "_"))
-        try:
-            days[option] = dt.date.fromisoformat(text) if text else None
-        except ValueError:
-            raise ConfigError(f"{option} {clip(text)} is not a date like 2025-01-31") from None
-    as_of, since, until = days["--as-of"], days["--since"], days["--until"]
-    if since and until and since > until:
-        raise ConfigError(f"--since {since} is after --until {until}: no day is in that range")
-    if since and as_of and since > as_of:
-        raise ConfigError(
-            f"--since {since} is after --as-of {as_of}: no article can be that recent"
-        )
-    return {
-        "as_of": as_of,
-        "since": since,
-        "until": until,
-        "include_undated": args.include_undated,
-    }
+    return Query.build(
+        "",
+        names=CLI_NAMES,
+        as_of=args.as_of,
+        since=args.since,
+        until=args.until,
+        include_undated=args.include_undated,
+    )
 
 
 def _print_window(answer: Any, console: Any) -> None:
@@ -68,9 +53,9 @@ def _assistant(args: argparse.Namespace, *, asking: bool = False) -> Any:
     from assistant.errors import StoreError
 
     a = Assistant(create_store=not asking, **_settings_overrides(args))
-    if asking and a.store.count()[0] == 0:
+    if asking and a.article_count() == 0:
         raise StoreError(
-            f"the store at {a.store.location} holds no articles yet: index some first with "
+            f"the store at {a.location} holds no articles yet: index some first with "
             f"`assistant ingest FILES --store {a.settings.store}`"
         )
     return a
@@ -124,7 +109,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     report = a.ingest(args.paths, prune=args.prune, progress=None, ray=ray)
     console.print(
-        f"Indexed into {_shown(a.store.location)}: {report.added} added, {report.updated} "
+        f"Indexed into {_shown(a.location)}: {report.added} added, {report.updated} "
         f"updated, {report.unchanged} unchanged, {report.removed} removed, {report.failed} "
         f"failed ({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused, "
         f"{report.seconds:.1f}s)."
@@ -180,13 +165,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
-    when = _time_kwargs(args)
+    query = _query(args).replace(question=args.question)
     a = _assistant(args, asking=True)
     if args.json:
-        answer = a.ask(args.question, **when)
+        answer = a.ask(query)
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
-    final = _stream_answer(console, a.stream(args.question, **when))
+    final = _stream_answer(console, a.stream(query))
     _print_window(final, console)
     _print_answer(final, console)
     return 0
@@ -198,7 +183,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.errors import LLMError
 
     console = Console()
-    when = _time_kwargs(args)
+    query = _query(args)
     a = _assistant(args, asking=True)
     history: list[tuple[str, str]] = []
     console.print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
@@ -210,7 +195,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not q:
             break
         try:
-            answer = a.ask(q, history=history, **when)
+            answer = a.ask(query.replace(question=q, history=history))
         except LLMError as exc:
             # One failed answer need not end the conversation: the server may recover.
             console.print(f"error: {_shown(exc)}", style="red", highlight=False)

@@ -21,7 +21,6 @@ from assistant.catalog import Catalog
 from assistant.embeddings import Embedder
 from assistant.filters import Filters
 from assistant.store import Store, article_key, date_to_ts
-from assistant.temporal import DEFAULT_PRIORS, TimePriors
 from assistant.types import Chunk, RetrievedChunk, TimeWindow
 
 __all__ = ["HybridRetriever", "RetrievalResult"]
@@ -30,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
-# Article score = best chunk + this x second-best chunk (chosen on rtqa dev, see README).
+# Article score = best chunk + this x second-best chunk (chosen on rtqa dev).
 SECOND_CHUNK_WEIGHT = 0.5
 
 
@@ -60,10 +59,8 @@ class HybridRetriever:
         embedder: Embedder,
         bm25: BM25Index,
         article_weight: float = 0.5,
-        time_priors: TimePriors = DEFAULT_PRIORS,
     ) -> None:
         self.article_weight = article_weight
-        self.time_priors = time_priors
         self.store = store
         self.embedder = embedder
         self.bm25 = bm25
@@ -280,8 +277,9 @@ class HybridRetriever:
     ) -> None:
         """Add each article's closeness to the question's time, in reciprocal-rank units
         (weight / 60 for an article inside the window), to its fused score: a prior that
-        reorders close calls, not a sort by date that would bury a clearly better match."""
-        prior = self.time_priors.for_kind(window.kind)
+        reorders close calls, not a sort by date that would bury a clearly better match. The
+        decay is the window's (`TimeWindow.prior`: the query's priors)."""
+        prior = window.prior
         if prior.weight <= 0:
             return
         ref = date_to_ts(window.reference)

@@ -162,7 +162,7 @@ def test_errors_exit_2_with_message(capsys, cli_store: Path) -> None:
     assert main(["ask", "   ", "--store", str(cli_store)]) == 2
     assert "error:" in capsys.readouterr().err
     assert main(["ask", "ferry?", "--store", str(cli_store), "--as-of", "someday"]) == 2
-    assert "not a date" in capsys.readouterr().err
+    assert "--as-of must be a date like 2025-01-31, not 'someday'" in capsys.readouterr().err
 
 
 def test_embedder_mismatch_exits_2(capsys, tmp_path: Path, write_files, embedder) -> None:

@@ -699,9 +699,9 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
         ([123, [], "", "", "", False], "question must be a string"),
         ([["a question"], [], "", "", "", False], "question must be a string"),
         ([QUESTION, "not a list", "", "", "", False], "history must be a list"),
-        ([QUESTION, [], 20250131, "", "", False], "as_of must be a date string"),
-        ([QUESTION, [], "", 123, "", False], "Since\\u201d must be a date string"),
-        ([QUESTION, [], "", "", ["x"], False], "Until\\u201d must be a date string"),
+        ([QUESTION, [], 20250131, "", "", False], "as_of must be a date like 2025-01-31"),
+        ([QUESTION, [], "", 123, "", False], "since must be a date like 2025-01-31, not 123"),
+        ([QUESTION, [], "", "", ["x"], False], "until must be a date like 2025-01-31"),
         ([QUESTION, [], "", "", "", "maybe"], "include_undated must be true or false"),
         ([QUESTION, [], "9" * 100_000, "", "", False], "must be a date like 2025-01-31"),
         (["x" * 1_000_000, [], "", "", "", False], "over the limit of 2,000"),
@@ -932,7 +932,7 @@ def test_a_bad_date_is_one_toast_without_stray_quotes(page: Any) -> None:
     toast = page.locator(".toast-body")
     expect(toast).to_have_count(1)
     text = toast.inner_text()
-    assert "“As of” must be a date like 2025-01-31, not “31/01/2025”." in text, text
+    assert "“As of” must be a date like 2025-01-31, not “31/01/2025”" in text, text
     assert "'" not in text and "(2)" not in text, text
     expect(_bot_messages(page)).to_have_count(0)
 
@@ -1106,5 +1106,5 @@ def test_server_log_has_one_line_per_request_and_no_traceback_for_caller_errors(
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("api ask")]
     assert len(lines) == 3, lines
     assert lines[0] == "api ask '': refused: the question is empty"
-    assert "refused: “As of” must be a date like 2025-01-31" in lines[1]
+    assert "refused: as_of must be a date like 2025-01-31" in lines[1]
     assert re.match(rf"api ask {re.escape(repr(QUESTION))}: answered, \d+ citations? \[", lines[2])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.core import Assistant, check_question, check_text
+from assistant.core import Assistant
 from assistant.errors import ConfigError, clip
 from assistant.mcp_server.paths import AllowedFolders
 from assistant.mcp_server.results import (
@@ -29,6 +29,7 @@ from assistant.mcp_server.results import (
     SearchResult,
     WindowUsed,
 )
+from assistant.query import check_question, check_text
 from assistant.types import ArticleInfo
 
 __all__ = [

@@ -22,8 +22,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.core import Assistant
-from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
+from assistant.errors import AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
+from assistant.query import UI_NAMES, Query
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
@@ -96,33 +97,6 @@ class _Backend:
         """`mode` when this assistant can answer in it, else its default mode."""
         return mode if mode in self.assistant.answer_modes else self.default_mode
 
-    @staticmethod
-    def _check_date(as_of: Any, label: str = "As of") -> str | None:
-        if as_of is not None and not isinstance(as_of, str):
-            raise _refuse(f"“{label}” must be a date string like 2025-01-31, or empty.")
-        value = (as_of or "").strip()
-        if not value:
-            return None
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            shown = value if len(value) <= CLIP_CHARS else f"{value[:CLIP_CHARS]}…"
-            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{shown}”.") from None
-        return value
-
-    @classmethod
-    def _check_dates(
-        cls, as_of: str | None, since: str | None, until: str | None
-    ) -> tuple[str | None, str | None, str | None]:
-        """The three date boxes, each a date or empty, with since before until and as_of."""
-        day = cls._check_date(as_of)
-        lo, hi = cls._check_date(since, "Since"), cls._check_date(until, "Until")
-        if lo and hi and lo > hi:
-            raise _refuse(f"“Since” ({lo}) is after “Until” ({hi}): no day is in that range.")
-        if lo and day and lo > day:
-            raise _refuse(f"“Since” ({lo}) is after “As of” ({day}): no article is that recent.")
-        return day, lo, hi
-
     def _progress(self, followup: bool) -> str:
         """What the assistant is doing before the first words of the answer arrive."""
         n = len(self.assistant.articles())
@@ -152,16 +126,28 @@ class _Backend:
             gr.Warning("Type a question first.")
             yield _skip(5)
             return
+        answer_mode = self.mode_for(mode)
+        history = list(history or [])
         try:
-            day, lo, hi = self._check_dates(as_of, since, until)
-        except gr.Error as exc:
-            logger.info("chat %r: refused: %s", question[:80], exc.message)
-            # str() of a gr.Error is its repr (in quotes); the message is what the user reads.
-            gr.Warning(escape_html(str(exc.message)))
+            query = Query.build(
+                question,
+                names=UI_NAMES,
+                history=history,
+                as_of=as_of,
+                since=since,
+                until=until,
+                include_undated=bool(include_undated),
+                top_k=int(top_k) if top_k else None,
+                sources=tuple(sources or ()),
+                doc_ids=tuple(doc_ids or ()),
+                answerer=answer_mode,
+            )
+        except ConfigError as exc:
+            logger.info("chat %r: refused: %s", question[:80], exc)
+            gr.Warning(escape_html(str(exc)))
             yield _skip(5)
             return
         messages = list(messages or [])
-        history = list(history or [])
         working = self._progress(bool(history))
         messages.append({"role": "user", "content": escape_markdown(question)})
         messages.append(
@@ -170,23 +156,11 @@ class _Backend:
         yield messages, gr.skip(), status_html("working", working), "", ""
 
         assistant = self.assistant
-        answer_mode = self.mode_for(mode)
         streamed = ""
         final: Answer | None = None
         started = time.perf_counter()
         try:
-            for item in assistant.stream(
-                question,
-                history=history,
-                as_of=day,
-                top_k=int(top_k) if top_k else None,
-                sources=tuple(sources or ()),
-                doc_ids=tuple(doc_ids or ()),
-                since=lo,
-                until=hi,
-                include_undated=bool(include_undated),
-                answerer=answer_mode,
-            ):
+            for item in assistant.stream(query):
                 if isinstance(item, Answer):
                     final = item
                     break
@@ -213,12 +187,12 @@ class _Backend:
             return
         _log_outcome("chat", question, final, time.perf_counter() - started)
         scope = SearchScope(
-            as_of=day,
-            since=lo,
-            until=hi,
-            include_undated=bool(include_undated),
-            publications=tuple(sources or ()),
-            articles=len(doc_ids or ()),
+            as_of=_iso(query.as_of),
+            since=_iso(query.since),
+            until=_iso(query.until),
+            include_undated=query.include_undated,
+            publications=query.sources,
+            articles=len(query.doc_ids),
         )
         hints = filter_hints(final, scope)
         numbers = [c.number for c in final.citations]
@@ -284,23 +258,21 @@ class _Backend:
             )
         if history is not None and not isinstance(history, list | tuple):
             raise _refuse("history must be a list of [user, assistant] pairs (or empty)")
-        if as_of is not None and not isinstance(as_of, str):
-            raise _refuse("as_of must be a date string like 2025-01-31, or empty")
         pairs: list[tuple[str, str]] = []
         for turn in history or []:
             if not (isinstance(turn, list | tuple) and len(turn) == 2):
                 raise _refuse("history must be a list of [user, assistant] pairs")
             pairs.append((str(turn[0] or ""), str(turn[1] or "")))
-        day, lo, hi = self._check_dates(as_of, since, until)
         try:
-            answer: Answer = self.assistant.ask(
+            query = Query.build(
                 question,
                 history=pairs,
-                as_of=day,
-                since=lo,
-                until=hi,
+                as_of=as_of,
+                since=since,
+                until=until,
                 include_undated=_flag(include_undated, "include_undated"),
             )
+            answer: Answer = self.assistant.ask(query)
         except AssistantError as exc:
             raise _refuse(str(exc)) from None
         return answer
@@ -532,6 +504,10 @@ def _log_outcome(kind: str, question: str, answer: Answer, seconds: float) -> No
 def _doc_label(info: ArticleInfo) -> str:
     title = info.title or info.doc_id
     return f"{title[:70]}{'…' if len(title) > 70 else ''} — {info.doc_id}"
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def _flag(value: Any, name: str) -> bool:
