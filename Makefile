@@ -82,6 +82,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/chroma_writes.py --articles 600 --out reports/bench/writes.json
 	$(PY) benchmarks/shared_bm25.py --sizes 800,3697 --out reports/bench/bm25.json
 	$(PY) benchmarks/timeline.py --store reports/bench/store --out reports/bench/timeline.json
+	$(PY) benchmarks/mcp_overhead.py --out reports/bench/mcp.json
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) vectorstore/chroma vectorstore/bm25 reports

@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, stats, ui, timeline, eval."""
+"""The `assistant` command: ingest, ask, chat, stats, ui, mcp, timeline, eval."""
 
 from __future__ import annotations
 
@@ -236,20 +236,83 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.errors import ConfigError
     from assistant.ui import launch
+
+    if args.allow_ingest and not args.mcp:
+        raise ConfigError("--allow-ingest is an option of the MCP tools: add --mcp")
 
     # An operator watching the server wants its address and one line per request with its
     # outcome, without -v turning on every other module's info logging.
     if not args.verbose:
         logging.getLogger("assistant.ui").setLevel(logging.INFO)
+        logging.getLogger("assistant.mcp_server").setLevel(logging.INFO)
     if args.chroma_url:  # the UI reads its settings from the environment
         os.environ["ASSISTANT_CHROMA_URL"] = args.chroma_url
     try:
-        launch(store=args.store, host=args.host, port=args.port, share=args.share, auth=args.auth)
+        launch(
+            store=args.store,
+            host=args.host,
+            port=args.port,
+            share=args.share,
+            auth=args.auth,
+            mcp=args.mcp,
+            allow_ingest=args.allow_ingest or (),
+            mcp_max_chars=args.max_chars,
+        )
     except ValueError as exc:  # malformed --auth / ASSISTANT_UI_AUTH
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from assistant.mcp_server.stdio import serve_stdio
+
+    overrides = _settings_overrides(args)
+    store = overrides.pop("store", None)
+    serve_stdio(store, allow_ingest=args.allow_ingest or (), max_chars=args.max_chars, **overrides)
+    return 0
+
+
+# What `assistant mcp --help` lists (tests check it against the server's own tool list).
+MCP_TOOLS = """tools:
+  search         ranked passages (verbatim quotes, doc ids, dates, offsets) for a query
+  ask            an answer: short answer, abstained, confidence, cited verbatim quotes
+  list_articles  the indexed articles, newest first, by source and dates
+  get_article    an article's text, or the slice [start:end] around a quote
+  ingest         index files under the --allow-ingest folders (only with that option)
+
+Client configuration and a worked call: docs/mcp.md"""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def _mcp_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--allow-ingest",
+        dest="allow_ingest",
+        nargs="+",
+        metavar="DIR",
+        help="add the ingest tool, for files under these folders only (default: read-only)",
+    )
+    sp.add_argument(
+        "--max-chars",
+        dest="max_chars",
+        type=_positive,
+        default=20_000,
+        metavar="N",
+        help="the most characters of article text in one tool result (default 20000); "
+        "longer results are cut and flagged truncated",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -355,8 +418,28 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--share", action="store_true", help="public Gradio share link (use --auth)")
     sp.add_argument("--auth", help="USER:PASS login (or ASSISTANT_UI_AUTH)")
+    sp.add_argument(
+        "--mcp",
+        action="store_true",
+        help="serve the MCP tools (as `assistant mcp`) at /mcp too, behind --auth when set",
+    )
+    _mcp_options(sp)
     common(sp)
     sp.set_defaults(func=cmd_ui)
+
+    sp = sub.add_parser(
+        "mcp",
+        help="MCP server over stdio: search, ask and the article library for agents",
+        description="Serve the store's articles to an MCP client (a desktop agent, an IDE)\n"
+        "over stdin/stdout. Read-only unless --allow-ingest is given. Every passage and\n"
+        "article text in a result is quoted source text, returned as data.",
+        epilog=MCP_TOOLS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _mcp_options(sp)
+    sp.add_argument("--answerer", choices=["auto", "extractive", "llm"])
+    common(sp)
+    sp.set_defaults(func=cmd_mcp)
 
     from assistant.evals.cli import add_eval_parser
     from assistant.timeline.cli import add_timeline_parser

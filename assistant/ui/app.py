@@ -851,11 +851,21 @@ def launch(
     *,
     upload_dir: str | Path | None = None,
     max_upload_mb: float | None = None,
+    mcp: bool = False,
+    allow_ingest: Sequence[str | Path] = (),
+    mcp_max_chars: int | None = None,
 ) -> None:
-    """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH."""
+    """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH.
+
+    `mcp`: serve the MCP tools at /mcp too (behind the same user and password, as HTTP
+    Basic auth); `allow_ingest`: folders its `ingest` tool may read (none: read-only)."""
     credentials = parse_auth(auth or os.environ.get(AUTH_ENV))
     if not 0 < port < 65536:
         raise ConfigError(f"--port {port} is no TCP port; give one from 1 to 65535")
+    if mcp and share and credentials is None:
+        raise ConfigError(
+            "--mcp with --share would give anyone with the link the MCP tools: add --auth"
+        )
     assistant = Assistant(store=store)
     store_dir = Path(assistant.settings.store).resolve()
     folder = Path(upload_dir) if upload_dir else store_dir / "uploads"
@@ -870,10 +880,29 @@ def launch(
         logger.warning("--share without --auth makes the UI public to anyone with the link")
     demo = build_app(assistant, upload_dir=folder, max_upload_mb=limit)
     logger.info("store %s, uploads to %s", store_dir, folder)
+    extra: dict[str, Any] = {}
+    if mcp:
+        # Imported here: the MCP SDK is needed only with --mcp.
+        from assistant.mcp_server import AgentTools, AllowedFolders, mcp_lifespan
+        from assistant.mcp_server.tools import DEFAULT_MAX_CHARS
+
+        tools = AgentTools(
+            assistant,
+            max_chars=mcp_max_chars or DEFAULT_MAX_CHARS,
+            ingest_folders=AllowedFolders(allow_ingest) if allow_ingest else None,
+        )
+        extra["app_kwargs"] = {"lifespan": mcp_lifespan(tools, host=host, credentials=credentials)}
     # Gradio's own banner tells users to pass share=True to launch(); ours is --share. So
     # without --share the address is logged here instead; with it, Gradio prints the link.
     url_host = f"[{host}]" if ":" in host else host
     logger.info("serving the UI on http://%s:%d/", url_host, port)
+    if mcp:
+        logger.info(
+            "serving the MCP tools on http://%s:%d/mcp%s",
+            url_host,
+            port,
+            " (HTTP Basic auth with the --auth user and password)" if credentials else "",
+        )
     try:
         demo.launch(
             server_name=host,
@@ -883,6 +912,7 @@ def launch(
             max_file_size=f"{limit:g}mb",
             footer_links=["api"],
             quiet=not share,
+            **extra,
         )
     except OSError as exc:  # Gradio's "Cannot find empty port", or the address is not ours
         raise ConfigError(
