@@ -190,7 +190,7 @@ class BM25Index:
         """Tell the other clients of a Chroma server which article set this index (and the
         one saved in `folder`) holds: a writer calls it, holding the ingest lease, when done."""
         if self._stamp is not None:
-            self._store.db.publish_stamp(self._stamp)
+            self._store.publish_stamp(self._stamp)
 
     def _save(self, retriever: Any, catalog: Catalog, stamp: str, n_nodes: int) -> None:
         """Persist into a private folder, then swap it in: a reader (in this process or

@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, formats, stats, ui, eval."""
+"""The `assistant` command: ingest, ask, chat, formats, stats, ui, mcp, timeline, eval."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.types import Answer
 
 __all__ = ["main"]
-
-EXAMPLE_QUESTION = "When do the Russian border guards leave the Armenia-Iran border?"
 
 
 def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -26,33 +27,20 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _time_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """as_of, since and until (checked here, so errors name the options) and include_undated
-    for `Assistant.ask`."""
-    import datetime as dt
+def _query(args: argparse.Namespace) -> Any:
+    """The `Query` of the command's options (checked here, before the store opens, so errors
+    name the options as typed: `--as-of`, `--since`, `--until`); its question is set per
+    question asked."""
+    from assistant.query import CLI_NAMES, Query
 
-    from assistant.errors import ConfigError, clip
-
-    days: dict[str, dt.date | None] = {}
-    for option in ("--as-of", "--since", "--until"):
-        text = getattr(args, option[2:].replace("-", "_"))
-        try:
-            days[option] = dt.date.fromisoformat(text) if text else None
-        except ValueError:
-            raise ConfigError(f"{option} {clip(text)} is not a date like 2025-01-31") from None
-    as_of, since, until = days["--as-of"], days["--since"], days["--until"]
-    if since and until and since > until:
-        raise ConfigError(f"--since {since} is after --until {until}: no day is in that range")
-    if since and as_of and since > as_of:
-        raise ConfigError(
-            f"--since {since} is after --as-of {as_of}: no article can be that recent"
-        )
-    return {
-        "as_of": as_of,
-        "since": since,
-        "until": until,
-        "include_undated": args.include_undated,
-    }
+    return Query.build(
+        "",
+        names=CLI_NAMES,
+        as_of=args.as_of,
+        since=args.since,
+        until=args.until,
+        include_undated=args.include_undated,
+    )
 
 
 def _print_window(answer: Any, console: Any) -> None:
@@ -68,9 +56,9 @@ def _assistant(args: argparse.Namespace, *, asking: bool = False) -> Any:
     from assistant.errors import StoreError
 
     a = Assistant(create_store=not asking, **_settings_overrides(args))
-    if asking and a.store.count()[0] == 0:
+    if asking and a.article_count() == 0:
         raise StoreError(
-            f"the store at {a.store.location} holds no articles yet: index some first with "
+            f"the store at {a.location} holds no articles yet: index some first with "
             f"`assistant ingest FILES --store {a.settings.store}`"
         )
     return a
@@ -150,7 +138,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         reports.append(report.model_copy(update={"failures": (*bad_lines, *report.failures)}))
     failures = [f for r in reports for f in r.failures]
     console.print(
-        f"Indexed into {_shown(a.store.location)}: {sum(r.added for r in reports)} added, "
+        f"Indexed into {_shown(a.location)}: {sum(r.added for r in reports)} added, "
         f"{sum(r.updated for r in reports)} updated, {sum(r.unchanged for r in reports)} "
         f"unchanged, {sum(r.removed for r in reports)} removed, {len(failures)} failed "
         f"({sum(r.chunks_embedded for r in reports)} chunks embedded, "
@@ -227,16 +215,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
-    when = _time_kwargs(args)
+    query = _query(args).replace(question=args.question)
     a = _assistant(args, asking=True)
     if args.json:
-        answer = a.ask(args.question, **when)
+        answer = a.ask(query)
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
-    final = _stream_answer(console, a.stream(args.question, **when))
+    final = _stream_answer(console, a.stream(query))
     _print_window(final, console)
     _print_answer(final, console)
     return 0
+
+
+def _understood(answer: Answer) -> str:
+    """How a follow-up was read, said before its answer (always, so a misreading shows)."""
+    standalone = _shown(answer.standalone_question)
+    if answer.follow_up == "read-together":
+        return f"not sure what the follow-up refers to; searched as: {standalone}"
+    if answer.follow_up == "as-asked":
+        return f"read as asked: {standalone}"
+    return f"understood as: {standalone}"
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -245,9 +243,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.errors import LLMError
 
     console = Console()
-    when = _time_kwargs(args)
+    query = _query(args)
     a = _assistant(args, asking=True)
-    history: list[tuple[str, str]] = []
+    # The answers themselves: the follow-up resolver reads their short answers, abstentions
+    # and cited articles, not just their text.
+    history: list[Answer] = []
     console.print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
     while True:
         try:
@@ -257,17 +257,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not q:
             break
         try:
-            answer = a.ask(q, history=history, **when)
+            answer = a.ask(query.replace(question=q, history=history))
         except LLMError as exc:
             # One failed answer need not end the conversation: the server may recover.
             console.print(f"error: {_shown(exc)}", style="red", highlight=False)
             continue
-        if answer.standalone_question != q:
-            console.print(f"(searching for: {_shown(answer.standalone_question)})", style="dim")
+        if history:
+            console.print(f"({_understood(answer)})", style="dim", highlight=False)
         console.print(_shown(answer.text), highlight=False)
         _print_window(answer, console)
         _print_answer(answer, console)
-        history.append((q, answer.text))
+        history.append(answer)
     return 0
 
 
@@ -283,20 +283,83 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.errors import ConfigError
     from assistant.ui import launch
+
+    if args.allow_ingest and not args.mcp:
+        raise ConfigError("--allow-ingest is an option of the MCP tools: add --mcp")
 
     # An operator watching the server wants its address and one line per request with its
     # outcome, without -v turning on every other module's info logging.
     if not args.verbose:
         logging.getLogger("assistant.ui").setLevel(logging.INFO)
+        logging.getLogger("assistant.mcp_server").setLevel(logging.INFO)
     if args.chroma_url:  # the UI reads its settings from the environment
         os.environ["ASSISTANT_CHROMA_URL"] = args.chroma_url
     try:
-        launch(store=args.store, host=args.host, port=args.port, share=args.share, auth=args.auth)
+        launch(
+            store=args.store,
+            host=args.host,
+            port=args.port,
+            share=args.share,
+            auth=args.auth,
+            mcp=args.mcp,
+            allow_ingest=args.allow_ingest or (),
+            mcp_max_chars=args.max_chars,
+        )
     except ValueError as exc:  # malformed --auth / ASSISTANT_UI_AUTH
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from assistant.mcp_server.stdio import serve_stdio
+
+    overrides = _settings_overrides(args)
+    store = overrides.pop("store", None)
+    serve_stdio(store, allow_ingest=args.allow_ingest or (), max_chars=args.max_chars, **overrides)
+    return 0
+
+
+# What `assistant mcp --help` lists (tests check it against the server's own tool list).
+MCP_TOOLS = """tools:
+  search         ranked passages (verbatim quotes, doc ids, dates, offsets) for a query
+  ask            an answer: short answer, abstained, confidence, cited verbatim quotes
+  list_articles  the indexed articles, newest first, by source and dates
+  get_article    an article's text, or the slice [start:end] around a quote
+  ingest         index files under the --allow-ingest folders (only with that option)
+
+Client configuration and a worked call: docs/mcp.md"""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def _mcp_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--allow-ingest",
+        dest="allow_ingest",
+        nargs="+",
+        metavar="DIR",
+        help="add the ingest tool, for files under these folders only (default: read-only)",
+    )
+    sp.add_argument(
+        "--max-chars",
+        dest="max_chars",
+        type=_positive,
+        default=20_000,
+        metavar="N",
+        help="the most characters of article text in one tool result (default 20000); "
+        "longer results are cut and flagged truncated",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -421,11 +484,33 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--share", action="store_true", help="public Gradio share link (use --auth)")
     sp.add_argument("--auth", help="USER:PASS login (or ASSISTANT_UI_AUTH)")
+    sp.add_argument(
+        "--mcp",
+        action="store_true",
+        help="serve the MCP tools (as `assistant mcp`) at /mcp too, behind --auth when set",
+    )
+    _mcp_options(sp)
     common(sp)
     sp.set_defaults(func=cmd_ui)
 
-    from assistant.evals.cli import add_eval_parser
+    sp = sub.add_parser(
+        "mcp",
+        help="MCP server over stdio: search, ask and the article library for agents",
+        description="Serve the store's articles to an MCP client (a desktop agent, an IDE)\n"
+        "over stdin/stdout. Read-only unless --allow-ingest is given. Every passage and\n"
+        "article text in a result is quoted source text, returned as data.",
+        epilog=MCP_TOOLS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _mcp_options(sp)
+    sp.add_argument("--answerer", choices=["auto", "extractive", "llm"])
+    common(sp)
+    sp.set_defaults(func=cmd_mcp)
 
+    from assistant.evals.cli import add_eval_parser
+    from assistant.timeline.cli import add_timeline_parser
+
+    add_timeline_parser(sub)
     add_eval_parser(sub)
     return p
 

@@ -20,8 +20,8 @@ from assistant.errors import ConfigError
 
 __all__ = ["Settings", "load_settings"]
 
-# The prompt files ship inside the package (pyproject maps prompts/ to this package), so an
-# installed wheel finds them as a source checkout does.
+# The prompt files are package data (assistant/prompt_files/), so an installed wheel finds them
+# as a source checkout does.
 DEFAULT_PROMPTS_DIR = Path(str(files("assistant.prompt_files")))
 ENV_PREFIX = "ASSISTANT_"
 # `ASSISTANT_*` variables that are not settings but are read by one command.
@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         ge=1,
         le=512,
         description="Texts per batch when ingesting (sentence-transformers); default 8 on the "
-        "fp32 path, 16 on bf16 (see README).",
+        "fp32 path, 16 on bf16 (docs/retrieval-and-time.md).",
     )
     embed_runtime: Literal["auto", "torch", "onnx"] = Field(
         default="auto",
@@ -159,12 +159,6 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None or bool(self.openai_base_url)
-
-    @property
-    def use_llm(self) -> bool:
-        if self.answerer == "llm":
-            return True
-        return self.answerer == "auto" and self.llm_configured
 
 
 def _env_name(field: str) -> str:

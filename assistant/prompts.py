@@ -1,4 +1,5 @@
-"""Prompts are files in `prompts/`; each one's `$variables` are checked when it is loaded."""
+"""Prompts are files in `assistant/prompt_files/` (or `ASSISTANT_PROMPTS_DIR`); each one's
+`$variables` are checked when it is loaded."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
 
 
 class Prompt:
-    def __init__(self, name: str, text: str) -> None:
+    def __init__(self, name: str, text: str, path: Path | None = None) -> None:
         self.name = name
+        where = path if path is not None else f"{name}.md"
         self.template = string.Template(text)
         found = {
             m.group("named") or m.group("braced")
@@ -32,14 +34,13 @@ class Prompt:
         }
         if any(m.group("invalid") is not None for m in self.template.pattern.finditer(text)):
             raise ConfigError(
-                f"prompt {name!r} has a lone '$' (write $$ for a dollar sign); "
-                f"fix prompts/{name}.md"
+                f"prompt {name!r} has a lone '$' (write $$ for a dollar sign); fix {where}"
             )
         expected = PROMPT_VARIABLES.get(name, frozenset(found))
         if found != expected:
             raise ConfigError(
                 f"prompt {name!r} uses variables {sorted(found)} but the code fills "
-                f"{sorted(expected)}; fix prompts/{name}.md"
+                f"{sorted(expected)}; fix {where}"
             )
         self.variables = frozenset(found)
 
@@ -57,4 +58,4 @@ def load_prompt(name: str, directory: Path) -> Prompt:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read prompt file {path}: {exc}") from exc
-    return Prompt(name, text.strip() + "\n")
+    return Prompt(name, text.strip() + "\n", path)

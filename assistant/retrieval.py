@@ -8,6 +8,7 @@ one long article's chunks crowd out every other article.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
@@ -21,7 +22,6 @@ from assistant.catalog import Catalog
 from assistant.embeddings import Embedder
 from assistant.filters import Filters
 from assistant.store import Store, article_key, date_to_ts
-from assistant.temporal import DEFAULT_PRIORS, TimePriors
 from assistant.types import Chunk, RetrievedChunk, TimeWindow
 
 __all__ = ["HybridRetriever", "RetrievalResult"]
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
-# Article score = best chunk + this x second-best chunk (chosen on rtqa dev, see README).
+# Article score = best chunk + this x second-best chunk (chosen on rtqa dev).
 SECOND_CHUNK_WEIGHT = 0.5
 
 
@@ -38,6 +38,11 @@ NO_FILTERS = Filters()
 
 # How many more dense hits to fetch unfiltered before filtering them here (see _dense).
 OVERFETCH = 4
+
+# A follow-up's conversation articles (`prefer`) get this many reciprocal-rank lists' worth
+# of score at rank 0: enough to keep the article the conversation is about among the top
+# ones, not enough to lift it over an article that clearly answers better.
+PREFER_WEIGHT = 1.0
 
 
 @dataclass
@@ -60,10 +65,8 @@ class HybridRetriever:
         embedder: Embedder,
         bm25: BM25Index,
         article_weight: float = 0.5,
-        time_priors: TimePriors = DEFAULT_PRIORS,
     ) -> None:
         self.article_weight = article_weight
-        self.time_priors = time_priors
         self.store = store
         self.embedder = embedder
         self.bm25 = bm25
@@ -117,8 +120,10 @@ class HybridRetriever:
         query_vec: np.ndarray | None = None,
         chunks_per_article: int = 3,
         window: TimeWindow | None = None,
+        prefer: tuple[str, ...] = (),
     ) -> RetrievalResult:
-        """The `top_k` best articles' best chunks for `query`.
+        """The `top_k` best articles' best chunks for `query`; `prefer`: articles kept as
+        candidates, with a small boost (a follow-up's conversation articles).
 
         An ingest committing a new version of an article between this call's index lookup
         and its reading of texts leaves the looked-up chunks stale (the old version's); the
@@ -133,6 +138,7 @@ class HybridRetriever:
             "query_vec": query_vec,
             "chunks_per_article": chunks_per_article,
             "window": window,
+            "prefer": prefer,
         }
         result, stale = self._retrieve(query, **args)
         if stale:
@@ -151,6 +157,7 @@ class HybridRetriever:
         query_vec: np.ndarray | None,
         chunks_per_article: int,
         window: TimeWindow | None,
+        prefer: tuple[str, ...] = (),
     ) -> tuple[RetrievalResult, bool]:
         import time
 
@@ -221,6 +228,10 @@ class HybridRetriever:
             for rank, (d, _score) in enumerate(near):
                 if d in doc_scores:
                     doc_scores[d] += self.article_weight / (60.0 + rank)
+        if prefer:
+            t_p = time.perf_counter()
+            self._keep_preferred(query, prefer, filters, by_doc, doc_scores, chunks_per_article)
+            timings["prefer"] = time.perf_counter() - t_p
         if window is not None:
             dense = lists[0] if mode in ("hybrid", "dense") else None
             self._add_time_prior(doc_scores, by_doc, catalog, window, dense)
@@ -270,6 +281,36 @@ class HybridRetriever:
             query_vec=query_vec,
         ), stale
 
+    def _keep_preferred(
+        self,
+        query: str,
+        prefer: tuple[str, ...],
+        filters: Filters,
+        by_doc: dict[str, list[tuple[str, float]]],
+        doc_scores: dict[str, float],
+        chunks_per_article: int,
+    ) -> None:
+        """Boost the `prefer`red articles the filters allow, adding their best chunks for
+        `query` (by BM25 within each) when the fused lists did not reach them."""
+        allowed = [d for d in dict.fromkeys(prefer) if not filters.doc_ids or d in filters.doc_ids]
+        missing = [d for d in allowed if d not in by_doc]
+        if missing:
+            within = dataclasses.replace(filters, doc_ids=tuple(missing))
+            hits = self.bm25.retrieve(query, chunks_per_article * len(missing), within)
+            catalog = self.bm25.catalog
+            for rank, (cid, _score) in enumerate(hits):
+                r = catalog.row.get(cid)
+                if r is not None:
+                    # On the fused lists' scale: one list's reciprocal rank.
+                    by_doc[str(catalog.doc_ids[r])].append((cid, 1.0 / (61.0 + rank)))
+            for d in missing:
+                s = by_doc.get(d)
+                if s:
+                    doc_scores[d] = s[0][1] + (SECOND_CHUNK_WEIGHT * s[1][1] if len(s) > 1 else 0.0)
+        for d in allowed:
+            if d in doc_scores:
+                doc_scores[d] += PREFER_WEIGHT / 60.0
+
     def _add_time_prior(
         self,
         doc_scores: dict[str, float],
@@ -280,8 +321,9 @@ class HybridRetriever:
     ) -> None:
         """Add each article's closeness to the question's time, in reciprocal-rank units
         (weight / 60 for an article inside the window), to its fused score: a prior that
-        reorders close calls, not a sort by date that would bury a clearly better match."""
-        prior = self.time_priors.for_kind(window.kind)
+        reorders close calls, not a sort by date that would bury a clearly better match. The
+        decay is the window's (`TimeWindow.prior`: the query's priors)."""
+        prior = window.prior
         if prior.weight <= 0:
             return
         ref = date_to_ts(window.reference)

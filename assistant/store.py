@@ -9,7 +9,7 @@ Two Chroma collections hold everything, so the embedded store and a server behav
 
 Chunk texts are metadata, not Chroma documents: Chroma indexes every document for its own
 full-text search, which we never use (BM25 is ours), and that index was a large part of the
-cost of writing a chunk and of the store's size on disk (README).
+cost of writing a chunk and of the store's size on disk (docs/ingest-and-store.md).
 Stores written before keep chunk texts as documents, and reads accept either. Article texts
 stay documents, so reading every article's metadata (each ingest, each changed store) does
 not read their texts.
@@ -25,8 +25,8 @@ its new one, whole.
 
 The BM25 index is derived data, kept beside the store by `assistant.bm25`.
 
-The connection itself (embedded or server, cross-process reloads, the ingest lock, error
-translation) is `assistant.chroma`'s.
+The connection itself (the embedded folder or a server, cross-process reloads, the ingest
+lock, error translation) is `assistant.chroma`'s.
 """
 
 from __future__ import annotations
@@ -43,13 +43,14 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from assistant.chroma import ChromaConnection, GenerationState, is_concurrent_deletion
+from assistant.chroma import GenerationState, connect, is_concurrent_deletion
 from assistant.chunking import text_hash
 from assistant.config import Settings
 from assistant.errors import (
     EmbedderMismatchError,
     StoreError,
 )
+from assistant.lease import LeaseInfo
 from assistant.types import Article, ArticleInfo, Chunk
 
 __all__ = ["ArticleInfo", "ChunkHit", "Store", "article_key", "date_to_ts", "stamp_of"]
@@ -155,7 +156,7 @@ class Store:
         self.settings = settings
         self.embedder_name = embedder_name
         self.dimension = dimension
-        self.db = ChromaConnection(
+        self.db = connect(
             settings, metadata={"embedder": embedder_name, "dimension": dimension}, create=create
         )
         found = self._chunks.metadata or {}
@@ -205,6 +206,27 @@ class Store:
 
     def ingest_lock(self) -> contextlib.AbstractContextManager[None]:
         return self.db.ingest_lock()
+
+    @property
+    def lease_info(self) -> LeaseInfo | None:
+        """The server's ingest lease while this store's `ingest_lock` holds it (None: not
+        held, or an embedded store, which needs none)."""
+        return self.db.lease_info
+
+    def ensure_lease(self) -> None:
+        """Raise `StoreLockedError` if the server's ingest lease this store holds was lost
+        (not renewed in time and taken over); nothing when it holds none."""
+        self.db.ensure_lease()
+
+    def check_lease(self, info: LeaseInfo) -> None:
+        """Raise `StoreLockedError` unless the ingest lease `info` is still held (a worker of
+        a distributed ingest asks before each write; see `assistant.lease`)."""
+        self.db.check_lease(info)
+
+    def publish_stamp(self, stamp: str) -> None:
+        """Tell a server's other clients which article set the writer finished with (see
+        `assistant.chroma`); nothing for an embedded store."""
+        self.db.publish_stamp(stamp)
 
     # ----------------------------------------------------------------- articles
     @_guarded()

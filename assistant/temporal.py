@@ -1,11 +1,16 @@
 """The time a question is about, and how much an article's date counts in ranking.
 
-`time_window(question, reference)` reads the question's temporal expressions with
+`time_window(question, as_of)` reads the question's temporal expressions with
 dateparser's `search_dates` ("this week", "yesterday", "in 2020", "last March", "on September
 11, 2025", "two years ago") relative to the reference date (`as_of`, else today) and returns
 a `TimeWindow`: the span of days the question is about and how strongly to prefer articles
-published in it. `TimePrior.closeness` turns an article's distance from that span into a
-number in [0, 1] that retrieval adds to the fused relevance score (see `assistant.retrieval`).
+published in it. `Prior.closeness` turns an article's distance from that span into a number
+in [0, 1] that retrieval adds to the fused relevance score (see `assistant.retrieval`), and
+the offline answer step uses to weigh the articles' values.
+
+This module is the one home of time in ranking: the window carries the priors it was made
+with (`TimeWindow.prior`), and retrieval and answering read them from the window they are
+given, never from `DEFAULT_PRIORS` (a `Query` names other priors: `Query.time_priors`).
 
 Only words that name no date ("recently", "currently", "now", "latest") are matched here, as
 dateparser reads them as no date or as a point in time.
@@ -19,13 +24,25 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from assistant.types import TimeWindow, WindowKind
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_PRIORS", "Prior", "TimePriors", "names_a_time", "time_window"]
+__all__ = [
+    "DEFAULT_PRIORS",
+    "Prior",
+    "TimePriors",
+    "TimeWindow",
+    "WindowKind",
+    "names_a_time",
+    "time_window",
+]
 
 logger = logging.getLogger(__name__)
+
+# recent: the latest news ("this week", "recently"); dated: a span before the reference date
+# ("in 2020", "last March"); none: the question names no time.
+WindowKind = Literal["recent", "dated", "none"]
 
 _MONTHS: tuple[str, ...] = ("january", "february", "march", "april", "may", "june", "july")
 _MONTHS += ("august", "september", "october", "november", "december")
@@ -104,7 +121,7 @@ class TimePriors:
         return {"recent": self.recent, "dated": self.dated, "none": self.none}[kind]
 
 
-# Chosen by measurement on rtqa dev with evals/time_prior.py (README: "Time-aware ranking").
+# Chosen by measurement on rtqa dev with evals/time_prior.py (docs/retrieval-and-time.md).
 # Without a time in the question the prior is as strong, but only within `margin` of the
 # best match, so a question naming no time still finds a clearly better older article; and
 # as it decays within weeks of the reference date, it only orders the latest news.
@@ -113,6 +130,103 @@ DEFAULT_PRIORS = TimePriors(
     dated=Prior(weight=2.0, scale=30.0, power=1.0, after_scale=1825.0),
     none=Prior(weight=2.0, scale=7.0, power=1.0, margin=0.15),
 )
+
+
+class TimeWindow(BaseModel):
+    """The time a question was ranked for, and the date filters it was searched with.
+
+    It carries the priors it was made with (not part of its JSON): retrieval ranks with
+    `prior`, and the answer step weighs the articles' dates with it too, so tuning the
+    priors (`Query.time_priors`) reaches both."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: WindowKind
+    reference: dt.date = Field(description="as_of, else the day the question was asked.")
+    start: dt.date | None = None
+    end: dt.date | None = None
+    phrase: str = Field(default="", description="The question's words that set the window.")
+    ignored: tuple[str, ...] = Field(
+        default=(),
+        description="Time expressions of the question left out: they reach outside the "
+        "calendar (before year 1 or after 9999), like “5000 years ago”.",
+    )
+    as_of: dt.date | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    include_undated: bool = False
+    priors: TimePriors = Field(default=DEFAULT_PRIORS, exclude=True, repr=False)
+
+    @property
+    def prior(self) -> Prior:
+        """The decay for this window's kind."""
+        return self.priors.for_kind(self.kind)
+
+    def with_filters(
+        self,
+        *,
+        as_of: dt.date | None,
+        since: dt.date | None,
+        until: dt.date | None,
+        include_undated: bool,
+    ) -> TimeWindow:
+        return self.model_copy(
+            update={
+                "as_of": as_of,
+                "since": since,
+                "until": until,
+                "include_undated": include_undated,
+            }
+        )
+
+    def describe(self) -> str:
+        """One line: how the articles were ranked in time and which dates were searched."""
+        ref = self.reference.isoformat()
+        if self.kind == "recent" and self.start is not None:
+            days = (self.reference - self.start).days + 1
+            if days == 7:
+                line = f"ranked for the week before {ref}"
+            elif days == 1:
+                line = f"ranked for {ref}"
+            else:
+                line = f"ranked for {self.start.isoformat()} to {ref}"
+        elif self.kind == "dated" and self.start is not None and self.end is not None:
+            line = f"ranked for {_span_text(self.start, self.end)}"
+        else:
+            line = f"ranked with a mild preference for news close to {ref}"
+        if self.phrase:
+            line += f" (“{self.phrase}”)"
+        parts = [line]
+        parts += [
+            f"“{text}” ignored: it lies outside the dates that can be read (years 1 to 9999)"
+            for text in self.ignored
+        ]
+        # as_of is an upper bound too: the dates searched end at the earlier of the two.
+        upper = min((d for d in (self.until, self.as_of) if d is not None), default=None)
+        if self.since is not None or self.until is not None:
+            lo = self.since.isoformat() if self.since else "the earliest"
+            hi = upper.isoformat() if upper else "the latest"
+            parts.append(f"articles from {lo} to {hi}")
+        elif self.as_of is not None:
+            parts.append(f"articles published by {self.as_of.isoformat()}")
+        if self.include_undated:
+            parts.append("undated articles included")
+        return "; ".join(parts)
+
+
+def _span_text(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return start.isoformat()
+    if end == dt.date.max:  # no day after it to measure the span with
+        return f"{start.isoformat()} to {end.isoformat()}"
+    after = end + dt.timedelta(days=1)
+    if start.day == 1 and after.day == 1:
+        if start.month == 1 and after.month == 1 and after.year == start.year + 1:
+            return str(start.year)
+        if (after.year * 12 + after.month) - (start.year * 12 + start.month) == 1:
+            return start.strftime("%B %Y")
+    return f"{start.isoformat()} to {end.isoformat()}"
+
 
 # "Recently" and its kin: how far back the window reaches.
 RECENT_DAYS = 14
@@ -184,14 +298,18 @@ def _search(question: str, reference: dt.date) -> list[tuple[str, dt.date, str]]
     return out
 
 
-def time_window(question: str, reference: dt.date) -> TimeWindow:
-    """The window `question` is about, relative to `reference` (as_of, else today).
+def time_window(
+    question: str, as_of: dt.date | None = None, priors: TimePriors = DEFAULT_PRIORS
+) -> TimeWindow:
+    """The window `question` is about, relative to `as_of` (None: today), ranked with the
+    decay `priors` give its kind.
 
     An expression that reaches the reference date ("this week", "this year", "yesterday",
     a weekday) or lies after it ("next month": news about plans is published now) asks for
     recent articles; one wholly before it ("in 2020", "last March") names a window there.
     With several, the first recent one wins, else the first dated one.
     """
+    reference = as_of or dt.date.today()
     recent: TimeWindow | None = None
     dated: TimeWindow | None = None
     outside = _outside_calendar(question, reference)
@@ -225,7 +343,9 @@ def time_window(question: str, reference: dt.date) -> TimeWindow:
                 phrase=m.group(0),
             )
     window = recent or dated or TimeWindow(kind="none", reference=reference)
-    return window.model_copy(update={"ignored": ignored}) if ignored else window
+    if ignored or priors is not DEFAULT_PRIORS:
+        window = window.model_copy(update={"ignored": ignored, "priors": priors})
+    return window
 
 
 def names_a_time(window: TimeWindow) -> bool:

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The window a question asks about is time's business (assistant.temporal); answers carry it.
+from assistant.temporal import TimeWindow, WindowKind
+
 __all__ = [
     "Answer",
     "Article",
@@ -20,10 +23,6 @@ __all__ = [
     "TimeWindow",
     "WindowKind",
 ]
-
-# recent: the latest news ("this week", "recently"); dated: a span before the reference date
-# ("in 2020", "last March"); none: the question names no time.
-WindowKind = Literal["recent", "dated", "none"]
 
 
 class FrozenModel(BaseModel):
@@ -122,90 +121,6 @@ class Citation(FrozenModel):
     end: int
 
 
-class TimeWindow(FrozenModel):
-    """The time a question was ranked for, and the date filters it was searched with."""
-
-    kind: WindowKind
-    reference: dt.date = Field(description="as_of, else the day the question was asked.")
-    start: dt.date | None = None
-    end: dt.date | None = None
-    phrase: str = Field(default="", description="The question's words that set the window.")
-    ignored: tuple[str, ...] = Field(
-        default=(),
-        description="Time expressions of the question left out: they reach outside the "
-        "calendar (before year 1 or after 9999), like “5000 years ago”.",
-    )
-    as_of: dt.date | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    include_undated: bool = False
-
-    def with_filters(
-        self,
-        *,
-        as_of: dt.date | None,
-        since: dt.date | None,
-        until: dt.date | None,
-        include_undated: bool,
-    ) -> TimeWindow:
-        return self.model_copy(
-            update={
-                "as_of": as_of,
-                "since": since,
-                "until": until,
-                "include_undated": include_undated,
-            }
-        )
-
-    def describe(self) -> str:
-        """One line: how the articles were ranked in time and which dates were searched."""
-        ref = self.reference.isoformat()
-        if self.kind == "recent" and self.start is not None:
-            days = (self.reference - self.start).days + 1
-            if days == 7:
-                line = f"ranked for the week before {ref}"
-            elif days == 1:
-                line = f"ranked for {ref}"
-            else:
-                line = f"ranked for {self.start.isoformat()} to {ref}"
-        elif self.kind == "dated" and self.start is not None and self.end is not None:
-            line = f"ranked for {_span_text(self.start, self.end)}"
-        else:
-            line = f"ranked with a mild preference for news close to {ref}"
-        if self.phrase:
-            line += f" (“{self.phrase}”)"
-        parts = [line]
-        parts += [
-            f"“{text}” ignored: it lies outside the dates that can be read (years 1 to 9999)"
-            for text in self.ignored
-        ]
-        # as_of is an upper bound too: the dates searched end at the earlier of the two.
-        upper = min((d for d in (self.until, self.as_of) if d is not None), default=None)
-        if self.since is not None or self.until is not None:
-            lo = self.since.isoformat() if self.since else "the earliest"
-            hi = upper.isoformat() if upper else "the latest"
-            parts.append(f"articles from {lo} to {hi}")
-        elif self.as_of is not None:
-            parts.append(f"articles published by {self.as_of.isoformat()}")
-        if self.include_undated:
-            parts.append("undated articles included")
-        return "; ".join(parts)
-
-
-def _span_text(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return start.isoformat()
-    if end == dt.date.max:  # no day after it to measure the span with
-        return f"{start.isoformat()} to {end.isoformat()}"
-    after = end + dt.timedelta(days=1)
-    if start.day == 1 and after.day == 1:
-        if start.month == 1 and after.month == 1 and after.year == start.year + 1:
-            return str(start.year)
-        if (after.year * 12 + after.month) - (start.year * 12 + start.month) == 1:
-            return start.strftime("%B %Y")
-    return f"{start.isoformat()} to {end.isoformat()}"
-
-
 class Answer(FrozenModel):
     """What `Assistant.ask` returns."""
 
@@ -216,6 +131,12 @@ class Answer(FrozenModel):
     abstained: bool = False
     citations: tuple[Citation, ...] = ()
     mode: str = "extractive"
+    follow_up: Literal["as-asked", "resolved", "ellipsis", "read-together"] = Field(
+        default="as-asked",
+        description="How the question was read against the conversation: as asked, with a "
+        "pronoun resolved, as an ellipsis of the previous question, or (not sure what it "
+        "refers to) searched together with the previous question's words.",
+    )
     confidence: float | None = Field(
         default=None,
         description="The offline answer model's probability that the short answer is right "
@@ -258,6 +179,7 @@ class Answer(FrozenModel):
         return {
             "question": self.question,
             "standalone_question": self.standalone_question,
+            "follow_up": self.follow_up,
             "answer": self.text,
             "short": self.short,
             "abstained": self.abstained,

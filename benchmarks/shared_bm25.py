@@ -131,7 +131,7 @@ def measure(url: str, corpus: Path, n: int, tmp: Path) -> dict[str, Any]:
 
 
 def project(r: dict[str, Any]) -> dict[str, float]:
-    """Linear in the number of articles (chunks per article stay flat; see README)."""
+    """Linear in the number of articles (chunks per article stay flat; see docs/performance.md)."""
     k = MILLION / r["articles"]
     return {
         "stamp_s": r["check"]["stamp_ms"] * k / 1e3,

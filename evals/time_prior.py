@@ -2,11 +2,11 @@
 
     .venv/bin/python evals/time_prior.py --store /tmp/rtqa-store [--seeds-store /tmp/seeds]
 
-Each question is embedded once; every candidate prior then re-ranks the same candidates
-(`HybridRetriever.retrieve` with `time_priors=`), so the grid is cheap. Prints hit@1/2/5 and
-MRR@10 per setting, for the questions of each window kind and overall, with the parser's
-time per question. The stores are filled from the corpora first if empty (read from
-../shared at run time, never copied).
+Each question is embedded once; every candidate prior then re-ranks its candidates
+(`Assistant.retrieve` of a `Query` with `time_priors`, given the embedding), so the grid is
+cheap. Prints hit@1/2/5 and MRR@10 per setting, for the questions of each window kind and
+overall, with the parser's time per question. The stores are filled from the corpora first
+if empty (read from ../shared at run time, never copied).
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from typing import Any
 
 from assistant import Assistant
 from assistant.evals.suite import Question, load_rtqa, load_suite
-from assistant.filters import Filters
+from assistant.query import Query
 from assistant.temporal import DEFAULT_PRIORS, Prior, TimePriors, time_window
 
 ROOT = Path(__file__).resolve().parent
+# No time prior at all: ranking by relevance alone, the baseline of every prior.
+NO_PRIOR = TimePriors(*[Prior(weight=0.0, scale=1.0)] * 3)
 SHARED = ROOT.parent.parent / "shared"
 
 
@@ -55,15 +57,8 @@ def _score(a: Assistant, prepared: list[dict[str, Any]], priors: TimePriors | No
     rows: dict[str, list[float]] = {}
     for p in prepared:
         q = p["q"]
-        a.retriever.time_priors = priors or DEFAULT_PRIORS
-        res = a.retriever.retrieve(
-            q.question,
-            top_k=10,
-            candidate_k=a.settings.candidate_k,
-            filters=Filters(as_of=dt.date.fromisoformat(q.as_of) if q.as_of else None),
-            query_vec=p["vec"],
-            window=p["window"] if priors is not None else None,
-        )
+        query = Query(q.question, as_of=q.as_of, top_k=10, time_priors=priors or NO_PRIOR)
+        res = a.retrieve(query, query_vec=p["vec"])
         order = res.article_order
         rank = next((i + 1 for i, d in enumerate(order) if d in q.sources), None)
         for scope in ("all", p["window"].kind):

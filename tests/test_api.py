@@ -23,15 +23,23 @@ EXPECTED_ALL = [
     "AssistantError",
     "Chunk",
     "Citation",
+    "ClusterError",
     "ConfigError",
     "Draft",
     "EmbedderMismatchError",
+    "Event",
+    "EventCitation",
+    "EventDate",
     "IngestFailure",
     "IngestReport",
     "LLMError",
+    "ModelError",
+    "Query",
+    "RayOptions",
     "Settings",
     "StoreError",
     "StoreLockedError",
+    "Timeline",
     "ask",
 ]
 
@@ -130,6 +138,7 @@ def test_answer_defaults_and_json_shape() -> None:
     assert set(d) == {
         "question",
         "standalone_question",
+        "follow_up",
         "answer",
         "short",
         "abstained",
@@ -142,6 +151,7 @@ def test_answer_defaults_and_json_shape() -> None:
         "undated_excluded",
     }
     assert d["time_window"] is None and d["undated_excluded"] == 0
+    assert d["follow_up"] == "as-asked"  # a question read as it was asked
     # Not estimated (an LLM answer, or one built by hand): None, and no note to show.
     assert d["confidence"] is None and _answer().confidence_note() == ""
 

@@ -204,9 +204,9 @@ def test_frozen_server_times_out(
     tmp_path: Path, embedder, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server that accepts connections but never answers (SIGSTOP) must not hang a question."""
-    import assistant.chroma
+    import assistant.chroma.server
 
-    monkeypatch.setattr(assistant.chroma, "SERVER_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(assistant.chroma.server, "SERVER_TIMEOUT_S", 2.0)
     data, log, port = tmp_path / "data", tmp_path / "server.log", free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start_chroma(data, port, log)

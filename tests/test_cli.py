@@ -162,7 +162,7 @@ def test_errors_exit_2_with_message(capsys, cli_store: Path) -> None:
     assert main(["ask", "   ", "--store", str(cli_store)]) == 2
     assert "error:" in capsys.readouterr().err
     assert main(["ask", "ferry?", "--store", str(cli_store), "--as-of", "someday"]) == 2
-    assert "not a date" in capsys.readouterr().err
+    assert "--as-of must be a date like 2025-01-31, not 'someday'" in capsys.readouterr().err
 
 
 def test_embedder_mismatch_exits_2(capsys, tmp_path: Path, write_files, embedder) -> None:
@@ -182,3 +182,47 @@ def test_usage_errors_exit_nonzero(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["ask", "q", "--retrieval-mode", "psychic"])
     assert info.value.code == 2
+
+
+def test_chat_says_how_each_follow_up_was_read() -> None:
+    from assistant.cli import _understood
+    from assistant.types import Answer
+
+    def answer(standalone: str, how: str) -> Answer:
+        return Answer(
+            question="Who is he?", standalone_question=standalone, follow_up=how, text="x"
+        )
+
+    assert _understood(answer("Who is Nikol Pashinyan?", "resolved")) == (
+        "understood as: Who is Nikol Pashinyan?"
+    )
+    assert _understood(answer("Who is he?", "as-asked")) == "read as asked: Who is he?"
+    unsure = _understood(answer("Who is he? (read together with: Who won?)", "read-together"))
+    assert unsure.startswith("not sure what the follow-up refers to; searched as: Who is he?")
+
+
+# ---------------------------------------------------------------- assistant timeline
+def test_timeline_json_markdown_and_plain(capsys, cli_store: Path) -> None:
+    topic = "Orrin river bridge repairs"
+    assert main(["timeline", topic, "--store", str(cli_store), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["topic"] == topic
+    days = [e["date"] for e in data["events"]]
+    assert days == sorted(days)
+    closure = next(e for e in data["events"] if "3 June" in e["citations"][0]["quote"])
+    assert closure["date"] == "2024-06-03"
+    assert closure["citations"][0]["doc_id"] == "feed-bridge"
+
+    assert main(["timeline", topic, "--store", str(cli_store), "--markdown"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith(f"# Timeline: {topic}") and "June 3, 2024" in md
+
+    assert main(["timeline", topic, "--store", str(cli_store), "--until", "2024-05-31"]) == 0
+    assert "June 3, 2024" not in _flat(capsys.readouterr().out)
+
+
+def test_timeline_bad_options_exit_2_with_the_option_named(capsys, cli_store: Path) -> None:
+    assert main(["timeline", "bridge", "--store", str(cli_store), "--since", "June"]) == 2
+    assert "--since must be a date like 2025-01-31, not 'June'" in capsys.readouterr().err
+    assert main(["timeline", " ", "--store", str(cli_store)]) == 2
+    assert "topic is empty" in capsys.readouterr().err

@@ -181,7 +181,11 @@ def test_read_only_store_answers_questions_and_refuses_ingest(tmp_path: Path, em
 
 
 def test_a_long_bad_date_is_not_echoed_whole(capsys, tmp_path: Path) -> None:
-    err = _fails(capsys, ["ask", QUESTION, "--as-of", "9" * 100_000], "--as-of '999")
+    err = _fails(
+        capsys,
+        ["ask", QUESTION, "--as-of", "9" * 100_000],
+        "--as-of must be a date like 2025-01-31, not '999",
+    )
     assert "100,000 characters" in err and len(err) < 300, err
 
 

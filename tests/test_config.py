@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from assistant.config import load_settings
+import pytest
+from pydantic import AliasChoices
+
+from assistant.config import OTHER_VARIABLES, Settings, load_settings
 from assistant.core import check_question
 from assistant.errors import ConfigError, clip
 
@@ -69,3 +72,43 @@ def test_clip_cuts_long_values_and_says_how_long() -> None:
     assert clip("2025-01-31") == "'2025-01-31'"
     long = clip("9" * 100_000)
     assert len(long) < 100 and "100,000 characters" in long
+
+
+# ------------------------------------------------------------------ the settings reference
+
+CONFIG_DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+
+
+def _doc_rows() -> dict[str, list[str]]:
+    """docs/configuration.md's table rows, by the name in their first column."""
+    rows: dict[str, list[str]] = {}
+    for line in CONFIG_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) >= 3:
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+def _shown(name: str, default: object) -> str:
+    """A default as the reference writes it."""
+    if name == "prompts_dir":  # an absolute path inside the installed package
+        return "assistant/prompt_files"
+    if default is None:
+        return "unset"
+    return str(default).lower() if isinstance(default, bool) else f"`{default}`"
+
+
+def test_every_setting_is_in_the_configuration_reference_with_its_variable_and_default() -> None:
+    rows = _doc_rows()
+    for name, info in Settings.model_fields.items():
+        assert name in rows, f"docs/configuration.md has no row for the setting {name!r}"
+        _, variable, default, meaning = rows[name][:4]
+        alias = info.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [f"ASSISTANT_{name.upper()}"]
+        for env in names:
+            assert f"`{str(env).upper()}`" in variable, (name, variable)
+        assert _shown(name, info.default) in default, (name, default)
+        assert meaning, name
+    stale = set(rows) - set(Settings.model_fields) - set(OTHER_VARIABLES)
+    assert not stale, f"docs/configuration.md documents settings that do not exist: {stale}"
+    assert set(OTHER_VARIABLES) <= set(rows)

@@ -308,7 +308,9 @@ def _run_hooked(jobs: list[tuple[KillPoint, Path, Path]], root: Path) -> list[Ki
         env=_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        # A hang guard only: every kill point's ingest runs in this one driver, and on a
+        # machine busy with other work that takes several minutes.
+        timeout=1200,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = {r["name"]: r for r in json.loads(proc.stdout.strip().splitlines()[-1])}

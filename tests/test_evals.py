@@ -446,3 +446,25 @@ def test_seeds_suite_meets_its_thresholds(embedder: Any, seeds_dir: Path) -> Non
     rep = run_suite(suite, configs=["hybrid"], embedder=embedder)
     failed = [f"{c.key}: {c.value} < {c.bound}" for c in rep.checks if not c.passed]
     assert rep.checks and not failed, failed
+
+
+@pytest.mark.slow
+def test_conversation_suite_meets_its_thresholds(embedder: Any, tmp_path: Path) -> None:
+    """The CI gate on follow-ups: evals/conversations.yaml (two- and three-turn chats over a
+    few rtqa-weeks articles and the seeds) must meet its thresholds, among them the share of
+    follow-ups whose standalone question names the right antecedent."""
+    suite = Path(__file__).resolve().parent.parent / "evals" / "conversations.yaml"
+    loaded = load_suite(suite)
+    missing = [str(p) for p in loaded.corpus if not p.exists()]
+    if missing:
+        pytest.fail(
+            f"the conversation suite's articles are not at {missing}: "
+            "../shared must sit beside the repo"
+        )
+    rep = run_suite(loaded, configs=["hybrid"], embedder=embedder, store=tmp_path / "store")
+    failed = [f"{c.key}: {c.value} < {c.bound}" for c in rep.checks if not c.passed]
+    assert rep.checks and not failed, failed
+    # Every turn was asked; each follow-up's standalone question is what was shown.
+    questions = rep.configs["hybrid"].questions
+    assert len(questions) == len(loaded.questions)
+    assert all(q.standalone_question.strip() for q in questions)

@@ -32,7 +32,7 @@ def test_ellipsis_borrows_the_rest_of_the_previous_question() -> None:
 
 def test_a_standalone_question_is_left_alone() -> None:
     history = [("Who founded the lantern festival?", "Anna Kowalski [1]")]
-    question = "How many homes did the cyclone destroy?"
+    question = "How many homes did Cyclone Tavi destroy?"
     assert resolve_follow_up(question, history) == question
     assert resolve_follow_up(question, []) == question
 

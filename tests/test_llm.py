@@ -82,7 +82,7 @@ def test_request_carries_numbered_sources_and_question(llm_assistant, server: Fa
     roles = [m["role"] for m in req.messages]
     assert roles == ["system", "user"]
     system = req.messages[0]["content"]
-    assert "[1]" in system and "don't say" in system  # the rules from prompts/system.md
+    assert "[1]" in system and "don't say" in system  # the rules from prompt_files/system.md
     user = req.user_text
     assert BRIDGE_Q in user
     assert "Today's date: 2026-12-01" in user

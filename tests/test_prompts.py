@@ -20,8 +20,8 @@ def test_bundled_prompts_load_with_their_variables(name: str) -> None:
     assert prompt.variables == PROMPT_VARIABLES[name]
 
 
-def test_bundled_prompts_dir_is_the_repo_prompts_folder() -> None:
-    assert PROMPTS_DIR.name == "prompts"
+def test_bundled_prompts_dir_is_the_packages_prompt_files_folder() -> None:
+    assert PROMPTS_DIR.name == "prompt_files" and PROMPTS_DIR.parent.name == "assistant"
     assert {p.stem for p in PROMPTS_DIR.glob("*.md")} >= {"system", "answer", "condense"}
 
 
@@ -81,6 +81,7 @@ def test_unknown_variable_raises_config_error_at_load(tmp_path: Path) -> None:
     msg = str(info.value)
     assert "questoin" in msg
     assert "answer" in msg
+    assert f"fix {d / 'answer.md'}" in msg  # the file to edit, wherever the folder is
 
 
 def test_missing_variable_raises_config_error_at_load(tmp_path: Path) -> None:

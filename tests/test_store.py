@@ -1,5 +1,6 @@
 """The store: stats, article records, embedder checks, the ingest lock, crash leftovers,
-persistence (including the BM25 cache) and the retrieval modes and filters on top of it."""
+persistence and the retrieval modes and filters on top of it. The BM25 index's own tests
+are in test_bm25.py."""
 
 from __future__ import annotations
 
@@ -9,84 +10,24 @@ import json
 from pathlib import Path
 
 import pytest
+from store_corpus import ALL_IDS, RECORDS, UNDATED, write_corpus, write_single
 
 from assistant import Assistant
 from assistant.bm25 import BM25Index
-from assistant.catalog import Catalog
 from assistant.errors import ConfigError, EmbedderMismatchError, StoreLockedError
 from assistant.testing import ConstantEmbedder, HashEmbedder
 
-# Fictional news, written for these tests.
-RECORDS = [
-    {
-        "id": "ferry-strike-begins",
-        "title": "Ferry crews strike in Port Velmar",
-        "text": "Ferry crews in Port Velmar walked off the job on Monday in a dispute over pay. "
-        "Commuters crossing the bay queued for hours at the Velmar terminal, and the harbour "
-        "authority laid on two buses to carry passengers around the lagoon.",
-        "published": "2024-02-12",
-        "source": "Velmar Gazette",
-        "url": "https://example.test/velmar/ferry-strike",
-    },
-    {
-        "id": "ferry-strike-ends",
-        "title": "Port Velmar ferry strike ends after ten weeks",
-        "text": "The Port Velmar ferry strike ended on Saturday when crews accepted a pay rise of "
-        "six percent. The first boats crossed the bay at dawn and the harbour authority said "
-        "the full timetable would return within a week.",
-        "published": "2024-04-20",
-        "source": "Velmar Gazette",
-        "url": "https://example.test/velmar/ferry-deal",
-    },
-    {
-        "id": "orchard-frost",
-        "title": "Late frost hits Kessel valley orchards",
-        "text": "A late frost on Tuesday night destroyed most apple blossom in the Kessel "
-        "valley orchards. Growers lit smudge pots between the rows, but the cooperative now "
-        "expects the apple harvest to fall by half this autumn.",
-        "published": "2024-03-02",
-        "source": "Valley Herald",
-    },
-    {
-        "id": "library-reopens",
-        "title": "Dunmore library reopens after renovation",
-        "text": "The Dunmore public library reopened on Friday after a two-year renovation. "
-        "The building now has a children's wing, a rooftop reading garden and a room of "
-        "sewing machines that residents can book for free.",
-        "published": "2024-05-10",
-        "source": "Dunmore Post",
-    },
-]
-UNDATED = {
-    "observatory.txt": "Ardent Ridge observatory installs new telescope\n\n"
-    "Astronomers at the Ardent Ridge observatory installed a new reflecting telescope with "
-    "a mirror nearly two metres across. The first images show the ring nebula in sharp "
-    "detail, the observatory director said.\n"
-}
-
-
-def _write_corpus(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "news.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in RECORDS) + "\n", encoding="utf-8"
-    )
-    for name, text in UNDATED.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
+# Fictional news, written for these tests (the rest of the corpus: store_corpus.py).
 CHOIR_TEXT = (
     "Tollan choir wins national title\n\n"
     "The Tollan community choir won the national amateur title on Saturday with a programme of "
     "folk songs arranged by its conductor, a retired ferry captain.\n"
 )
 
-ALL_IDS = sorted([r["id"] for r in RECORDS] + list(UNDATED))
-
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _write_corpus(tmp_path_factory.mktemp("store-corpus") / "articles")
+    return write_corpus(tmp_path_factory.mktemp("store-corpus") / "articles")
 
 
 @pytest.fixture(scope="module")
@@ -385,152 +326,10 @@ def test_store_with_chunk_texts_as_documents_reads_the_same(
     assert answer.citations and not answer.abstained
     # An ingest over it (one article changed) writes the new layout beside the old one.
     edited = RECORDS[2]["text"].replace("smudge pots", "braziers")
-    reopened.ingest([_write_single(corpus.parent / "edit", {**RECORDS[2], "text": edited})])
+    reopened.ingest([write_single(corpus.parent / "edit", {**RECORDS[2], "text": edited})])
     res = reopened.retrieve("growers lit braziers between the rows", mode="hybrid")
     assert res.article_order[0] == "orchard-frost"
     assert any("braziers" in c.chunk.text for c in res.chunks)
-
-
-def _write_single(folder: Path, record: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "one.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
-    return folder
-
-
-def test_unchanged_reingest_reuses_bm25_cache(
-    tmp_path: Path, embedder, corpus, monkeypatch
-) -> None:
-    a = Assistant(store=tmp_path / "store", embedder=embedder)
-    a.ingest([corpus])
-    monkeypatch.setattr(BM25Index, "rebuild", _fail_rebuild)
-    b = Assistant(store=tmp_path / "store", embedder=embedder)
-    report = b.ingest([corpus])
-    assert report.unchanged == len(ALL_IDS) and report.added == report.updated == 0
-    assert report.chunks_embedded == 0 and report.chunks_written == 0
-    assert b.retrieve("Dunmore library", mode="bm25").article_order[0] == "library-reopens"
-
-
-def test_bm25_cache_rebuilt_when_stale_or_damaged(
-    tmp_path: Path, embedder, corpus, monkeypatch
-) -> None:
-    a = Assistant(store=tmp_path / "store", embedder=embedder)
-    a.ingest([corpus])
-    stamp_file = tmp_path / "store" / "bm25" / "stamp.json"
-    calls: list[int] = []
-    real = BM25Index.rebuild
-
-    def counting(self) -> None:
-        calls.append(1)
-        real(self)
-
-    monkeypatch.setattr(BM25Index, "rebuild", counting)
-    stamp_file.write_text(json.dumps({"stamp": "something else", "chunks": 1}), encoding="utf-8")
-    b = Assistant(store=tmp_path / "store", embedder=embedder)
-    assert b.retrieve("Dunmore library", mode="bm25").article_order[0] == "library-reopens"
-    assert calls == [1]
-    assert json.loads(stamp_file.read_text(encoding="utf-8"))["stamp"] == b.store.stamp()
-
-    stamp_file.unlink()
-    c = Assistant(store=tmp_path / "store", embedder=embedder)
-    assert c.retrieve("Kessel valley frost", mode="bm25").article_order[0] == "orchard-frost"
-    assert calls == [1, 1]
-    assert stamp_file.is_file()
-
-
-def test_bm25_index_files_of_another_store_are_rebuilt(
-    tmp_path: Path, embedder, corpus, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A store copied together with another store's BM25 index files (its stamp and
-    corpus kept): the arrays do not fit the corpus, which bm25s only finds on a question.
-    The index is rebuilt, with a warning naming the folder and the file, and every question
-    (filtered ones included) is answered."""
-    a = Assistant(store=tmp_path / "store", embedder=embedder)
-    a.ingest([corpus])
-    other = Assistant(store=tmp_path / "other", embedder=embedder)
-    other.ingest([_write_single(tmp_path / "one", RECORDS[0])])
-    folder = tmp_path / "store" / "bm25"
-    for f in (tmp_path / "other" / "bm25").glob("*.index.*"):
-        f.replace(folder / f.name)
-    b = Assistant(store=tmp_path / "store", embedder=embedder)
-    with caplog.at_level("WARNING", logger="assistant.bm25"):
-        res = b.retrieve("Dunmore library", mode="bm25")
-    assert res.article_order[0] == "library-reopens"
-    assert [r.getMessage() for r in caplog.records if "params.index.json" in r.getMessage()]
-    assert str(folder) in caplog.text
-    found = b.retrieve("Kessel valley frost", mode="bm25", doc_ids=["orchard-frost"])
-    assert found.article_order == ["orchard-frost"]
-    # Rebuilt and saved: the next process loads it without a warning.
-    caplog.clear()
-    c = Assistant(store=tmp_path / "store", embedder=embedder)
-    with caplog.at_level("WARNING", logger="assistant.bm25"):
-        assert c.retrieve("Dunmore library", mode="bm25").article_order[0] == "library-reopens"
-    assert "rebuilding" not in caplog.text
-
-
-def test_reopened_bm25_index_reads_its_saved_catalog(
-    shared: Assistant, embedder, monkeypatch
-) -> None:
-    catalog_file = Path(shared.settings.store) / "bm25" / "catalog.npz"
-    assert catalog_file.is_file()
-    shared.bm25.ensure_fresh()
-    want = shared.bm25.catalog
-
-    def columns(c: Catalog) -> tuple[object, ...]:
-        return (
-            c.ids,
-            c.ts.tolist(),
-            c.sources.tolist(),
-            c.doc_ids.tolist(),
-            dict(c.row),
-            dict(c.article_row),
-        )
-
-    # Read from the file: parsing the index's node JSON would fail here.
-    monkeypatch.setattr(Catalog, "of_corpus", _fail_of_corpus)
-    b = Assistant(store=shared.settings.store, embedder=embedder)
-    b.bm25.ensure_fresh()
-    assert columns(b.bm25.catalog) == columns(want) and len(want.ids) == shared.stats()["chunks"]
-    monkeypatch.undo()
-
-    # A damaged (or missing) catalog is not trusted: the columns are read from the index
-    # itself, and saved again for the next start.
-    saved = catalog_file.read_bytes()
-    try:
-        catalog_file.write_bytes(b"not a catalog")
-        c = Assistant(store=shared.settings.store, embedder=embedder)
-        c.bm25.ensure_fresh()
-        assert columns(c.bm25.catalog) == columns(want)
-        catalog_file.unlink()
-        d = Assistant(store=shared.settings.store, embedder=embedder)
-        d.bm25.ensure_fresh()
-        assert columns(d.bm25.catalog) == columns(want)
-        again = Catalog.load(catalog_file, len(want.ids))
-        assert again is not None and columns(again) == columns(want)
-    finally:
-        catalog_file.write_bytes(saved)
-
-
-def _fail_of_corpus(corpus: object) -> Catalog:
-    raise AssertionError("catalog rebuilt from the index although its file was saved")
-
-
-def test_other_instance_sees_new_articles_in_bm25(tmp_path: Path, embedder, write_files) -> None:
-    folder = write_files({"obs.txt": UNDATED["observatory.txt"]})
-    reader = Assistant(store=tmp_path / "store", embedder=embedder)
-    writer = Assistant(store=tmp_path / "store", embedder=embedder)
-    writer.ingest(folder)
-    assert reader.retrieve("telescope mirror", mode="bm25").article_order == ["obs.txt"]
-    write_files(
-        {
-            "quarry.txt": "Quarry blasting paused in Holloway\n\n"
-            "Blasting at the Holloway granite quarry was paused after residents reported "
-            "cracked windows, the council said on Wednesday.\n"
-        }
-    )
-    assert writer.ingest(folder).added == 1
-    # The reader's in-memory index is stale: it must notice and pick up the change.
-    res = reader.retrieve("granite quarry blasting cracked windows", mode="bm25")
-    assert res.article_order[0] == "quarry.txt"
 
 
 # Another process's writes: a Python of its own, so its Chroma client is not this one's.
@@ -638,11 +437,6 @@ def test_top_k_limits_articles(shared: Assistant) -> None:
     assert {c.article.doc_id for c in res.chunks} == set(res.article_order)
 
 
-def test_bm25_finds_nothing_for_unknown_words(shared: Assistant) -> None:
-    res = shared.retrieve("xylophone quokka", mode="bm25")
-    assert res.chunks == [] and res.article_order == []
-
-
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_as_of_excludes_later_and_undated_articles(shared: Assistant, mode: str) -> None:
     q = "Port Velmar ferry strike crews pay"
@@ -668,7 +462,7 @@ def test_as_of_before_everything_returns_nothing(shared: Assistant) -> None:
 
 
 def test_bad_as_of_is_a_config_error(shared: Assistant) -> None:
-    with pytest.raises(ConfigError, match="not a date"):
+    with pytest.raises(ConfigError, match="as_of must be a date like 2025-01-31"):
         shared.retrieve("ferry strike", as_of="last Tuesday")
 
 
@@ -721,50 +515,20 @@ def test_nearest_equals_chromas_filtered_search(
         assert [d for d, _ in shared.retriever.nearest(vec, k, f, articles=True)] == exact_docs
 
 
-def test_bm25_freshness_check_skips_the_stamp_while_nothing_was_written(
-    tmp_path: Path, embedder, corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    a = Assistant(store=tmp_path / "store", embedder=embedder, answerer="extractive")
-    a.ingest([corpus])
-    a.retrieve("ferry strike")
-    calls = 0
-    real = a.store.stamp
-
-    def counting() -> str:
-        nonlocal calls
-        calls += 1
-        return real()
-
-    monkeypatch.setattr(a.store, "stamp", counting)
-    for _ in range(3):
-        a.retrieve("ferry strike")
-    assert calls == 0  # nothing written: the generation token says the index is fresh
-    (corpus.parent / "extra").mkdir(exist_ok=True)
-    extra = corpus.parent / "extra" / "lighthouse.txt"
-    extra.write_text(
-        "Lighthouse keepers return to Port Velmar\n\nThe old lighthouse at Port Velmar will "
-        "be staffed again from June, the harbour board said on Tuesday.\n",
-        encoding="utf-8",
-    )
-    a.ingest([extra])
-    res = a.retrieve("lighthouse keepers Port Velmar", mode="bm25")
-    assert calls >= 1 and res.article_order[0] == "lighthouse.txt"
-
-
 def _read_only_0444(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """`store` with every file mode 0444 and folders 0555, as a user without write access
     sees it (root could write anyway, so this process is told it cannot); returns the folder
     private copies go to."""
     import os
 
-    import assistant.chroma
+    import assistant.chroma.embedded
 
     for p in sorted(store.rglob("*"), reverse=True):
         p.chmod(0o555 if p.is_dir() else 0o444)
     store.chmod(0o555)
     real = os.access
     monkeypatch.setattr(
-        assistant.chroma.os,
+        assistant.chroma.embedded.os,
         "access",
         lambda p, mode: (
             False if mode == os.W_OK and str(p).startswith(str(store)) else real(p, mode)
@@ -772,7 +536,7 @@ def _read_only_0444(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     tmp = store.parent / "tmp"
     tmp.mkdir()
-    monkeypatch.setattr(assistant.chroma.tempfile, "tempdir", str(tmp))
+    monkeypatch.setattr(assistant.chroma.embedded.tempfile, "tempdir", str(tmp))
     return tmp
 
 

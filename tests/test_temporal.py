@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant
+from assistant import Assistant, Query
 from assistant.cli import main
 from assistant.errors import ConfigError
-from assistant.temporal import time_window
+from assistant.temporal import Prior, TimePriors, time_window
 
 REF = dt.date(2023, 7, 12)  # a Wednesday
 
@@ -207,11 +207,11 @@ def test_since_and_until_keep_only_that_range(regatta: Assistant) -> None:
 
 
 def test_bad_ranges_are_refused_naming_the_option(regatta: Assistant) -> None:
-    with pytest.raises(ConfigError, match=r"since=2022-01-01 is after until=2021-01-01"):
+    with pytest.raises(ConfigError, match=r"since 2022-01-01 is after until 2021-01-01"):
         regatta.ask("Who won?", since="2022-01-01", until="2021-01-01")
-    with pytest.raises(ConfigError, match=r"since=2024-01-01 is after as_of=2023-07-12"):
+    with pytest.raises(ConfigError, match=r"since 2024-01-01 is after as_of 2023-07-12"):
         regatta.ask("Who won?", since="2024-01-01", as_of=REF)
-    with pytest.raises(ConfigError, match=r"until='July' is not a date"):
+    with pytest.raises(ConfigError, match=r"until must be a date like 2025-01-31, not 'July'"):
         regatta.ask("Who won?", until="July")
 
 
@@ -224,6 +224,21 @@ def test_answer_carries_the_time_window(regatta: Assistant) -> None:
     assert data["time_window"]["kind"] == "recent"
     assert data["time_window"]["as_of"] == "2023-07-12"
     assert data["time_window"]["description"] == answer.time_window.describe()
+
+
+def test_the_query_s_time_priors_reach_retrieval_and_the_answer(regatta: Assistant) -> None:
+    """Priors tuned on the query are the ones retrieval ranks with and the answer step
+    weighs dates with: both read them off the window, never the module's defaults."""
+    q = "Which crew won the Saltmere harbour regatta this week?"
+    off = TimePriors(*[Prior(weight=0.0, scale=1.0)] * 3)
+    sharp = TimePriors(*[Prior(weight=50.0, scale=1.0)] * 3)
+    assert regatta.retrieve(q, as_of=REF, time_priors=off).window.prior == off.recent
+    ranked = regatta.retrieve(q, as_of=REF, time_priors=sharp)
+    assert ranked.window.prior == sharp.recent
+    assert ranked.article_order[0] == "regatta-2023"  # the week's article, far ahead
+    answer = regatta.ask(Query(q, as_of=REF, time_priors=sharp))
+    assert answer.time_window is not None and answer.time_window.prior == sharp.recent
+    assert "priors" not in answer.to_json_dict()["time_window"]
 
 
 def test_as_of_says_how_many_undated_articles_it_left_out(seeds_assistant: Assistant) -> None:
@@ -271,8 +286,8 @@ def test_cli_ranges_and_the_window_line(capsys, regatta: Assistant) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "2024-13-01"], "--since '2024-13-01' is not a date"),
-        (["--until", "soon"], "--until 'soon' is not a date"),
+        (["--since", "2024-13-01"], "--since must be a date like 2025-01-31, not '2024-13-01'"),
+        (["--until", "soon"], "--until must be a date like 2025-01-31, not 'soon'"),
         (["--since", "2024-05-01", "--until", "2024-01-01"], "--since 2024-05-01 is after --until"),
         (["--since", "2024-05-01", "--as-of", "2024-01-01"], "--since 2024-05-01 is after --as-of"),
     ],

@@ -206,6 +206,21 @@ def test_a_follow_ups_standalone_question_is_shown_escaped_and_exported() -> Non
     )
 
 
+def test_a_follow_up_read_together_says_it_was_not_sure() -> None:
+    from assistant.ui.render import understood_html
+
+    unsure = Answer(
+        question="Who won?",
+        standalone_question="Who won? (read together with: When did the parade begin?)",
+        follow_up="read-together",
+        text="x",
+    )
+    html_out = understood_html(unsure)
+    assert "Not sure what this follow-up refers to; searched as: Who won? (read together" in (
+        html_out
+    )
+
+
 def test_a_source_card_does_not_repeat_the_title_in_its_passage() -> None:
     text = "Bridge To Open\n\nWorld Defense\n\nBridge to open\n\nThe bridge opens in May."
     quote = "The bridge opens in May."
@@ -702,9 +717,9 @@ def test_ask_endpoint_via_gradio_client(ui: Any) -> None:
         ([123, [], "", "", "", False], "question must be a string"),
         ([["a question"], [], "", "", "", False], "question must be a string"),
         ([QUESTION, "not a list", "", "", "", False], "history must be a list"),
-        ([QUESTION, [], 20250131, "", "", False], "as_of must be a date string"),
-        ([QUESTION, [], "", 123, "", False], "Since\\u201d must be a date string"),
-        ([QUESTION, [], "", "", ["x"], False], "Until\\u201d must be a date string"),
+        ([QUESTION, [], 20250131, "", "", False], "as_of must be a date like 2025-01-31"),
+        ([QUESTION, [], "", 123, "", False], "since must be a date like 2025-01-31, not 123"),
+        ([QUESTION, [], "", "", ["x"], False], "until must be a date like 2025-01-31"),
         ([QUESTION, [], "", "", "", "maybe"], "include_undated must be true or false"),
         ([QUESTION, [], "9" * 100_000, "", "", False], "must be a date like 2025-01-31"),
         (["x" * 1_000_000, [], "", "", "", False], "over the limit of 2,000"),
@@ -935,7 +950,7 @@ def test_a_bad_date_is_one_toast_without_stray_quotes(page: Any) -> None:
     toast = page.locator(".toast-body")
     expect(toast).to_have_count(1)
     text = toast.inner_text()
-    assert "“As of” must be a date like 2025-01-31, not “31/01/2025”." in text, text
+    assert "“As of” must be a date like 2025-01-31, not “31/01/2025”" in text, text
     assert "'" not in text and "(2)" not in text, text
     expect(_bot_messages(page)).to_have_count(0)
 
@@ -1109,7 +1124,7 @@ def test_server_log_has_one_line_per_request_and_no_traceback_for_caller_errors(
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("api ask")]
     assert len(lines) == 3, lines
     assert lines[0] == "api ask '': refused: the question is empty"
-    assert "refused: “As of” must be a date like 2025-01-31" in lines[1]
+    assert "refused: as_of must be a date like 2025-01-31" in lines[1]
     assert re.match(rf"api ask {re.escape(repr(QUESTION))}: answered, \d+ citations? \[", lines[2])
 
 

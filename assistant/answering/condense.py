@@ -1,60 +1,30 @@
-"""Turn a follow-up ("Who took part in it?") into a standalone question before retrieval."""
+"""The offline `Condenser`: a follow-up made to stand alone by the resolver (`resolver.py`).
+
+There is one offline rewrite of follow-ups; this module is its `Condenser` face (what the
+`Assistant` calls when the answerer does not condense itself, and what the LLM path falls
+back to when the LLM fails).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from assistant.answering.sentences import STOPWORDS
+from assistant.answering.resolver import Resolution, is_follow_up, resolve
+from assistant.conversation import HistoryItem
 
-__all__ = ["is_follow_up", "offline_condense"]
-
-_PRONOUN = re.compile(
-    r"\b(it|its|they|them|their|this|that|these|those|he|she|him|her|his|there|then|the same)\b",
-    re.IGNORECASE,
-)
-_ENTITY = re.compile(r"(?:[A-Z][\w'’-]*|\d{2,4})(?:\s+(?:[A-Z][\w'’-]*|\d{2,4}))*")
+__all__ = ["OfflineCondenser", "is_follow_up", "offline_condense"]
 
 
-def is_follow_up(question: str) -> bool:
-    words = question.split()
-    return bool(_PRONOUN.search(question)) or len(words) <= 4
+class OfflineCondenser:
+    """Resolves follow-ups from the conversation's parse, without a model call."""
+
+    def condense(self, question: str, history: Sequence[HistoryItem]) -> str:
+        return resolve(question, history).standalone
+
+    def resolve(self, question: str, history: Sequence[HistoryItem] | None) -> Resolution:
+        return resolve(question, history)
 
 
-def _key_terms(text: str) -> list[str]:
-    terms = []
-    for m in _ENTITY.finditer(text):
-        t = m.group(0)
-        toks = t.split()
-        while toks and toks[0].casefold() in STOPWORDS:
-            toks = toks[1:]
-        if toks:
-            terms.append(" ".join(toks))
-    return terms
-
-
-def offline_condense(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """Carry the previous turn's key entities into a follow-up question.
-
-    Without an LLM we cannot resolve references exactly, so we append what the last
-    question and its short answer were about; retrieval and the scorer use those words.
-    """
-    if not history or not is_follow_up(question):
-        return question
-    prev_q, prev_a = history[-1]
-    terms: list[str] = []
-    for t in _key_terms(prev_q) + _key_terms(prev_a.split("\n")[0]):
-        if t.casefold() not in question.casefold() and t not in terms:
-            terms.append(t)
-    asked = question.casefold()
-    topic = " ".join(
-        w
-        for w in re.findall(r"[\w'’-]+", prev_q)
-        if w.casefold() not in STOPWORDS
-        and not any(w in t for t in terms)
-        and w.casefold() not in asked
-    )
-    extra = ", ".join(terms[:4])
-    if topic:
-        extra = f"{extra}; {topic}" if extra else topic
-    return f"{question.rstrip()} (about: {extra})" if extra else question
+def offline_condense(question: str, history: Sequence[HistoryItem] | None) -> str:
+    """`question` made to stand alone from `history` (oldest first)."""
+    return resolve(question, history).standalone

@@ -43,7 +43,7 @@ from assistant.answering.spans import candidates, could_hold, fuller, names_a_da
 from assistant.answering.tuning import TUNING
 from assistant.dates import stated
 from assistant.embeddings import Embedder
-from assistant.temporal import DEFAULT_PRIORS, names_a_time
+from assistant.temporal import names_a_time
 from assistant.types import Citation, RetrievedChunk, TimeWindow
 
 __all__ = ["STALE_DAYS", "ExtractiveAnswerer", "Reading", "ScoredSentence", "abstention_text"]
@@ -939,7 +939,7 @@ def _timeliness(
     over last month's. An undated article counts as the mean of the dated ones."""
     if window is None or window.kind == "none" or window.start is None or window.end is None:
         return None
-    prior = DEFAULT_PRIORS.for_kind(window.kind)
+    prior = window.prior
     out: dict[str, float] = {}
     for rc in chunks:
         day = rc.article.published

@@ -35,13 +35,14 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "suite",
-        help="suite YAML path, `rtqa` for the rtqa benchmark, or `rtqa-weeks` for its weekly "
-        "quizzes (one store per week)",
+        help="suite YAML path (a timeline suite, `kind: timeline`, too: evals/timelines.yaml), "
+        "`rtqa` for the rtqa benchmark, or `rtqa-weeks` for its weekly quizzes (one store per "
+        "week)",
     )
     sp.add_argument(
         "--store",
-        help="store folder to ingest into and reuse (default: temporary); for rtqa-weeks, a "
-        "folder of per-week stores",
+        help="store folder to ingest into and reuse (default: temporary); for rtqa-weeks and "
+        "timeline suites, a folder of stores (one per week, or per corpus)",
     )
     sp.add_argument("--out", help="folder for report.json, report.md and report.html")
     sp.add_argument("--compare", metavar="OLD_REPORT.json", help="show deltas against a report")
@@ -115,6 +116,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     console = Console()
     suite: Any = args.suite
     configs = args.configs
+    if _is_timeline_suite(args.suite):
+        return _run_timelines(args, console)
     if args.suite == "rtqa-weeks":
         weeks = load_rtqa_weeks(args.rtqa_weeks, args.weeks, configs=_BENCH_CONFIGS)
         config = (configs or ["hybrid"])[0]
@@ -154,6 +157,48 @@ def cmd_eval(args: argparse.Namespace) -> int:
             judge_model=getattr(args, "judge_model", None),
         )
     return _finish(report, args, console)
+
+
+def _is_timeline_suite(path: str) -> bool:
+    """A YAML suite whose `kind` is `timeline` (evals/timelines.yaml)."""
+    import yaml
+
+    p = Path(path)
+    if p.suffix not in (".yaml", ".yml") or not p.is_file():
+        return False
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # load_suite reports it
+    return isinstance(data, dict) and data.get("kind") == "timeline"
+
+
+def _run_timelines(args: argparse.Namespace, console: Any) -> int:
+    from assistant.evals.timeline_report import METRICS, fmt
+    from assistant.evals.timelines import run_timeline_suite
+
+    with console.status("building the timelines…"):
+        report = run_timeline_suite(args.suite, stores=args.store, out=args.out)
+    _print_fitted(
+        console,
+        f"{report.suite}: {len(report.topics)} topics",
+        ["scope"],
+        [
+            ([scope], [fmt(m, ms.get(m)) for m in METRICS])
+            for scope, ms in [("all", report.metrics), *report.by_corpus.items()]
+        ],
+        list(METRICS),
+    )
+    for key, bound in report.thresholds.items():
+        failed = any(f.startswith(f"{key}:") for f in report.failed)
+        mark = "[red]FAIL[/red]" if failed else "[green]pass[/green]"
+        console.print(f"{mark} {key} {fmt(key, bound)} (got {fmt(key, report.metrics.get(key))})")
+    if args.out:
+        console.print(f"Reports written to {args.out}/report.{{json,md,html}}")
+    if not report.passed:
+        console.print("[red bold]Threshold(s) not met: failing.[/red bold]")
+        return 1
+    return 0
 
 
 def _finish(report: Any, args: argparse.Namespace, console: Any) -> int:

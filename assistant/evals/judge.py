@@ -1,8 +1,8 @@
 """Judged faithfulness and correctness: an LLM grades each answer, several times.
 
 A `Judge` has one method, `judge(question, answer_text, sources, expected) -> JudgeScores`.
-`LLMJudge` implements it with two prompts (`prompts/judge_faithfulness.md`,
-`prompts/judge_correctness.md`) sent through the answerer's own `OpenAIChat`, so the judge
+`LLMJudge` implements it with two prompts (`prompt_files/judge_faithfulness.md`,
+`prompt_files/judge_correctness.md`) sent through the answerer's own `OpenAIChat`, so the judge
 gets the same retries, timeouts and secret-free `LLMError`s as the answerer.
 
 The judge replies with a JSON object holding a `score` (or at least a `score: N` line). A
@@ -201,7 +201,7 @@ def expected_answers(q: Question) -> tuple[str, ...]:
 
 
 class LLMJudge:
-    """`Judge` asking a chat model with the two prompts in `prompts/`."""
+    """`Judge` asking a chat model with the two prompts in `assistant/prompt_files/`."""
 
     def __init__(self, backend: ChatBackend, prompts_dir: Path) -> None:
         self.backend = backend

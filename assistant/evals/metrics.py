@@ -55,6 +55,7 @@ MEAN_SCORES: tuple[str, ...] = (
     "acc_text",
     "cite_precision",
     "cite_recall",
+    "antecedent",
 )
 METRICS: tuple[str, ...] = (
     "accuracy",
@@ -113,6 +114,7 @@ class QuestionResult(FrozenModel):
     standalone_question: str
     as_of: str | None
     history: tuple[tuple[str, str], ...] = ()
+    kind: str = ""
     answers: tuple[str, ...] = ()
     all_of: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -182,6 +184,16 @@ def citation_scores(
     return precision, len(c & e) / len(e)
 
 
+def antecedent_score(q: Question, standalone: str) -> float | None:
+    """1.0 when the standalone question names one of the expected antecedents and none of
+    the old subjects it must not inherit; None for a question without either."""
+    if not (q.antecedent or q.not_antecedent):
+        return None
+    named = not q.antecedent or any(contains(standalone, a) for a in q.antecedent)
+    stale = any(contains(standalone, a) for a in q.not_antecedent)
+    return float(named and not stale)
+
+
 def quote_validity(answer: Answer, articles: Mapping[str, Article]) -> list[bool]:
     """One flag per citation: its quote is exactly the article text at [start:end]."""
     flags = []
@@ -203,6 +215,17 @@ def score_question(
     """Score one answer, and say in words why it is wrong when it is."""
     why: list[str] = []
     scores: dict[str, float | None] = dict(retrieval_scores(q.sources, retrieved))
+    scores["antecedent"] = antecedent_score(q, answer.standalone_question)
+    if scores["antecedent"] == 0.0:
+        why.append(
+            f"the follow-up was read as {answer.standalone_question!r}, which does not name "
+            + _describe(q.antecedent, ())
+            + (
+                f" or names the old subject ({', '.join(q.not_antecedent)})"
+                if q.not_antecedent
+                else ""
+            )
+        )
     valid = quote_validity(answer, articles)
     cited = [c.doc_id for c in answer.citations]
     scores["quote_valid"] = (sum(valid) / len(valid)) if valid else None
@@ -265,6 +288,7 @@ def score_question(
         standalone_question=answer.standalone_question,
         as_of=q.as_of,
         history=tuple(history),
+        kind=q.kind,
         answers=q.answers,
         all_of=q.all_of,
         sources=q.sources,
@@ -413,4 +437,8 @@ def judged_aggregate(results: Sequence[QuestionResult]) -> dict[str, float | Non
 def by_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | None]]:
     """`aggregate` per question type, in the suite format's type order."""
     types = [t for t in QTYPES if any(r.type == t for r in results)]
-    return {t: aggregate([r for r in results if r.type == t]) for t in types}
+    out = {t: aggregate([r for r in results if r.type == t]) for t in types}
+    # Conversation kinds (a suite's `kind:`), after the types they cut across.
+    kinds = sorted({r.kind for r in results if r.kind and r.kind not in out})
+    out.update({k: aggregate([r for r in results if r.kind == k]) for k in kinds})
+    return out

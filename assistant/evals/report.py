@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -433,8 +432,3 @@ def comparison_markdown(cmp: Comparison) -> list[str]:
 def write_json(report: Report, path: Path) -> Path:
     path.write_text(report.to_json(), encoding="utf-8")
     return path
-
-
-def dumps_metrics(report: Report) -> str:
-    """The metrics alone, compact, for logs."""
-    return json.dumps({n: c.metrics for n, c in report.configs.items()}, indent=1)

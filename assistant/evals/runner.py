@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import tempfile
 import time
@@ -40,21 +41,41 @@ _STORE_KEYS = frozenset(
 _EMBEDDER_KEYS = frozenset({"embedder", "openai_embedding_model", "embed_precision"})
 
 
-def ask_question(a: Assistant, q: Question, judging: AnswerJudging | None = None) -> QuestionResult:
+def ask_question(
+    a: Assistant,
+    q: Question,
+    judging: AnswerJudging | None = None,
+    asked: dict[tuple[str | None, tuple[str, ...]], Answer] | None = None,
+) -> QuestionResult:
     """Ask `q` (its history turns first, as a user would), score the final answer and, with
-    `judging`, have it judged."""
-    history: list[tuple[str, str]] = []
+    `judging`, have it judged. `asked`: answers already given in this run, by (as_of, the
+    turns up to and including the question), so a conversation's turns, each a question
+    with the turns before it as history, are asked once, not once per later turn."""
+    # The earlier answers themselves, as the CLI and the UI keep them: the follow-up is read
+    # against their short answers, abstentions and cited articles.
+    history: list[Answer] = []
     error = ""
     try:
-        for turn in q.history:
-            prev = a.ask(turn, history=history or None, as_of=q.as_of)
-            history.append((turn, prev.text))
+        for n, turn in enumerate(q.history, 1):
+            key = (q.as_of, q.history[:n])
+            prev = asked.get(key) if asked is not None else None
+            if prev is None:
+                prev = a.ask(turn, history=history or None, as_of=q.as_of)
+            history.append(prev)
         t = time.perf_counter()
         answer = a.ask(q.question, history=history or None, as_of=q.as_of)
         latency_ms = (time.perf_counter() - t) * 1000
+        if asked is not None:
+            asked[(q.as_of, (*q.history, q.question))] = answer
         # Retrieval is scored on the question the assistant actually searched with (a
         # follow-up's condensed form), ranked to 10 articles for MRR@10.
-        order = a.retrieve(answer.standalone_question, as_of=q.as_of, top_k=10).article_order
+        kept = history[-1].citations if history and answer.follow_up != "as-asked" else ()
+        order = a.retrieve(
+            answer.standalone_question,
+            as_of=q.as_of,
+            top_k=10,
+            prefer=list(dict.fromkeys(c.doc_id for c in kept)),
+        ).article_order
     except AssistantError as exc:
         # One failing question (e.g. an LLM timeout) must not lose the whole run.
         logger.warning("%s: %s", q.id, exc)
@@ -63,7 +84,12 @@ def ask_question(a: Assistant, q: Question, judging: AnswerJudging | None = None
         latency_ms, order = 0.0, []
     articles = a.get_articles(sorted({c.doc_id for c in answer.citations}))
     result = score_question(
-        q, answer, retrieved=order, articles=articles, latency_ms=latency_ms, history=history
+        q,
+        answer,
+        retrieved=order,
+        articles=articles,
+        latency_ms=latency_ms,
+        history=[(h.question, h.text) for h in history],
     )
     if error:
         result = result.model_copy(update={"correct": False, "why": (error, *result.why)})
@@ -89,6 +115,46 @@ def cited_passages(a: Assistant, answer: Answer) -> tuple[Passage, ...]:
         )
         for c in answer.citations
     )
+
+
+def _corpus_paths(s: Suite, root: Path) -> list[Path]:
+    """The suite's corpus paths; with `articles`, each .jsonl file cut to those ids (written
+    under `root`, the run's store folder, and read from the shared corpus at run time)."""
+    if not s.articles:
+        return list(s.corpus)
+    wanted = set(s.articles)
+    found: set[str] = set()
+    out: list[Path] = []
+    selected = root / "selected-articles"
+    selected.mkdir(parents=True, exist_ok=True)
+    for n, path in enumerate(s.corpus):
+        if path.suffix.lower() != ".jsonl":
+            out.append(path)
+            continue
+        lines = []
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    doc_id = str(json.loads(line).get("id"))
+                except (json.JSONDecodeError, AttributeError):
+                    continue  # ingest reports bad lines of whole files; here they are skipped
+                if doc_id in wanted and doc_id not in found:  # weeks share some articles
+                    lines.append(line.rstrip("\n") + "\n")
+                    found.add(doc_id)
+        if lines:
+            target = selected / f"{n:02d}-{path.name}"
+            text = "".join(lines)
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
+            out.append(target)
+    missing = sorted(wanted - found)
+    if missing:
+        raise ConfigError(
+            f"suite {s.name}: article id(s) not found in its .jsonl corpus files: "
+            + ", ".join(missing[:10])
+            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        )
+    return out
 
 
 def _config_overrides(suite: Suite, name: str) -> dict[str, Any]:
@@ -159,7 +225,7 @@ def run_suite(
             if not own_embedder:
                 shared = a.embedder  # configs differ in retrieval/answering only: load it once
             if where not in ingested:
-                rep = a.ingest(list(s.corpus))
+                rep = a.ingest(_corpus_paths(s, root))
                 ingested[where] = rep.seconds
                 logger.info(
                     "%s: ingested %d added, %d unchanged, %d failed in %.1fs",
@@ -176,8 +242,9 @@ def run_suite(
                 a.ask(s.questions[0].question, as_of=s.questions[0].as_of)
             t = time.perf_counter()
             qres = []
+            asked: dict[tuple[str | None, tuple[str, ...]], Answer] = {}
             for i, q in enumerate(s.questions, 1):
-                r = ask_question(a, q, judging)
+                r = ask_question(a, q, judging, asked)
                 logger.debug("%s %d/%d %s %s", name, i, len(s.questions), q.id, r.correct)
                 qres.append(r)
             logger.info("%s: %d questions in %.1fs", name, len(qres), time.perf_counter() - t)

@@ -61,8 +61,17 @@ class Question(FrozenModel):
     sources: tuple[str, ...] = Field(default=(), description="Expected doc ids.")
     as_of: str | None = None
     history: tuple[str, ...] = Field(default=(), description="Prior user turns, asked first.")
+    # A follow-up's conversation kind (pronoun, ellipsis, event, newsubject, unanswerable...):
+    # its metrics are also reported (and can be gated) per kind, as `metric[kind]`.
+    kind: str = Field(default="", pattern=r"^[a-z]*$")
+    # The standalone question must name one of `antecedent` (what the follow-up refers to)
+    # and none of `not_antecedent` (the old subject a change of subject must not inherit).
+    antecedent: tuple[str, ...] = ()
+    not_antecedent: tuple[str, ...] = ()
 
-    @field_validator("answers", "all_of", "sources", "history", mode="before")
+    @field_validator(
+        "answers", "all_of", "sources", "history", "antecedent", "not_antecedent", mode="before"
+    )
     @classmethod
     def _strings(cls, v: Any) -> Any:
         # YAML reads `answers: [132]` as a number and `answers: Istanbul` as a lone string.
@@ -84,6 +93,8 @@ class Question(FrozenModel):
             raise ValueError(f"{self.id}: give `answers` and/or `all_of`")
         if self.type == "followup" and not self.history:
             raise ValueError(f"{self.id}: a followup question needs `history`")
+        if (self.antecedent or self.not_antecedent) and not self.history:
+            raise ValueError(f"{self.id}: `antecedent` applies to a question with `history`")
         return self
 
     @property
@@ -97,6 +108,9 @@ class Suite(FrozenModel):
     name: str
     corpus: tuple[Path, ...]
     questions: tuple[Question, ...]
+    # Only these article ids of the corpus's .jsonl files are ingested (empty: all), so a
+    # suite can ask about a few articles of a large benchmark corpus without indexing it all.
+    articles: tuple[str, ...] = ()
     # metric -> minimum (latency_* metrics: maximum). Flat keys gate the first config; a key
     # naming a config holds that config's own mapping. `metric[type]` gates one question type.
     thresholds: dict[str, Any] = Field(default_factory=dict)
@@ -156,6 +170,13 @@ def load_suite(source: str | Path | dict[str, Any] | Suite) -> Suite:
     if data.get("configs") is None:
         data.pop("configs", None)
     try:
+        if "conversations" in data:
+            from assistant.evals.conversations import expand_conversations
+
+            data["questions"] = [
+                *(data.get("questions") or []),
+                *expand_conversations(data.pop("conversations")),
+            ]
         return Suite.model_validate(data)
     except ValueError as exc:
         raise ConfigError(f"invalid suite {path or data['name']}: {exc}") from exc

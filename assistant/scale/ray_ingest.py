@@ -222,7 +222,7 @@ class _EmbedWriter:
             rows.append(r)
         if group:
             if self.lease is not None:
-                self.store.db.check_lease(self.lease)
+                self.store.check_lease(self.lease)
             n_emb, n_reuse = embed_and_write(self.store, self.embedder, group)
             release_free_memory()
             for i, (r, (_, cs)) in enumerate(zip(rows, group, strict=True)):
@@ -418,7 +418,7 @@ def ray_ingest_paths(
     # The cluster first, with a deadline: an unreachable one must not hold the store's lock
     # and the server's lease (every other ingest is refused while they are held).
     with connected(options.address) as ray, store.ingest_lock():
-        lease = store.db.lease
+        lease = store.lease_info
         store.repair()
         infos = store.article_infos()
         existing = {d: i.content_hash for d, i in infos.items()}
@@ -439,12 +439,11 @@ def ray_ingest_paths(
                 embedder_name=embedder_name,
                 chunker=chunker,
                 existing=existing,
-                lease=lease.info if lease is not None else None,
+                lease=lease,
                 options=options,
             )
             for r in rows:
-                if lease is not None:
-                    lease.check()
+                store.ensure_lease()
                 kind = r["kind"]
                 if kind == "failure":
                     f = IngestFailure.model_validate_json(r["payload"])

@@ -21,10 +21,14 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.conversation import Turn
 from assistant.core import Assistant
-from assistant.errors import CLIP_CHARS, AssistantError, ConfigError, clip
+from assistant.errors import AssistantError, ConfigError, clip
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.ingest.readers.registry import suffix_of
+from assistant.query import UI_NAMES, Query
+from assistant.timeline import timeline_topic
+from assistant.timeline.chat import timeline_stream
 from assistant.types import Answer, ArticleInfo, IngestReport
 from assistant.ui.explain import SearchScope, filter_hints
 from assistant.ui.page import NARROW_PX, PAGE_JS, VIEWPORT_WIDTH_JS, theme
@@ -40,6 +44,7 @@ from assistant.ui.render import (
     status_html,
     understood_html,
 )
+from assistant.ui.timeline import build_timeline_tab
 
 __all__ = ["UPLOAD_SUFFIXES", "build_app", "launch", "parse_auth"]
 
@@ -97,33 +102,6 @@ class _Backend:
         """`mode` when this assistant can answer in it, else its default mode."""
         return mode if mode in self.assistant.answer_modes else self.default_mode
 
-    @staticmethod
-    def _check_date(as_of: Any, label: str = "As of") -> str | None:
-        if as_of is not None and not isinstance(as_of, str):
-            raise _refuse(f"“{label}” must be a date string like 2025-01-31, or empty.")
-        value = (as_of or "").strip()
-        if not value:
-            return None
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            shown = value if len(value) <= CLIP_CHARS else f"{value[:CLIP_CHARS]}…"
-            raise _refuse(f"“{label}” must be a date like 2025-01-31, not “{shown}”.") from None
-        return value
-
-    @classmethod
-    def _check_dates(
-        cls, as_of: str | None, since: str | None, until: str | None
-    ) -> tuple[str | None, str | None, str | None]:
-        """The three date boxes, each a date or empty, with since before until and as_of."""
-        day = cls._check_date(as_of)
-        lo, hi = cls._check_date(since, "Since"), cls._check_date(until, "Until")
-        if lo and hi and lo > hi:
-            raise _refuse(f"“Since” ({lo}) is after “Until” ({hi}): no day is in that range.")
-        if lo and day and lo > day:
-            raise _refuse(f"“Since” ({lo}) is after “As of” ({day}): no article is that recent.")
-        return day, lo, hi
-
     def _progress(self, followup: bool) -> str:
         """What the assistant is doing before the first words of the answer arrive."""
         n = len(self.assistant.articles())
@@ -136,7 +114,7 @@ class _Backend:
         self,
         question: str,
         messages: list[Any] | None,
-        history: list[tuple[str, str]] | None,
+        history: list[Turn] | None,
         mode: str,
         top_k: float,
         as_of: str,
@@ -153,16 +131,28 @@ class _Backend:
             gr.Warning("Type a question first.")
             yield _skip(5)
             return
+        answer_mode = self.mode_for(mode)
+        history = list(history or [])
         try:
-            day, lo, hi = self._check_dates(as_of, since, until)
-        except gr.Error as exc:
-            logger.info("chat %r: refused: %s", question[:80], exc.message)
-            # str() of a gr.Error is its repr (in quotes); the message is what the user reads.
-            gr.Warning(escape_html(str(exc.message)))
+            query = Query.build(
+                question,
+                names=UI_NAMES,
+                history=history,
+                as_of=as_of,
+                since=since,
+                until=until,
+                include_undated=bool(include_undated),
+                top_k=int(top_k) if top_k else None,
+                sources=tuple(sources or ()),
+                doc_ids=tuple(doc_ids or ()),
+                answerer=answer_mode,
+            )
+        except ConfigError as exc:
+            logger.info("chat %r: refused: %s", question[:80], exc)
+            gr.Warning(escape_html(str(exc)))
             yield _skip(5)
             return
         messages = list(messages or [])
-        history = list(history or [])
         working = self._progress(bool(history))
         messages.append({"role": "user", "content": escape_markdown(question)})
         messages.append(
@@ -171,23 +161,25 @@ class _Backend:
         yield messages, gr.skip(), status_html("working", working), "", ""
 
         assistant = self.assistant
-        answer_mode = self.mode_for(mode)
         streamed = ""
         final: Answer | None = None
         started = time.perf_counter()
+        # "What happened with X?", "timeline of X": a short timeline instead of one answer.
+        topic = timeline_topic(question) if not history else None
         try:
-            for item in assistant.stream(
-                question,
-                history=history,
-                as_of=day,
-                top_k=int(top_k) if top_k else None,
-                sources=tuple(sources or ()),
-                doc_ids=tuple(doc_ids or ()),
-                since=lo,
-                until=hi,
-                include_undated=bool(include_undated),
-                answerer=answer_mode,
-            ):
+            items = (
+                timeline_stream(
+                    assistant,
+                    question,
+                    topic,
+                    as_of=query.as_of,
+                    since=query.since,
+                    until=query.until,
+                )
+                if topic
+                else assistant.stream(query)
+            )
+            for item in items:
                 if isinstance(item, Answer):
                     final = item
                     break
@@ -214,12 +206,12 @@ class _Backend:
             return
         _log_outcome("chat", question, final, time.perf_counter() - started)
         scope = SearchScope(
-            as_of=day,
-            since=lo,
-            until=hi,
-            include_undated=bool(include_undated),
-            publications=tuple(sources or ()),
-            articles=len(doc_ids or ()),
+            as_of=_iso(query.as_of),
+            since=_iso(query.since),
+            until=_iso(query.until),
+            include_undated=query.include_undated,
+            publications=query.sources,
+            articles=len(query.doc_ids),
         )
         hints = filter_hints(final, scope)
         numbers = [c.number for c in final.citations]
@@ -228,7 +220,9 @@ class _Backend:
             body = f"⚠️ **Not answered.** {body}"
         body += understood_html(final)
         messages[-1] = {"role": "assistant", "content": body}
-        history.append((question, final.text))
+        # The answer itself, so the next follow-up knows its short answer, abstention and
+        # cited articles (not just its text).
+        history.append(Turn.from_answer(final))
         articles = assistant.get_articles([c.doc_id for c in final.citations])
         markdown = answer_markdown(final, hints)
         yield messages, history, sources_html(final, articles, hints), markdown, ""
@@ -285,23 +279,21 @@ class _Backend:
             )
         if history is not None and not isinstance(history, list | tuple):
             raise _refuse("history must be a list of [user, assistant] pairs (or empty)")
-        if as_of is not None and not isinstance(as_of, str):
-            raise _refuse("as_of must be a date string like 2025-01-31, or empty")
         pairs: list[tuple[str, str]] = []
         for turn in history or []:
             if not (isinstance(turn, list | tuple) and len(turn) == 2):
                 raise _refuse("history must be a list of [user, assistant] pairs")
             pairs.append((str(turn[0] or ""), str(turn[1] or "")))
-        day, lo, hi = self._check_dates(as_of, since, until)
         try:
-            answer: Answer = self.assistant.ask(
+            query = Query.build(
                 question,
                 history=pairs,
-                as_of=day,
-                since=lo,
-                until=hi,
+                as_of=as_of,
+                since=since,
+                until=until,
                 include_undated=_flag(include_undated, "include_undated"),
             )
+            answer: Answer = self.assistant.ask(query)
         except AssistantError as exc:
             raise _refuse(str(exc)) from None
         return answer
@@ -554,6 +546,10 @@ def _doc_label(info: ArticleInfo) -> str:
     return f"{title[:70]}{'…' if len(title) > 70 else ''} — {info.doc_id}"
 
 
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 def _flag(value: Any, name: str) -> bool:
     """A yes/no input of the API, strictly: JSON true/false (or "true"/"false", as form
     fields send them), null or "" for no. `bool("false")` would be True."""
@@ -724,6 +720,8 @@ def build_app(
                 clear_btn = gr.Button("Clear conversation", elem_id="clear-btn")
                 history = gr.State([])
 
+            with gr.Tab("Timeline", id="timeline"):
+                build_timeline_tab(assistant)
             with gr.Tab("Library", id="library"):
                 summary = gr.Markdown(elem_id="library-summary")
                 with gr.Row(equal_height=False):
@@ -891,11 +889,21 @@ def launch(
     *,
     upload_dir: str | Path | None = None,
     max_upload_mb: float | None = None,
+    mcp: bool = False,
+    allow_ingest: Sequence[str | Path] = (),
+    mcp_max_chars: int | None = None,
 ) -> None:
-    """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH."""
+    """Start the UI (blocking). `auth` "USER:PASS" falls back to $ASSISTANT_UI_AUTH.
+
+    `mcp`: serve the MCP tools at /mcp too (behind the same user and password, as HTTP
+    Basic auth); `allow_ingest`: folders its `ingest` tool may read (none: read-only)."""
     credentials = parse_auth(auth or os.environ.get(AUTH_ENV))
     if not 0 < port < 65536:
         raise ConfigError(f"--port {port} is no TCP port; give one from 1 to 65535")
+    if mcp and share and credentials is None:
+        raise ConfigError(
+            "--mcp with --share would give anyone with the link the MCP tools: add --auth"
+        )
     assistant = Assistant(store=store)
     store_dir = Path(assistant.settings.store).resolve()
     folder = Path(upload_dir) if upload_dir else store_dir / "uploads"
@@ -910,10 +918,29 @@ def launch(
         logger.warning("--share without --auth makes the UI public to anyone with the link")
     demo = build_app(assistant, upload_dir=folder, max_upload_mb=limit)
     logger.info("store %s, uploads to %s", store_dir, folder)
+    extra: dict[str, Any] = {}
+    if mcp:
+        # Imported here: the MCP SDK is needed only with --mcp.
+        from assistant.mcp_server import AgentTools, AllowedFolders, mcp_lifespan
+        from assistant.mcp_server.tools import DEFAULT_MAX_CHARS
+
+        tools = AgentTools(
+            assistant,
+            max_chars=mcp_max_chars or DEFAULT_MAX_CHARS,
+            ingest_folders=AllowedFolders(allow_ingest) if allow_ingest else None,
+        )
+        extra["app_kwargs"] = {"lifespan": mcp_lifespan(tools, host=host, credentials=credentials)}
     # Gradio's own banner tells users to pass share=True to launch(); ours is --share. So
     # without --share the address is logged here instead; with it, Gradio prints the link.
     url_host = f"[{host}]" if ":" in host else host
     logger.info("serving the UI on http://%s:%d/", url_host, port)
+    if mcp:
+        logger.info(
+            "serving the MCP tools on http://%s:%d/mcp%s",
+            url_host,
+            port,
+            " (HTTP Basic auth with the --auth user and password)" if credentials else "",
+        )
     try:
         demo.launch(
             server_name=host,
@@ -923,6 +950,7 @@ def launch(
             max_file_size=f"{limit:g}mb",
             footer_links=["api"],
             quiet=not share,
+            **extra,
         )
     except OSError as exc:  # Gradio's "Cannot find empty port", or the address is not ours
         raise ConfigError(

@@ -218,7 +218,12 @@ def understood_html(answer: Answer) -> str:
     standalone = understood_as(answer)
     if standalone is None:
         return ""
-    return f'<p class="understood-as">Understood as: {escape_html(standalone)}</p>'
+    label = (
+        "Not sure what this follow-up refers to; searched as"
+        if answer.follow_up == "read-together"
+        else "Understood as"
+    )
+    return f'<p class="understood-as">{label}: {escape_html(standalone)}</p>'
 
 
 def sources_html(

@@ -1,13 +1,14 @@
-"""Retrieval filters: the vectorised mask and the per-hit check never disagree; the saved
-catalog reads back as it was built."""
+"""`Filters`: the catalog mask keeps exactly the rows the filters describe, the Chroma `where`
+clause says the same, and undated articles are counted when the dates leave them out."""
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
-from hypothesis import example, given
+import chromadb
+import pytest
+from chromadb.config import Settings as ChromaSettings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.catalog import Catalog
@@ -90,42 +91,54 @@ def test_undated_left_out_counts_articles_not_chunks() -> None:
     assert Filters(sources=("AP",)).undated_left_out(cat) == 0
 
 
-text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
-)
-
-
-@given(
-    st.lists(
-        st.fixed_dictionaries(
-            {
-                "published_ts": st.integers(min_value=-1, max_value=2**40),
-                "source": text,
-                "doc_id": text,
-            }
-        ),
-        min_size=1,
-        max_size=30,
+def test_no_filter_is_empty_and_include_undated_alone_filters_nothing() -> None:
+    assert Filters().empty and not Filters().dated
+    assert (
+        Filters(include_undated=True).empty and Filters(include_undated=True).chroma_where() is None
     )
-)
-def test_saved_catalog_loads_back_equal(rows: list[dict[str, object]]) -> None:
-    ids = [f"chunk-{i}" for i in range(len(rows))]
-    built = Catalog.of(rows, ids)
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "catalog.npz"
-        built.save(path)
-        got = Catalog.load(path, len(rows))
-        assert got is not None
-        assert got.ids == built.ids and got.ts.tolist() == built.ts.tolist()
-        assert got.sources.tolist() == built.sources.tolist()
-        assert got.doc_ids.tolist() == built.doc_ids.tolist()
-        assert dict(got.row) == dict(built.row)
-        assert dict(got.article_row) == dict(built.article_row)
-        assert Catalog.load(path, len(rows) + 1) is None  # not the index it was saved with
+    assert not Filters(sources=("AP",)).empty and not Filters(doc_ids=("a",)).empty
+    assert Filters(until=dt.date(2024, 1, 1)).dated
+    assert not Filters(until=dt.date(2024, 1, 1), include_undated=True).dated
 
 
-def test_missing_or_damaged_catalog_loads_as_none(tmp_path: Path) -> None:
-    assert Catalog.load(tmp_path / "missing.npz", 1) is None
-    bad = tmp_path / "bad.npz"
-    bad.write_bytes(b"PK\x03\x04 truncated")
-    assert Catalog.load(bad, 1) is None
+# Rows at the edges the filters meet: undated, 1970-01-01 (ts 0), both ends of a range.
+EDGE_ROWS = [
+    {"published_ts": ts, "source": src, "doc_id": doc}
+    for ts, src, doc in [
+        (-1, "AP", "a"),
+        (-1, "Reuters", "b"),
+        (0, "AP", "c"),
+        (19_723, "World Defense", "d/e.md"),  # 2024-01-01
+        (19_724, "", "a"),
+        (20_088, "Reuters", "b"),  # 2024-12-31
+        (20_089, "AP", "c"),
+        (25_000, "World Defense", "a"),
+    ]
+]
+
+
+@pytest.fixture(scope="module")
+def edge_collection(tmp_path_factory: pytest.TempPathFactory) -> chromadb.Collection:
+    client = chromadb.PersistentClient(
+        path=str(tmp_path_factory.mktemp("filters-chroma")),
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
+    col = client.create_collection("rows", embedding_function=None)
+    col.add(
+        ids=[str(i) for i in range(len(EDGE_ROWS))],
+        embeddings=[[1.0, float(i)] for i in range(len(EDGE_ROWS))],
+        metadatas=EDGE_ROWS,  # type: ignore[arg-type]
+    )
+    return col
+
+
+@settings(max_examples=60)
+@given(filters)
+def test_chromas_where_clause_keeps_the_rows_the_mask_keeps(
+    edge_collection: chromadb.Collection, f: Filters
+) -> None:
+    """The same filters asked of real Chroma (its `where` clause) and of the catalog."""
+    where = f.chroma_where()
+    got = edge_collection.get(where=where) if where is not None else edge_collection.get()
+    kept = f.mask(Catalog.of(EDGE_ROWS)).tolist()
+    assert sorted(int(i) for i in got["ids"]) == [i for i, k in enumerate(kept) if k]

@@ -1,8 +1,10 @@
 """The ingest lease a Chroma server holds: one writer at a time across machines.
 
-Each client here has its own local folder, as a client on another machine would, so the
-file lock of one folder cannot be what refuses the second ingest: only the server's lease.
-A fast embedder stands in for the model (no vectors are compared).
+The lease itself (`ServerLease`, `check_lease`) is tested first on an embedded Chroma client,
+which creates collections as atomically as a server does. Then through ingests against a
+`chroma run` server (slow): each client there has its own local folder, as a client on
+another machine would, so the file lock of one folder cannot be what refuses the second
+ingest: only the server's lease. A fast embedder stands in for the model.
 """
 
 from __future__ import annotations
@@ -24,14 +26,115 @@ from servers import free_port, start_chroma, stop_process
 import assistant.lease
 from assistant import Assistant
 from assistant.errors import StoreLockedError
+from assistant.lease import ServerLease, check_lease, host_id
 from assistant.testing import HashEmbedder
 
-pytestmark = pytest.mark.slow
+server = pytest.mark.slow  # the tests that start a `chroma run` server
 
 ARTICLE = (
     "Ferry to Kelby resumes\n\nThe ferry to Kelby resumed on Monday after a week of gales, "
     "the harbour master said, with four crossings a day until the spring timetable.\n"
 )
+
+
+# ----------------------------------------------------------------- the lease itself
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> chromadb.ClientAPI:
+    return chromadb.PersistentClient(
+        path=str(tmp_path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+
+
+def _lease_names(client: chromadb.ClientAPI, collection: str) -> list[str]:
+    return sorted(c.name for c in client.list_collections() if "_ingest_lease_" in c.name)
+
+
+def test_a_held_lease_refuses_another_holder_by_name_until_it_is_released(
+    embedded: chromadb.ClientAPI, collection: str
+) -> None:
+    first = ServerLease(embedded, collection, "http://chroma.test:8000")
+    second = ServerLease(embedded, collection, "http://chroma.test:8000")
+    first.acquire()
+    try:
+        with pytest.raises(StoreLockedError) as info:
+            second.acquire()
+        msg = str(info.value)
+        assert f"{host_id()} pid {os.getpid()}" in msg and "http://chroma.test:8000" in msg
+        assert second.info is None
+    finally:
+        first.release()
+    assert _lease_names(embedded, collection) == []
+    second.acquire()  # free again
+    assert second.info is not None and _lease_names(embedded, collection) == [second.info.name]
+    second.release()
+    assert second.info is None and _lease_names(embedded, collection) == []
+
+
+def test_check_lease_passes_while_the_lease_is_held_and_refuses_once_it_is_not(
+    embedded: chromadb.ClientAPI, collection: str
+) -> None:
+    lease = ServerLease(embedded, collection, "LOC")
+    lease.acquire()
+    info = lease.info
+    assert info is not None
+    check_lease(embedded, info, "LOC")  # a worker of the holding ingest may write
+    lease.check()
+    lease.release()
+    with pytest.raises(StoreLockedError, match="no longer holds the lease on the Chroma server"):
+        check_lease(embedded, info, "LOC")
+
+
+def test_a_lease_left_by_a_dead_ingest_of_this_process_is_taken_over(
+    embedded: chromadb.ClientAPI, collection: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """This process's pid with a token it does not hold: an ingest of it that died (its
+    lease not deleted). Taking over creates the next lease and deletes the dead one."""
+    stale = {"host": host_id(), "pid": os.getpid(), "token": "gone", "expires": time.time() + 600}
+    embedded.create_collection(
+        f"{collection}_ingest_lease_3", metadata=stale, embedding_function=None
+    )
+    lease = ServerLease(embedded, collection, "LOC")
+    with caplog.at_level("WARNING", logger="assistant.lease"):
+        lease.acquire()
+    try:
+        assert lease.info is not None and lease.info.name == f"{collection}_ingest_lease_4"
+        assert _lease_names(embedded, collection) == [lease.info.name]
+        assert f"taking over the ingest lease of {host_id()} pid {os.getpid()}" in caplog.text
+    finally:
+        lease.release()
+
+
+@pytest.mark.parametrize("expired", [False, True])
+def test_another_machines_lease_holds_until_it_expires(
+    embedded: chromadb.ClientAPI, collection: str, expired: bool
+) -> None:
+    meta = {
+        "host": "elsewhere/0000",
+        "pid": 4242,
+        "token": "t",
+        "expires": time.time() + (-1 if expired else 3600),
+    }
+    embedded.create_collection(
+        f"{collection}_ingest_lease_0", metadata=meta, embedding_function=None
+    )
+    lease = ServerLease(embedded, collection, "LOC")
+    if not expired:
+        with pytest.raises(StoreLockedError, match="elsewhere/0000 pid 4242"):
+            lease.acquire()
+        return
+    lease.acquire()
+    assert lease.info is not None and lease.info.name.endswith("_ingest_lease_1")
+    lease.release()
+
+
+def test_host_id_names_this_machine_and_its_boot() -> None:
+    name, _, boot = host_id().partition("/")
+    assert name and boot and host_id() == host_id()
+
+
+# ----------------------------------------------------------- through ingests, on a server
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +188,7 @@ def _wait(condition, what: str, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+@server
 def test_second_ingest_from_another_machine_is_refused(
     chroma_url: str, collection: str, tmp_path: Path, folder: Path
 ) -> None:
@@ -101,6 +205,7 @@ def test_second_ingest_from_another_machine_is_refused(
     assert b.ingest([folder]).added == 1
 
 
+@server
 def test_dead_holder_on_this_machine_is_taken_over_at_once(
     chroma_url: str, collection: str, tmp_path: Path, folder: Path
 ) -> None:
@@ -136,6 +241,7 @@ def test_dead_holder_on_this_machine_is_taken_over_at_once(
     assert _leases(chroma_url, collection) == {}  # the dead holder's lease is gone too
 
 
+@server
 @pytest.mark.parametrize("expired", [False, True])
 def test_lease_of_another_machine_holds_until_it_expires(
     chroma_url: str, collection: str, tmp_path: Path, folder: Path, expired: bool
@@ -155,6 +261,7 @@ def test_lease_of_another_machine_holds_until_it_expires(
     assert _leases(chroma_url, collection) == {}
 
 
+@server
 def test_renewal_keeps_the_lease_and_a_takeover_is_noticed(
     chroma_url: str,
     collection: str,

@@ -1,0 +1,1 @@
+"""The prompt files (`*.md`), package data so that an installed wheel has them too."""

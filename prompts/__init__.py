@@ -1,1 +1,0 @@
-"""The prompt files, shipped inside the package as `assistant.prompt_files` (see pyproject)."""
