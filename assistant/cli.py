@@ -328,6 +328,7 @@ MCP_TOOLS = """tools:
   ask            an answer: short answer, abstained, confidence, cited verbatim quotes
   list_articles  the indexed articles, newest first, by source and dates
   get_article    an article's text, or the slice [start:end] around a quote
+  timeline       a story's events oldest first, dated and cited with verbatim quotes
   ingest         index files under the --allow-ingest folders (only with that option)
 
 Client configuration and a worked call: docs/mcp.md"""

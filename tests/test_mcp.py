@@ -26,7 +26,7 @@ from news_fixture import harbor_articles, write_feed
 from servers import free_port
 
 BIN = Path(sys.executable).parent
-READ_TOOLS = {"search", "ask", "list_articles", "get_article"}
+READ_TOOLS = {"search", "ask", "list_articles", "get_article", "timeline"}
 MAX_CHARS = 1000
 LONG_SENTENCES = [
     f"Item {i}: the Port Velling council reviewed berth {i} and agreed to repaint its bollards."
@@ -207,6 +207,20 @@ def test_search_returns_dated_verbatim_passages_and_the_window_used(stdio: SyncC
 
 
 @pytest.mark.slow
+def test_timeline_lists_dated_events_oldest_first_with_verbatim_quotes(stdio: SyncClient) -> None:
+    out = stdio.ok("timeline", topic="Harbor Bridge repairs", as_of="2026-12-01")
+    _validate(stdio, "timeline", out)
+    assert out["topic"] == "Harbor Bridge repairs" and out["events"]
+    starts = [e["date"]["start"] for e in out["events"]]
+    assert starts == sorted(starts)
+    for e in out["events"]:
+        for c in e["citations"]:
+            text = stdio.ok("get_article", doc_id=c["doc_id"])["text"]
+            assert text[c["start"] : c["end"]] == c["quote"]
+            assert c["published"] is None or c["published"] <= "2026-12-01"
+
+
+@pytest.mark.slow
 def test_search_filters_by_source_and_dates(stdio: SyncClient) -> None:
     herald = stdio.ok("search", query="storm damage homes", sources=["Island Herald"])
     assert {p["source"] for p in herald["passages"]} == {"Island Herald"}
@@ -291,6 +305,9 @@ BAD_CALLS = [
     ("get_article", {"doc_id": "no-such-story"}, "no article with doc_id 'no-such-story'"),
     ("get_article", {"doc_id": "bridge", "start": 10_000}, "start=10000 is out of range"),
     ("get_article", {"doc_id": "bridge", "start": 50, "end": 10}, "end=10 is before start=50"),
+    ("timeline", {"topic": "  "}, "the topic is empty"),
+    ("timeline", {"topic": "bridge", "limit": 10**6}, "limit=1000000 is out of range"),
+    ("timeline", {"topic": "bridge", "since": "June"}, "since='June' is not a date"),
     ("ingest", {"paths": []}, "non-empty list"),
     ("no_such_tool", {}, "no_such_tool"),
 ]

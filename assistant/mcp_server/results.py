@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from assistant.timeline.types import Event
 from assistant.types import Citation, FrozenModel, TimeWindow
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "IngestResult",
     "Passage",
     "SearchResult",
+    "TimelineResult",
     "WindowUsed",
 ]
 
@@ -193,3 +195,19 @@ class IngestResult(ResultModel):
     failures: list[IngestProblem]
     doc_ids: list[str] = Field(description="Articles added or updated by this run.")
     seconds: float
+
+
+class TimelineResult(ResultModel):
+    """A topic's events, oldest first: each dated (with its precision, or as "reported on"
+    its article's date), described by a verbatim sentence, and cited by every article that
+    reports it; `dates` lists each article's date where they disagree."""
+
+    topic: str
+    events: list[Event] = Field(description="The events, oldest first. " + QUOTED)
+    as_of: dt.date | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    articles_read: int = 0
+    truncated: bool = Field(
+        default=False, description="More events were found than the size cap let through."
+    )

@@ -29,8 +29,9 @@ from assistant.mcp_server.results import (
     HistoryTurn,
     IngestResult,
     SearchResult,
+    TimelineResult,
 )
-from assistant.mcp_server.tools import MAX_LIST, MAX_TOP_K, AgentTools
+from assistant.mcp_server.tools import MAX_EVENTS, MAX_LIST, MAX_TOP_K, AgentTools
 
 __all__ = ["INSTRUCTIONS", "TOOL_SUMMARIES", "build_server"]
 
@@ -52,6 +53,7 @@ TOOL_SUMMARIES = {
     "ask": "an answer with a short answer, confidence and cited verbatim quotes",
     "list_articles": "the indexed articles (newest first), by source and dates",
     "get_article": "an article's text, or the slice [start:end] around a quote",
+    "timeline": "a story's events oldest first, each dated and cited with verbatim quotes",
     "ingest": "index files under the --allow-ingest folders (only with that option)",
 }
 
@@ -255,6 +257,39 @@ def build_server(tools: AgentTools) -> MCPServer[Any]:
         ] = None,
     ) -> ArticleText:
         return await _call("get_article", tools.get_article, doc_id=doc_id, start=start, end=end)
+
+    @server.tool(
+        name="timeline",
+        title="Timeline of a story",
+        description="How a story unfolded: its events oldest first, each with its date and "
+        "precision (or 'reported on' its article's date when the text gives none), a "
+        "verbatim sentence describing it, and every article reporting it with the quote's "
+        "offsets; where articles give different dates, each date is listed and cited."
+        + _QUOTED_NOTE,
+        annotations=read_only,
+    )
+    async def timeline(
+        topic: Annotated[str, Field(description="The story, in a few words.")],
+        since: Since = None,
+        until: Until = None,
+        as_of: AsOf = None,
+        limit: Annotated[
+            int | None,
+            Field(
+                description=f"The most events (1 to {MAX_EVENTS}; default 30).",
+                json_schema_extra={"minimum": 1, "maximum": MAX_EVENTS},
+            ),
+        ] = None,
+    ) -> TimelineResult:
+        return await _call(
+            "timeline",
+            tools.timeline,
+            topic=topic,
+            since=since,
+            until=until,
+            as_of=as_of,
+            limit=limit,
+        )
 
     if tools.ingest_folders is not None:
         folders = ", ".join(str(r) for r in tools.ingest_folders.roots)

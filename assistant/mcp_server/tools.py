@@ -27,6 +27,7 @@ from assistant.mcp_server.results import (
     IngestResult,
     Passage,
     SearchResult,
+    TimelineResult,
     WindowUsed,
 )
 from assistant.query import check_question, check_text
@@ -53,6 +54,8 @@ MAX_LIST = 500
 MAX_SOURCES = 100
 MAX_HISTORY_TURNS = 50
 MAX_PATHS = 100
+# Events per timeline: what Assistant.timeline allows, and a page an agent can read.
+MAX_EVENTS = 100
 
 
 def _date(value: object, name: str) -> dt.date | None:
@@ -227,6 +230,38 @@ class AgentTools:
             citations=citations,
             time_window=None if answer.time_window is None else WindowUsed.of(answer.time_window),
             undated_excluded=answer.undated_excluded,
+            truncated=truncated,
+        )
+
+    def timeline(
+        self,
+        topic: str,
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
+        limit: int | None = None,
+    ) -> TimelineResult:
+        check_text(topic, "the topic", self.assistant.settings.max_question_chars)
+        if not topic.strip():
+            raise ConfigError("the topic is empty: name the story to build a timeline of")
+        day, lo, hi = _dates(as_of, since, until)
+        n = 30 if limit is None else _count(limit, "limit", 1, MAX_EVENTS)
+        tl = self.assistant.timeline(topic, since=lo, until=hi, as_of=day, limit=n)
+        events, budget, truncated = [], self.max_chars, False
+        for e in tl.events:
+            size = sum(len(c.quote) for c in e.citations) + len(e.text)
+            if size > budget:
+                truncated = True
+                break
+            budget -= size
+            events.append(e)
+        return TimelineResult(
+            topic=tl.topic,
+            events=events,
+            as_of=tl.as_of,
+            since=tl.since,
+            until=tl.until,
+            articles_read=tl.articles_read,
             truncated=truncated,
         )
 
