@@ -366,7 +366,7 @@ def test_ui_chat_shows_fallback_answer(make, server: FakeOpenAI, tmp_path: Path)
     assert "Offline answer" in messages[-1]["content"]
     assert FALLBACK_NOTE in markdown
     assert "Error" not in messages[-1]["content"]
-    assert history and history[-1][1].startswith(FALLBACK_NOTE)
+    assert history and history[-1].answer.startswith(FALLBACK_NOTE)
     assert MODE_FALLBACK in status  # "Answered (extractive-fallback) from n passages"
 
 
