@@ -344,6 +344,11 @@ def _open_page(browser: Any, url: str, width: str, tmp_path: Path) -> Any:
     w, h = VIEWPORTS[width]
     context = browser.new_context(viewport={"width": w, "height": h})
     context.set_default_timeout(TIMEOUT_MS)
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as actions: the page's own default (5 s) is less than a first
+    # answer takes on a machine busy with other work.
+    expect.set_options(timeout=TIMEOUT_MS)
     foreign: list[str] = []
 
     def only_local(route: Any) -> None:
@@ -443,7 +448,9 @@ def test_chat_streams_answer_and_citation_click_shows_passage(page: Any) -> None
     expect(page.locator("#chatbot .message-row.bot-row")).to_have_count(2)
     expect(page.locator("#chatbot")).to_contain_text("Armenia")
     # The answer is complete once the sources panel shows its passage.
-    expect(page.locator("#citation-1 mark")).to_contain_text("take over control")
+    # (Since follow-ups keep the conversation's article as a candidate, the first passage may
+    # be that article's sentence on who takes control rather than the checkpoint story's.)
+    expect(page.locator("#citation-1 mark")).to_contain_text("control")
     page.locator("#clear-btn").click()
     expect(page.locator("#chatbot .message-row")).to_have_count(0)
     expect(page.locator("#sources .answer-status.empty")).to_be_visible()
