@@ -281,6 +281,13 @@ def read(
     year is given as its first day. `tense`, of the sentence it is in: "Monday" or
     "December" is the one before publication in the past tense, the one after in the
     future; without a tense, a weekday is the last one and a month the nearest."""
+    return _read_once(text, published, tense)
+
+
+# dateparser takes milliseconds a reading, and the same expressions come back: the same
+# sentences when a timeline or a question is asked again, "on Monday" in one day's papers.
+@functools.lru_cache(maxsize=4096)
+def _read_once(text: str, published: dt.date | None, tense: Tense | None) -> ResolvedDate | None:
     cleaned = _EXPRESSION.sub(" ", _DASHES.sub("-", text)).strip()
     parts = _range_parts(cleaned)
     if parts is not None:

@@ -517,6 +517,20 @@ class Store:
             )
         return out
 
+    @_guarded()
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of these chunks (those that exist), by chunk id."""
+        if not chunk_ids:
+            return {}
+        res = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["embeddings"])
+        embs = res["embeddings"]
+        if embs is None:
+            return {}
+        return {
+            str(cid): np.asarray(e, dtype=np.float32)
+            for cid, e in zip(res["ids"], embs, strict=True)
+        }
+
     def stamp(self) -> str:
         """Identifies the committed article set: changes whenever an ingest changed it."""
         return stamp_of(self.article_infos())

@@ -58,9 +58,19 @@ def build_timeline(
     timings = {"retrieve": time.perf_counter() - t0}
     t = time.perf_counter()
     topic_vec = assistant.embedder.embed([topic])[0] if res.query_vec is None else res.query_vec
+    # The passages' stored vectors tell which sentences cannot be about the topic before
+    # any is parsed or embedded (`extract`).
+    passages = assistant.store.chunk_vectors([rc.chunk.chunk_id for rc in res.chunks])
+    timings["passages"] = time.perf_counter() - t
     steps: dict[str, float] = {}
     candidates = dated_sentences(
-        res.chunks, topic_vec, assistant.embedder, min_relevance=s.min_relevance, timings=steps
+        res.chunks,
+        topic_vec,
+        assistant.embedder,
+        min_relevance=s.min_relevance,
+        topic=topic,
+        passages=passages,
+        timings=steps,
     )
     timings["extract"] = time.perf_counter() - t
     timings.update({f"extract.{k}": v for k, v in steps.items()})

@@ -6,21 +6,27 @@ it names (`assistant.dates.mentions`: spaCy's DATE entities read by dateparser, 
 ones against the article's publication date). An article's lead sentence that names no date
 is dated by the article's publication ("reported on"): a news report's lead is what happened
 then. An undated article contributes only sentences naming a date in full.
+
+The work is ordered cheapest first, because parsing and embedding are nearly all of a
+timeline's time: sentences that cannot be about the topic (none of its words, in a passage
+far from it) and sentences that cannot name a date are dropped before spaCy parses the rest;
+only the sentences found dated are embedded, each text once (`vectors`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant import dates, nlp
-from assistant.answering.sentences import Sentence, split_sentences
+from assistant.answering.sentences import Sentence, content_words, split_sentences
 from assistant.embeddings import Embedder
 from assistant.timeline.types import EventCitation, EventDate
+from assistant.timeline.vectors import sentence_vectors
 from assistant.types import Article, RetrievedChunk
 
 __all__ = ["Candidate", "dated_sentences"]
@@ -116,21 +122,59 @@ def _event_date(found: _Found) -> EventDate | None:
     return None
 
 
+def _about_topic(
+    found: Sequence[_Found],
+    topic: str,
+    topic_vec: np.ndarray,
+    passages: Mapping[str, np.ndarray],
+    min_relevance: float,
+) -> list[_Found]:
+    """The sentences that may be about the topic: those sharing one of its words, and the
+    others only in a passage (a stored chunk vector) as close to the topic as a sentence
+    must be. A sentence naming nothing of the topic is about it only through its passage
+    ("the storm", "she said on Monday"); in a passage far from the topic, it is not."""
+    words = set(content_words(topic))
+    q = np.asarray(topic_vec, dtype=np.float32)
+    close: dict[str, bool] = {}
+    out = []
+    for f in found:
+        if words & set(content_words(f.sentence.text)):
+            out.append(f)
+            continue
+        if f.chunk_id not in close:
+            vec = passages.get(f.chunk_id)
+            # No stored vector (a chunk written since retrieval): no reason to leave it out.
+            close[f.chunk_id] = vec is None or float(vec @ q) >= min_relevance
+        if close[f.chunk_id]:
+            out.append(f)
+    return out
+
+
 def dated_sentences(
     chunks: Sequence[RetrievedChunk],
     topic_vec: np.ndarray,
     embedder: Embedder,
     *,
     min_relevance: float,
+    topic: str = "",
+    passages: Mapping[str, np.ndarray] | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """The sentences of `chunks` that can be dated and are about the topic (cosine to
-    `topic_vec` at least `min_relevance`), most relevant first. `timings` gets the seconds
-    of each step and the counts of sentences read and embedded."""
+    `topic_vec` at least `min_relevance`), most relevant first. `passages`: the chunks'
+    stored vectors, by chunk id; with them and the `topic`'s text, sentences that cannot
+    be about the topic are dropped before they are parsed or embedded. `timings` gets the
+    seconds of each step and the counts of sentences read, parsed and embedded."""
     clock = {} if timings is None else timings
     t = time.perf_counter()
+    found = _sentences(chunks)
+    clock["sentences_read"] = float(len(found))
+    if passages is not None and topic.strip():
+        found = _about_topic(found, topic, topic_vec, passages, min_relevance)
     # A lead is dated by its article when it names no date, so it is always read.
-    found = [f for f in _sentences(chunks) if f.lead or dates.may_name_a_date(f.sentence.text)]
+    found = [f for f in found if f.lead or dates.may_name_a_date(f.sentence.text)]
+    clock["split"] = time.perf_counter() - t
+    t = time.perf_counter()
     # Dated first, embedded second: parsing is cheaper than embedding, and most sentences
     # name no date. One spaCy batch; `mentions` then reads each parse from its cache.
     nlp.parse_many([f.sentence.text for f in found])
@@ -146,16 +190,17 @@ def dated_sentences(
             logger.warning("sentence offsets do not match article %s; skipped", art.doc_id)
             continue
         dated.append((f, when))
+    clock["dates"] = time.perf_counter() - t
+    clock["sentences_parsed"] = float(len(found))
     if not dated:
         return []
     # The passages come best first: beyond the cap, only the least relevant are left out.
     dated = dated[:MAX_EMBEDDED]
-    clock["dates"] = time.perf_counter() - t
     t = time.perf_counter()
-    vectors = embedder.embed([f.sentence.text for f, _ in dated])
+    vectors, embedded = sentence_vectors(embedder).embed([f.sentence.text for f, _ in dated])
     clock["embed"] = time.perf_counter() - t
-    clock["sentences_parsed"] = float(len(found))
-    clock["sentences_embedded"] = float(len(dated))
+    clock["sentences_dated"] = float(len(dated))
+    clock["sentences_embedded"] = float(embedded)
     relevance = vectors @ np.asarray(topic_vec, dtype=np.float32)
     out: list[Candidate] = []
     for i in np.argsort(-relevance, kind="stable"):
