@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["EXPECTED_LABELS", "MODEL_PACKAGE", "MODEL_VERSION", "load", "parse", "parse_many"]
+__all__ = [
+    "EXPECTED_LABELS",
+    "MODEL_PACKAGE",
+    "MODEL_VERSION",
+    "load",
+    "parse",
+    "parse_dated",
+    "parse_many",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +71,8 @@ _lock = threading.Lock()
 _nlp: Language | None = None
 _cache: OrderedDict[str, Doc] = OrderedDict()
 _CACHE_SIZE = 4096
+# Texts the entity recogniser found no date in (`parse_dated`), so it is not run again.
+_undated: OrderedDict[str, None] = OrderedDict()
 
 
 def check(nlp: Any) -> None:
@@ -126,11 +136,7 @@ def parse_many(texts: Sequence[str]) -> list[Doc]:
     with _lock:
         todo = [t for t in dict.fromkeys(texts) if t not in _cache]
     if todo:
-        docs = list(nlp.pipe(todo))
-        for d in docs:
-            # The tok2vec output is only needed while the pipeline runs; the entities, parse
-            # and tags read afterwards live on the tokens. Dropping it keeps the cache small.
-            d.tensor = numpy.zeros((0, 0), dtype="float32")
+        docs = [_drop_tensor(d) for d in nlp.pipe(todo)]
         with _lock:
             for t, d in zip(todo, docs, strict=True):
                 _cache[t] = d
@@ -142,6 +148,55 @@ def parse_many(texts: Sequence[str]) -> list[Doc]:
             cached = _cache.get(t)
             # None: evicted by a concurrent call between the two steps.
             out.append(cached if cached is not None else nlp(t))
+        return out
+
+
+def _drop_tensor(doc: Doc) -> Doc:
+    # The tok2vec output is only needed while the pipeline runs; the entities, parse and
+    # tags read afterwards live on the tokens. Dropping it keeps the cache small.
+    doc.tensor = numpy.zeros((0, 0), dtype="float32")
+    return doc
+
+
+def parse_dated(texts: Sequence[str]) -> list[bool]:
+    """Whether each of `texts` names a date (a DATE entity). Those that do are parsed
+    whole and cached, exactly as `parse_many` parses them; the others only go through the
+    entity recogniser. The recogniser has its own token vectors, so it runs first, and the
+    tagger and parser (most of the rest of the time) run only on the texts it dates."""
+    nlp = load()
+    with _lock:
+        todo = [t for t in dict.fromkeys(texts) if t not in _cache and t not in _undated]
+    if todo:
+        ner: Any = nlp.get_pipe("ner")  # a TrainablePipe: it has `pipe`
+        docs = list(ner.pipe(nlp.make_doc(t) for t in todo))
+        is_dated = [any(e.label_ == "DATE" for e in d.ents) for d in docs]
+        dated = [d for d, yes in zip(docs, is_dated, strict=True) if yes]
+        for name, proc in nlp.pipeline:
+            if name != "ner":  # the rest in their order; they read no entities
+                stage: Any = proc
+                dated = list(stage.pipe(dated))
+        parsed = iter(dated)
+        with _lock:
+            for t, yes in zip(todo, is_dated, strict=True):
+                if yes:
+                    _cache[t] = _drop_tensor(next(parsed))
+                else:
+                    _undated[t] = None
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+            while len(_undated) > _CACHE_SIZE:
+                _undated.popitem(last=False)
+    with _lock:
+        out = []
+        for t in texts:
+            if t in _undated:
+                _undated.move_to_end(t)
+                out.append(False)
+                continue
+            cached = _cache.get(t)
+            if cached is None:  # evicted by a concurrent call between the two steps
+                cached = _drop_tensor(nlp(t))
+            out.append(any(e.label_ == "DATE" for e in cached.ents))
         return out
 
 

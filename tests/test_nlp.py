@@ -41,6 +41,26 @@ def test_parse_many_keeps_order_and_reuses_parses() -> None:
     assert docs[0] is docs[2]
 
 
+def _annotations(doc: object) -> tuple[list[tuple[int, int, str]], list[tuple[object, ...]]]:
+    ents = [(e.start, e.end, e.label_) for e in doc.ents]  # type: ignore[attr-defined]
+    toks = [(t.tag_, t.pos_, t.dep_, t.head.i, t.is_sent_start) for t in doc]  # type: ignore[attr-defined]
+    return ents, toks
+
+
+def test_parse_dated_parses_dated_texts_as_the_whole_pipeline_does() -> None:
+    dated = [
+        "The council voted on Tuesday to close the old pier until March 2027.",
+        "The ferry, which had stopped in May, resumed service on June 3, 2026.",
+    ]
+    undated = "The harbourmaster said the ferry was safe to board."
+    assert nlp.parse_dated([dated[0], undated, dated[1]]) == [True, False, True]
+    for text in dated:
+        # Parsed by the staged path first: the cached doc is the one `parse` gives now.
+        staged = nlp.parse(text)
+        assert _annotations(staged) == _annotations(nlp.load()(text))
+    assert nlp.parse_dated([undated]) == [False]
+
+
 def test_a_pipeline_with_another_name_or_version_is_refused() -> None:
     blank = spacy.blank("en")
     blank.meta.update(name="core_web_lg", version="3.8.0")

@@ -113,9 +113,9 @@ def _chunk_of(chunks: Sequence[RetrievedChunk], doc_id: str, s: Sentence) -> str
     return (inside or mine)[0].chunk_id
 
 
-def _event_date(found: _Found) -> EventDate | None:
+def _event_date(found: _Found, names_a_date: bool = True) -> EventDate | None:
     art, s = found.article, found.sentence
-    for m in dates.mentions(s.text, art.published):
+    for m in dates.mentions(s.text, art.published) if names_a_date else ():
         return EventDate.of(m.date, m.text)
     if found.lead and art.published is not None:
         return EventDate(start=art.published, precision="day", reported_on=True)
@@ -176,13 +176,14 @@ def dated_sentences(
     clock["split"] = time.perf_counter() - t
     t = time.perf_counter()
     # Dated first, embedded second: parsing is cheaper than embedding, and most sentences
-    # name no date. One spaCy batch; `mentions` then reads each parse from its cache.
-    nlp.parse_many([f.sentence.text for f in found])
+    # name no date. One spaCy batch, parsing whole only what names a date; `mentions` then
+    # reads each parse from its cache.
+    names_a_date = nlp.parse_dated([f.sentence.text for f in found])
     clock["parse"] = time.perf_counter() - t
     t = time.perf_counter()
     dated: list[tuple[_Found, EventDate]] = []
-    for f in found:
-        when = _event_date(f)
+    for f, named in zip(found, names_a_date, strict=True):
+        when = _event_date(f, named)
         art, s = f.article, f.sentence
         if when is None:
             continue
