@@ -30,48 +30,47 @@ def _retrieved(doc_id: str, text: str, chunk_id: str) -> RetrievedChunk:
     return RetrievedChunk(chunk=chunk, article=article, score=1.0, rank=0)
 
 
-def test_sentences_sharing_no_topic_word_in_a_far_passage_are_neither_parsed_nor_embedded() -> None:
-    topic = "Harbor Bridge closure"
-    emb = HashEmbedder()
-    topic_vec = emb.embed([topic])[0]
-    chunks = [_retrieved("a", ON_TOPIC, "a-0"), _retrieved("b", ASIDE, "b-0")]
-    # The aside's passage points away from the topic; the bridge report's passage at it.
-    passages = {"a-0": topic_vec, "b-0": -topic_vec}
-    timings: dict[str, float] = {}
+TOPIC = "Harbor Bridge closure"
+
+
+def _quotes(
+    emb: HashEmbedder,
+    chunks: list[RetrievedChunk],
+    passages: dict[str, np.ndarray],
+    timings: dict[str, float] | None = None,
+) -> list[str]:
     out = dated_sentences(
         chunks,
-        topic_vec,
+        emb.embed([TOPIC])[0],
         emb,
         # Bag-of-words cosines are never negative: every sentence embedded would be kept,
         # so what is left out was left out by the filter.
         min_relevance=0.0,
-        topic=topic,
+        topic=TOPIC,
         passages=passages,
         timings=timings,
     )
-    assert [c.citation.quote for c in out] == [ON_TOPIC]
-    assert out[0].citation.date.start == dt.date(2026, 3, 2)
+    return [c.citation.quote for c in out]
+
+
+def test_sentences_sharing_no_topic_word_in_a_far_passage_are_neither_parsed_nor_embedded() -> None:
+    emb = HashEmbedder()
+    topic_vec = emb.embed([TOPIC])[0]
+    chunks = [_retrieved("a", ON_TOPIC, "a-0"), _retrieved("b", ASIDE, "b-0")]
+    # The aside's passage points away from the topic; the bridge report's passage at it.
+    timings: dict[str, float] = {}
+    emb.calls.clear()
+    assert _quotes(emb, chunks, {"a-0": topic_vec, "b-0": -topic_vec}, timings) == [ON_TOPIC]
     assert timings["sentences_read"] == 2 and timings["sentences_parsed"] == 1
-    assert [t for call in emb.calls[1:] for t in call] == [ON_TOPIC]
+    assert [t for call in emb.calls[1:] for t in call] == [ON_TOPIC]  # [0]: the topic
 
 
 def test_a_sentence_in_a_passage_close_to_the_topic_is_read_without_its_words() -> None:
-    topic = "Harbor Bridge closure"
     emb = HashEmbedder()
-    topic_vec = emb.embed([topic])[0]
     chunks = [_retrieved("b", ASIDE, "b-0")]
-    out = dated_sentences(
-        chunks,
-        topic_vec,
-        emb,
-        min_relevance=0.0,
-        topic=topic,
-        passages={"b-0": topic_vec},
-    )
-    assert [c.citation.quote for c in out] == [ASIDE]
+    assert _quotes(emb, chunks, {"b-0": emb.embed([TOPIC])[0]}) == [ASIDE]
     # Without stored vectors nothing is left out either.
-    again = dated_sentences(chunks, topic_vec, emb, min_relevance=0.0, topic=topic, passages={})
-    assert [c.citation.quote for c in again] == [ASIDE]
+    assert _quotes(emb, chunks, {}) == [ASIDE]
 
 
 def test_sentence_vectors_embed_each_text_once_and_stay_bounded() -> None:
