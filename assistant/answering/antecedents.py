@@ -41,6 +41,7 @@ __all__ = [
     "agrees",
     "answer_text",
     "choose",
+    "choose_all",
     "mentions",
     "plain",
     "question_mentions",
@@ -227,10 +228,13 @@ def score(pron: str, m: Mention) -> float | None:
     return s
 
 
-def choose(pron: str, candidates: Sequence[Mention]) -> Choice:
-    """The best-scoring referent of `pron` among `candidates`; unsure when a different
-    referent scores within `MARGIN` of it, or it is an answer the answerer only guessed."""
-    scored = [(s, m) for m in candidates if (s := score(pron, m)) is not None]
+def choose(pron: str, candidates: Sequence[Mention], taken: frozenset[str] = frozenset()) -> Choice:
+    """The best-scoring referent of `pron` among `candidates` (none of the `taken` keys);
+    unsure when a different referent scores within `MARGIN` of it, or it is an answer the
+    answerer only guessed."""
+    scored = [
+        (s, m) for m in candidates if m.key not in taken and (s := score(pron, m)) is not None
+    ]
     if not scored:
         return Choice(None)
     scored.sort(key=lambda x: -x[0])
@@ -240,6 +244,32 @@ def choose(pron: str, candidates: Sequence[Mention]) -> Choice:
         best.answer and not best.stated and not best.verified
     )
     return Choice(best, best_score, unsure)
+
+
+def choose_all(prons: Sequence[tuple[str, Sequence[Mention]]]) -> list[Choice]:
+    """Referents for several pronouns of one question: pronouns of different kinds ("When
+    did he win it?") never share one, and of the orders tried (as asked, and reversed) the
+    one with the higher total score wins."""
+    best: list[Choice] = []
+    best_total = float("-inf")
+    orders = [list(range(len(prons)))]
+    if len(prons) > 1:
+        orders.append(orders[0][::-1])
+    for order in orders:
+        picked: dict[int, Choice] = {}
+        used: dict[str, str] = {}
+        for n in order:
+            pron, candidates = prons[n]
+            kind = _pron_class(pron)
+            taken = frozenset(k for k, c in used.items() if c != kind)
+            choice = choose(pron, candidates, taken)
+            picked[n] = choice
+            if choice.mention is not None:
+                used.setdefault(choice.mention.key, kind)
+        total = sum(c.score for c in picked.values() if c.mention is not None)
+        if total > best_total:
+            best_total, best = total, [picked[n] for n in range(len(prons))]
+    return best
 
 
 # ---------------------------------------------------------------- a question's mentions
@@ -303,11 +333,11 @@ def _subject_span(doc: Doc, wh: set[int]) -> tuple[int, int] | None:
         return None
     i = start + 1
     end = i
-    while end < len(doc) and not doc[end].is_punct:
+    while end < len(doc) and doc[end].text not in ("?", ".", "!", ";", ":"):
         tok = doc[end]
-        if tok.pos_ in ("VERB", "AUX") and tok.tag_ not in _FINITE and end > i:
-            if not (tok.tag_ == "VBG" and end + 1 < len(doc) and doc[end + 1].pos_ == "NOUN"):
-                break
+        adjectival = tok.tag_ == "VBG" and end + 1 < len(doc) and doc[end + 1].pos_ == "NOUN"
+        if tok.pos_ in ("VERB", "AUX") and tok.tag_ not in _FINITE and end > i and not adjectival:
+            break
         if tok.tag_ in _FINITE and end > i:
             break
         end += 1
@@ -419,7 +449,9 @@ def question_mentions(doc: Doc, back: int = 0) -> list[Mention]:
         if subject is not None and subject[0] <= span.start < subject[1] and inner is None:
             role: Role = (
                 "subject"
-                if span.start == subject[0] or _first_np(doc, subject, span)
+                if span.start == subject[0]
+                or _first_np(doc, subject, span)
+                or root.dep_ == "appos"  # "the mayor, Tomas Ruud,": the subject named
                 else "modifier"
             )
         elif inner is None and subject is None and wh and wh_subject and span.start > max(wh):

@@ -29,7 +29,7 @@ from assistant.answering.antecedents import (
     Mention,
     agrees,
     answer_text,
-    choose,
+    choose_all,
     mentions,
     plain,
     question_mentions,
@@ -272,25 +272,28 @@ def _resolve_pronouns(
 ) -> Resolution:
     prev = turns[-1]
     own = question_mentions(doc)
-    swaps: dict[int, str] = {}
-    picked: list[Mention] = []
+    open_: list[Token] = []
     bound_here = 0
     for tok in pronouns:
-        low = tok.lower_
-        if low in _EVENT_PRON:
+        if tok.lower_ in _EVENT_PRON:
             event = _event_rewrite(doc, tok, prev)
             if event is None:
                 return _read_together(question, turns)
             return Resolution(question, event[0], "resolved", event[1], prev.doc_ids)
         if _bound(tok, doc, own):
             bound_here += 1
-            continue
-        if _still_open(low, prev):
-            continue  # the previous question's same pronoun was not resolved either
-        choice = choose(low, mentions(turns, tok))
+        elif not _still_open(tok.lower_, prev):
+            # (a pronoun the previous question could not resolve either means the same
+            # unknown: left as asked)
+            open_.append(tok)
+    choices = choose_all([(t.lower_, mentions(turns, t)) for t in open_])
+    swaps: dict[int, str] = {}
+    picked: list[Mention] = []
+    for tok, choice in zip(open_, choices, strict=True):
         if choice.mention is None or choice.unsure:
             continue  # left as asked; read together below when nothing was resolved
         hit = choice.mention
+        low = tok.lower_
         text = hit.text + ("'s" if low in _POSSESSIVE and tok.tag_ == "PRP$" else "")
         if low == "there" and (tok.i == 0 or doc[tok.i - 1].pos_ != "ADP"):
             text = f"in {text}"  # "live there" -> "live in Port Velling"; "from there" keeps
