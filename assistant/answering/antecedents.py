@@ -202,7 +202,10 @@ def _fit(pron: str, m: Mention) -> float | None:
         if kind == "they" and not m.plural and m.label != "PLURAL":
             return -GROUP_FOR_THEY
         return 0.0
-    if not m.typed and m.named and m.label != "NORP" and kind in ("he", "it", "there"):
+    # ("Russian" is an adjective, not a name that could be mistyped; "Marta Oyelaran" read
+    # as a nationality is.)
+    mistypable = m.label != "NORP" or len(m.text.split()) > 1
+    if not m.typed and m.named and mistypable and kind in ("he", "it", "there"):
         if kind == "it" and m.plural:
             return None
         return -SOFT_MISMATCH

@@ -209,7 +209,9 @@ def _is_implicit(doc: Doc, prev: Turn | None = None) -> bool:
     inspections take?", "When does the law take effect?"): at most two content words, or a
     definite description ("the inspections") or a word the previous turn used."""
     said = f"{prev.read_as} {prev.short or prev.candidate}".lower() if prev else ""
-    names = [t for t in doc if t.pos_ == "PROPN" or t.ent_type_]
+    names = [
+        t for t in doc if t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in _VALUE_LABELS)
+    ]
     if any(t.lower_ not in said for t in names if t.is_alpha):
         return False
     if not any(t.lower_ in _WH for t in doc[:2]):
