@@ -127,6 +127,7 @@ _AUX = frozenset(
 _BE = frozenset(["is", "was", "are", "were"])
 _FINITE = frozenset(["VBD", "VBZ", "VBP", "MD"])
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
+_POSSESSIVE = re.compile(r"\s*['’]s?$")
 
 
 @dataclass(frozen=True)
@@ -475,7 +476,7 @@ def question_mentions(doc: Doc, back: int = 0) -> list[Mention]:
         if span.label_:  # an entity span
             label, typed = span.label_, span.label_ in _VALUE_LABELS
             plural = False
-        text = span.text.strip().strip('"“”').strip()
+        text = _POSSESSIVE.sub("", span.text.strip().strip('"“”').strip())
         if not text:
             continue
         out.append(Mention(text, label, plural, named, typed, role, weight, back))
@@ -636,7 +637,19 @@ def _answer_mentions(turn: Turn, doc: Doc, back: int) -> list[Mention]:
         label, allowed, plural = asked
         typed = True
         agree = not found or bool(_classes(frozenset([found])) & _classes(allowed))
-        verified = bool(found) and agree and named and (" and " not in text or plural)
+        single = " and " not in text or plural
+        verified = bool(found) and agree and named and single
+        if not found and single:
+            # No label from the recogniser: a proper name where a place, an organisation or
+            # a work was asked for ("Syunik" for "which province"; person names are
+            # recognised well enough that an unlabelled one is no person), or a phrase
+            # whose head is the very noun asked about ("ceasefire agreement" for "which
+            # agreement").
+            proper = all(t.is_title or t.is_upper or not t.is_alpha for t in said)
+            focus = [doc[i].lower_ for i in sorted(wh) if doc[i].pos_ == "NOUN"]
+            verified = (proper and label != "PERSON") or (
+                bool(focus) and said[:].root.lower_ == focus[-1]
+            )
         # A stated answer is taken unless its own words say it is of another kind ("Boeing
         # CEO Dave Calhoun" for "which agency"): the recogniser's label alone is too often
         # wrong on names ("Duncan Hines" read as a person) to overrule the answerer.
@@ -644,6 +657,7 @@ def _answer_mentions(turn: Turn, doc: Doc, back: int) -> list[Mention]:
         agree = not (
             own_typed and own in _NAME_LABELS and not _classes(frozenset([own])) & _classes(allowed)
         )
+        verified = verified and agree
     else:
         label, plural, typed = (found, False, False) if found else _span_label(said[:])
         agree = True
@@ -770,5 +784,5 @@ def _typed_by(m: Mention, kinds: frozenset[str]) -> Mention:
 
 
 def _same(a: str, b: str) -> bool:
-    a, b = a.lower().strip(), b.lower().strip()
+    a, b = _POSSESSIVE.sub("", a.lower().strip()), _POSSESSIVE.sub("", b.lower().strip())
     return a == b or (len(b) > 3 and (a.endswith(" " + b) or b.endswith(" " + a)))

@@ -2,10 +2,11 @@
 
 Read off spaCy's parse and entities of the follow-up and of the earlier turns:
 
-- a pronoun takes the nearest earlier mention whose type agrees (he/she: a person; it: a
-  thing, not a person; they: a group or a plural; there: a place; then: a time), looked for
-  in the previous answer first, then in the previous question (its subject first), then in
-  older turns; "that"/"this" stand for the previous question's event;
+- a pronoun takes the most salient earlier mention whose type agrees (he/she: a person;
+  it: a thing, not a person; they: a group or a plural; there: a place; then: a time),
+  scored by `antecedents.py` (the subject of the previous question, its answer when the
+  answerer stated it or its type is what was asked, the referent of an earlier pronoun,
+  nearer turns first); "that"/"this" stand for the previous question's event;
 - an ellipsis ("And Iran?", "What about last year?", "On what date?") keeps the previous
   question's frame with the new part swapped in;
 - a follow-up naming its own subject is read as asked (never bent back to the old one);
@@ -313,8 +314,9 @@ def _resolve_pronouns(
             out.append(tok.text_with_ws)
     text = "".join(out).strip()
     if all(m.label in _VALUE_LABELS for m in picked) and not _names_something(doc):
-        # "How many days had the strike lasted by then?": a time is no subject.
-        return _read_together(question, turns)
+        # "How many days had the strike lasted by then?": a time is no subject; the time
+        # stays in, the subject is searched with the previous question's words.
+        return _read_together(question, turns, text)
     antecedent = "; ".join(dict.fromkeys(m.text for m in picked))
     return Resolution(question, text, "resolved", antecedent, prev.doc_ids)
 
@@ -491,7 +493,7 @@ def _same_kind(a: str, b: str) -> bool:
     return a == b or any(a in g and b in g for g in groups)
 
 
-def _read_together(question: str, turns: Sequence[Turn]) -> Resolution:
+def _read_together(question: str, turns: Sequence[Turn], asked: str = "") -> Resolution:
     """Not confident: search with the previous question's words, and say so. When that
     question was itself read together, its own companion comes along ("When was the last
     outbreak? (read together with: How many cases are reported now?; In which year was
@@ -501,5 +503,5 @@ def _read_together(question: str, turns: Sequence[Turn]) -> Resolution:
     _, sep, note = prev.read_as.partition(f" ({READ_TOGETHER} ")
     if sep and note.endswith(")"):
         earlier.append(note[:-1].split("; ")[0].strip())
-    shown = f"{question.strip()} ({READ_TOGETHER} {'; '.join(e for e in earlier if e)})"
+    shown = f"{(asked or question).strip()} ({READ_TOGETHER} {'; '.join(e for e in earlier if e)})"
     return Resolution(question, shown, "read-together", "", prev.doc_ids)
