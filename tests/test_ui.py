@@ -9,6 +9,7 @@ width.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -298,13 +299,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:
-    """The app over the five seeds, served on 127.0.0.1 for this module."""
+@contextlib.contextmanager
+def _served(root: Path, embedder: Any, seeds_dir: Path) -> Iterator[Any]:
+    """The app over the five seeds in `root`, served on 127.0.0.1 until the block ends."""
     from assistant import Assistant
     from assistant.ui import build_app
 
-    root = tmp_path_factory.mktemp("ui")
     mp = pytest.MonkeyPatch()
     # Gradio's upload cache would otherwise land in the system temp folder.
     mp.setenv("GRADIO_TEMP_DIR", str(root / "gradio-cache"))
@@ -320,6 +320,13 @@ def ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterato
     finally:
         demo.close()
         mp.undo()
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:
+    """The app over the five seeds, served on 127.0.0.1 for this module."""
+    with _served(tmp_path_factory.mktemp("ui"), embedder, seeds_dir) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -1135,17 +1142,25 @@ def test_server_log_has_one_line_per_request_and_no_traceback_for_caller_errors(
     assert re.match(rf"api ask {re.escape(repr(QUESTION))}: answered, \d+ citations? \[", lines[2])
 
 
-# Passes alone (desktop and phone) but not after the module's earlier upload tests, which
-# share its UI and store: known, to be fixed by giving it a UI of its own.
-@pytest.mark.xfail(reason="depends on the upload tests before it in this module", strict=False)
+@pytest.fixture(scope="module")
+def export_ui(tmp_path_factory: pytest.TempPathFactory, embedder, seeds_dir) -> Iterator[Any]:
+    """An app of its own for the export upload: the module's shared app has had other
+    uploads (and deletions) by then, and what its library and answers show depends on them."""
+    with _served(tmp_path_factory.mktemp("ui-export"), embedder, seeds_dir) as app:
+        yield app
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
 def test_uploaded_export_splits_and_says_where_each_article_came_from(
-    page: Any, ui: Any, tmp_path: Path
+    browser: Any, export_ui: Any, tmp_path: Path, width: str
 ) -> None:
     """A Factiva-style PDF export uploaded in the UI: three articles, the library's From
     column and the citation panel name the file, the article and its pages."""
     from format_fixtures import factiva_text, stories, write_pdf
     from playwright.sync_api import expect
 
+    ui = export_ui
+    page = _open_page(browser, ui.url, width, tmp_path)
     three = stories(3, start=dt.date(2031, 5, 1))
     upload = write_pdf(tmp_path / "export.pdf", factiva_text(three))
     page.get_by_role("tab", name="Library").click()
@@ -1169,6 +1184,7 @@ def test_uploaded_export_splits_and_says_where_each_article_came_from(
     finally:
         ui.assistant.delete([f"export.pdf#{n}" for n in (1, 2, 3)])
         (ui.root / "uploads" / "export.pdf").unlink(missing_ok=True)
+        _close_page(page)
 
 
 def test_ui_url_fetching_is_off_unless_set_and_then_refuses_private_addresses(

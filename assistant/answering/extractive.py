@@ -15,15 +15,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
 from functools import cache
 from typing import Literal
 
 import numpy as np
 
-from assistant import nlp
 from assistant.answering.base import ABSTENTION, PASSAGES_LEAD, AnswerRequest, Draft, History
 from assistant.answering.citations import make_citation
 from assistant.answering.features import (
@@ -35,18 +33,31 @@ from assistant.answering.features import (
 from assistant.answering.follow_up import resolve_follow_up
 from assistant.answering.lexicon import LEXICON
 from assistant.answering.model import AnswerModel
-from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis, analyse, split_parts
-from assistant.answering.reasons import reason as reason_of
-from assistant.answering.sentences import content_words, sentence_score, split_sentences, stem
-from assistant.answering.spans import candidates, could_hold, fuller, names_a_date, norm_value
+from assistant.answering.sentences import (
+    ScoredSentence,
+    content_words,
+    sentence_score,
+    split_sentences,
+    stem,
+)
+from assistant.answering.spans import could_hold, fuller, norm_value
+from assistant.answering.strategies import Ask, Limits, question_stems, strategy_for
 from assistant.answering.tuning import TUNING
+from assistant.answering.votes import Found, Vote
 from assistant.dates import stated
 from assistant.embeddings import Embedder
 from assistant.temporal import names_a_time
 from assistant.types import Citation, RetrievedChunk, TimeWindow
 
-__all__ = ["STALE_DAYS", "ExtractiveAnswerer", "Reading", "ScoredSentence", "abstention_text"]
+__all__ = [
+    "STALE_DAYS",
+    "ExtractiveAnswerer",
+    "Reading",
+    "ScoredSentence",
+    "abstention_text",
+    "question_stems",
+]
 
 # An article published this long before the time a question asks about ("this week", "in May
 # 2025") is not evidence for it: it can announce plans, not report what happened.
@@ -60,17 +71,6 @@ def abstention_text(question: str, reason: str = "") -> str:
         f"{ABSTENTION} None of the retrieved passages answers "
         f"“{question.strip()}” closely enough to quote{why}."
     )
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    rc: RetrievedChunk
-    text: str
-    start: int  # in the article
-    end: int
-    score: float
-    cosine: float
-    overlap: float
 
 
 @dataclass(frozen=True)
@@ -258,307 +258,6 @@ class ExtractiveAnswerer:
         return {k: float(v) for k, v in zip(labels, sims, strict=True)}
 
     # ------------------------------------------------------------------ short answer
-    def _votes(
-        self,
-        analysis: Analysis,
-        q_stems: set[str],
-        top: Sequence[ScoredSentence],
-        timeliness: Mapping[str, float] | None = None,
-        source: str = "",
-        broad: bool = False,
-    ) -> list[_Vote]:
-        """Candidate values of the wanted type in `top`, best supported first.
-
-        A span's weight is its sentence's score times its type fit times its closeness to
-        the question's words in that sentence; a value's support is the sum over every
-        sentence that gives it, and grows with the number of articles that agree.
-        """
-        names = analysis.names or _named(analysis)
-        if analysis.kind in ("date", "number") and names:
-            # A date or number only answers if its sentence is about the same named things
-            # ("the border with Turkey", not the border with Iran). The headline counts: a
-            # story headlined with the name is about it even where a sentence omits it.
-            # The passage around the sentence counts too: "a ceasefire was reached on
-            # November 10" follows the paragraph that names the two sides.
-            top = [s for s in top if covers(f"{s.rc.article.title}\n{s.rc.chunk.text}", names)]
-        docs = nlp.parse_many([s.text for s in top])
-        acc: dict[str, _Vote] = {}
-        lead = max((s.score for s in top), default=1.0) or 1.0
-        for s, doc in zip(top, docs, strict=True):
-            # Weaker sentences count, but much less: a value the best sentence gives should
-            # not be outvoted by a name that several loosely related sentences repeat.
-            relevance = s.score * (s.score / lead) ** TUNING.relevance_power
-            if timeliness:
-                relevance *= timeliness.get(s.rc.article.doc_id, 1.0)
-            for c in candidates(doc, analysis, q_stems, broad):
-                key = norm_value(c.text)
-                if not key:
-                    continue
-                weight = relevance * c.fit / (1.0 + c.distance / TUNING.proximity_scale)
-                if c.label == "DATE":
-                    weight *= date_specificity(c.text)
-                v = acc.get(key)
-                doc_id = s.rc.article.doc_id
-                if v is None:
-                    text = c.text.strip(" ,.;:")
-                    v = acc[key] = _Vote(
-                        key,
-                        text,
-                        c.label,
-                        weight,
-                        s,
-                        weight,
-                        {doc_id},
-                        c.counts_unit,
-                        c.fit,
-                        flags=set(c.flags),
-                        distance=c.distance,
-                        source=source,
-                        timely=timeliness.get(doc_id, 1.0) if timeliness else 1.0,
-                    )
-                    v.by_doc[doc_id] = (weight, s)
-                    v.by_sentence[(doc_id, s.start)] = weight
-                else:
-                    if weight > v.by_doc.get(doc_id, (0.0, s))[0]:
-                        v.by_doc[doc_id] = (weight, s)
-                    v.fit = max(v.fit, c.fit)
-                    v.flags |= c.flags
-                    v.distance = min(v.distance, c.distance)
-                    where = (doc_id, s.start)
-                    v.by_sentence[where] = max(v.by_sentence.get(where, 0.0), weight)
-                    v.counts_unit = v.counts_unit or c.counts_unit
-                    v.support += weight
-                    v.docs.add(s.rc.article.doc_id)
-                    if weight > v.best_weight:
-                        v.sentence, v.best_weight = s, weight
-        votes = list(acc.values())
-        # A value named in full and in part ("Nikol Pashinyan", "Pashinyan"; "May 18, 2025",
-        # "2025") is one value: the part's support goes to the fuller form. Not into a noun
-        # phrase: "Erdogan's statement" is not a fuller form of "Turkish" or "Erdogan".
-        for part in sorted(votes, key=lambda v: len(v.key)):
-            fuller = [
-                v
-                for v in votes
-                if v is not part
-                and v.support > 0
-                and v.label != "NP"
-                and f" {part.key} " in f" {v.key} "
-            ]
-            if fuller:
-                best = max(fuller, key=lambda v: v.support)
-                # From other sentences in full: inside the fuller span's own sentence, the
-                # part ("Karabakh" in "recently liberated areas of Karabakh") is no second
-                # mention.
-                # Within a sentence the fuller span holds, only what the part weighs
-                # beyond the fuller one there (a name linked to the focus noun inside a
-                # weaker noun phrase lifts the phrase).
-                best.support += sum(
-                    max(0.0, w - best.by_sentence.get(k, 0.0)) for k, w in part.by_sentence.items()
-                )
-                best.docs |= part.docs
-                part.support = 0.0
-        votes = [v for v in votes if v.support > 0]
-        for v in votes:
-            v.support *= 1.0 + TUNING.agreement * (len(v.docs) - 1)
-        votes.sort(key=lambda v: -v.support)
-        return votes
-
-    def _conflict(
-        self, analysis: Analysis, votes: Sequence[_Vote], best_score: float
-    ) -> list[_Vote]:
-        """The best value and another article's own best value, when that article gives a
-        different one from a sentence nearly as close to the question as the first's.
-
-        Per article, not by total support: the value several sentences repeat would always
-        outvote the one article that disagrees. Dates and numbers of the same precision
-        (not "September 2020" against "November 10, 2020"); names only when they are
-        spellings of one name ("Nakhijevan", "Nakhichevan"): two articles naming two
-        people are usually two stories, two dates for one event are a disagreement.
-        """
-        if len(votes) < 2 or analysis.kind not in ("date", "number", "entity", "phrase"):
-            return []
-        first = votes[0]
-        rivals: list[tuple[float, _Vote, ScoredSentence]] = []
-        for doc_id in {d for v in votes for d in v.by_doc} - set(first.by_doc):
-            weight, v = max(
-                ((v.by_doc[doc_id][0], v) for v in votes if doc_id in v.by_doc),
-                key=lambda p: p[0],
-            )
-            sentence = v.by_doc[doc_id][1]
-            if (
-                v.label == first.label
-                and _nested(v.key, first.key) is False
-                and sentence.score >= TUNING.conflict_close * first.sentence.score
-                and weight >= self.conflict_ratio * first.best_weight
-                and _comparable(analysis, first, v)
-            ):
-                rivals.append((weight, v, sentence))
-        if not rivals:
-            return []
-        _, rival, sentence = max(rivals, key=lambda r: r[0])
-        return [first, replace(rival, sentence=sentence)]
-
-    def _context_votes(
-        self, analysis: Analysis, q_stems: set[str], top: Sequence[ScoredSentence]
-    ) -> tuple[list[_Vote], ScoredSentence | None]:
-        """Values of the wanted type in the sentence just before one of the best: a
-        sentence often describes ("the hugely popular harbor festival") what the one
-        before it names. The earlier sentence is weighed at `TUNING.context` of the later one's
-        score; the later one is returned, to be quoted as well."""
-        for s in top[: TUNING.context_sentences]:
-            before = [
-                p
-                for p in split_sentences(s.rc.chunk.text, base=s.rc.chunk.start)
-                if p.end <= s.start and len(p.text.split()) >= 3
-            ]
-            if not before:
-                continue
-            p = before[-1]
-            lifted = ScoredSentence(
-                s.rc, p.text, p.start, p.end, TUNING.context * s.score, s.cosine, s.overlap
-            )
-            votes = self._votes(analysis, q_stems, [lifted], source="context")
-            if votes:
-                return votes, s
-        return [], None
-
-    def _bridge(
-        self,
-        analysis: Analysis,
-        q_stems: set[str],
-        best: ScoredSentence,
-        scored: Sequence[ScoredSentence],
-    ) -> tuple[list[_Vote], ScoredSentence | None]:
-        """One hop: the best sentence names an entity the question does not; a sentence
-        elsewhere in the retrieved set about that entity may hold the wanted value."""
-        if not covers(f"{best.rc.article.title}\n{best.text}", analysis.names):
-            return [], None  # the first hop must be about what the question names
-        (doc,) = nlp.parse_many([best.text])
-        bridges = [
-            e.text
-            for e in doc.ents
-            if e.label_ in _BRIDGE_LABELS
-            and not all(stem(w) in q_stems for w in content_words(e.text))
-        ]
-        for name in bridges:
-            others = [
-                s
-                for s in scored[: self.bridge_pool]
-                if name in s.text
-                and (s.rc.article.doc_id, s.start) != (best.rc.article.doc_id, best.start)
-            ]
-            if not others:
-                continue
-            # The bridge sentence is scored as well as the sentence that named the entity.
-            lifted = [
-                ScoredSentence(s.rc, s.text, s.start, s.end, best.score, s.cosine, s.overlap)
-                for s in others[:3]
-            ]
-            # The bridge sentence names the entity, not the question's own names.
-            hop = replace(analysis, names=())
-            votes = self._votes(hop, q_stems | set(content_words(name)), lifted, source="bridge")
-            if votes:
-                return votes, best
-        return [], None
-
-    def _find(
-        self,
-        analysis: Analysis,
-        question: str,
-        scored: Sequence[ScoredSentence],
-        chunks: Sequence[RetrievedChunk],
-        window: TimeWindow | None,
-        taken: Collection[str] = (),
-        learned: bool = False,
-    ) -> _Found:
-        """The short answer to one question (or one part of a question) and its evidence;
-        values in `taken` (earlier parts' answers) only when nothing else is found.
-        `learned`: candidates for the fitted model, which weighs what the rules filter (more
-        sentences, every entity, no type filter)."""
-        best_score = scored[0].score
-        if learned:
-            top = list(scored[: TUNING.learned_sentences])
-        else:
-            top = [
-                s for s in scored[: self.top_sentences] if s.score >= self.top_ratio * best_score
-            ]
-        q_stems = question_stems(question)
-        votes: list[_Vote] = []
-        bridge: ScoredSentence | None = None
-        short = ""
-        source: ScoredSentence | None = None
-        if analysis.kind == "explain":
-            # The reason may sit in the second or third best sentence ("... invoked the
-            # pact." then "It did so after troops ..."): the first that states one answers.
-            source = scored[0]
-            near = [
-                s for s in scored[: self.max_quotes] if s.score >= TUNING.reason_close * best_score
-            ]
-            for sent, doc in zip(near, nlp.parse_many([s.text for s in near]), strict=True):
-                short = reason_of(doc)
-                if short:
-                    source = sent
-                    break
-        else:
-            votes = self._votes(analysis, q_stems, top, _timeliness(chunks, window), broad=learned)
-            if not votes and analysis.kind == "entity":
-                votes, bridge = self._context_votes(analysis, q_stems, top)
-            if not votes and analysis.labels:
-                votes, bridge = self._bridge(analysis, q_stems, scored[0], scored)
-            if not votes and analysis.kind == "entity":
-                # The recogniser missed or mislabelled the name (a festival's name as nothing):
-                # any entity or noun phrase may answer, with less weight.
-                # Without the recogniser's type, only a span the sentence itself ties to the
-                # focus noun, or a quoted title, is trusted.
-                untyped = Analysis(analysis.wh, analysis.focus, (), "phrase")
-                votes = [
-                    v
-                    for v in self._votes(untyped, q_stems, top, source="untyped")
-                    if v.label in ("FOCUS", "QUOTE")
-                ]
-                for v in votes:
-                    v.support *= TUNING.untyped
-            if not learned:
-                votes = _rule_filter(analysis, votes)
-            if votes:
-                fresh = [v for v in votes if v.key not in taken] or votes
-                short, source = fresh[0].text, fresh[0].sentence
-            elif analysis.labels:
-                return _Found(missing=True)
-        return _Found(short, source, votes, bridge)
-
-    def _choose(self, analysis: Analysis, scored: Sequence[ScoredSentence]) -> _Found:
-        """ "Is it A or B?": the alternative the best sentences state; both, as a
-        disagreement, when different articles state each from comparably close sentences."""
-        best_score = scored[0].score
-        stating: dict[str, list[ScoredSentence]] = {}
-        for alt in analysis.alternatives:
-            stems = {stem(w) for w in content_words(alt)}
-            stating[alt] = [
-                s
-                for s in scored[: self.bridge_pool]
-                if stems and stems <= {stem(w) for w in content_words(s.text)}
-            ]
-        found = sorted(
-            ((alt, ss[0]) for alt, ss in stating.items() if ss), key=lambda p: -p[1].score
-        )
-        if not found:
-            return _Found(missing=True)
-        first = found[0]
-        votes = [_vote_of(first[0], first[1])]
-        for alt, _ in found[1:]:
-            # The other alternative as another article states it.
-            other = [
-                s
-                for s in stating[alt]
-                if s.rc.article.doc_id != first[1].rc.article.doc_id
-                and s.score >= TUNING.choice_close * best_score
-            ]
-            if other:
-                votes.append(_vote_of(alt, other[0]))
-                break
-        return _Found(first[0], first[1], votes)
-
     def _answer_parts(
         self,
         question: str,
@@ -575,7 +274,10 @@ class ExtractiveAnswerer:
             part_analysis = analyse(part)
             part_scored = self.score_sentences(part, chunks, None, part_analysis) or scored
             taken = {norm_value(t) for t in shorts}
-            found = self._find(part_analysis, part, part_scored, chunks, window, taken)
+            strategy = strategy_for(part_analysis.kind, part=True)
+            found = strategy.find(
+                Ask(part_analysis, part, part_scored, chunks, window, self._limits, taken)
+            )
             if found.short and found.source is not None:
                 shorts.append(found.short)
                 leads.append(found.source)
@@ -620,14 +322,17 @@ class ExtractiveAnswerer:
         timely = [rc for rc in chunks if not _stale(rc, window)]
         scored = self.score_sentences(question, timely, q_vec, analysis)
         reading = Reading(question, analysis, tuple(chunks), tuple(timely), tuple(scored), window)
-        if not scored or analysis.kind in ("explain", "choice"):
+        strategy = strategy_for(analysis.kind)
+        if not scored or not strategy.ranked:
             return reading
         parts = split_parts(question)
         if len(parts) > 1:
             return replace(reading, parts=tuple(parts))
         if learned is None:
             learned = self.model is not None
-        found = self._find(analysis, question, scored, chunks, window, learned=learned)
+        found = strategy.find(
+            Ask(analysis, question, scored, chunks, window, self._limits, learned=learned)
+        )
         q_stems = question_stems(question)
         views = [_view(v) for v in found.votes]
         passages: dict[str, str] = defaultdict(str)
@@ -666,6 +371,27 @@ class ExtractiveAnswerer:
             return self._answer_by_rules(reading)
         return self._answer_by_model(reading, self.model)
 
+    @property
+    def _limits(self) -> Limits:
+        return Limits(
+            self.top_sentences,
+            self.top_ratio,
+            self.max_quotes,
+            self.bridge_pool,
+            self.conflict_ratio,
+        )
+
+    def _ask(self, reading: Reading) -> Ask:
+        """The question as the strategies read it (the rules' candidates)."""
+        return Ask(
+            reading.analysis,
+            reading.question,
+            reading.scored,
+            reading.chunks,
+            reading.window,
+            self._limits,
+        )
+
     def _threshold(self, reading: Reading) -> float:
         """The rules' minimum best-sentence score (used where the model does not decide)."""
         window = reading.window
@@ -696,13 +422,9 @@ class ExtractiveAnswerer:
         analysis, scored = reading.analysis, reading.scored
         if scored[0].score < self._threshold(reading):
             return self._abstain(reading, "no passage is close enough to the question")
-        best_score = scored[0].score
-        if analysis.kind == "choice":
-            found = self._choose(analysis, scored)
-        elif reading.found is not None:
-            found = reading.found
-        else:
-            found = self._find(analysis, reading.question, scored, reading.chunks, reading.window)
+        strategy = strategy_for(analysis.kind)
+        ask = self._ask(reading)
+        found = reading.found if reading.found is not None else strategy.find(ask)
         if found.missing:
             # A "when" question whose best evidence states no date is not answered by it,
             # however close the topic (the right border, but no withdrawal date).
@@ -710,9 +432,7 @@ class ExtractiveAnswerer:
         short, source, votes, bridge = found.short, found.source, found.votes, found.bridge
         if votes and short == votes[0].text:
             short = _stated(votes[0])
-        conflict = self._conflict(analysis, votes, best_score)
-        if analysis.kind == "choice":
-            conflict = votes if len(votes) > 1 else []
+        conflict = strategy.conflict(ask, votes)
         answers = [(short, source)] if short and source is not None else []
         return self._compose(scored, answers, conflict, bridge)
 
@@ -738,9 +458,10 @@ class ExtractiveAnswerer:
             confidence_features(ranked, rows, analysis, scored[0].score)
         )
         candidate = _full(votes[0])
+        strategy, ask = strategy_for(analysis.kind), self._ask(reading)
         if confidence >= model.short_threshold:
             best = votes[0]
-            conflict = self._conflict(analysis, votes, scored[0].score)
+            conflict = strategy.conflict(ask, votes)
             short = _stated(best) if best.label in ("DATE", "TIME") else candidate
             return replace(
                 self._compose(scored, [(short, best.sentence)], conflict, found.bridge),
@@ -749,7 +470,7 @@ class ExtractiveAnswerer:
             )
         useful = model.evidence.probability({**reading.evidence, "top_prob": confidence})
         if useful >= model.passages_threshold:
-            conflict = self._conflict(analysis, votes, scored[0].score)
+            conflict = strategy.conflict(ask, votes)
             if conflict:
                 # Two articles give comparable values from equally close sentences: the
                 # disagreement is shown, each value cited, and neither stated as the answer.
@@ -773,7 +494,7 @@ class ExtractiveAnswerer:
         self,
         scored: Sequence[ScoredSentence],
         answers: Sequence[tuple[str, ScoredSentence]],
-        conflict: Sequence[_Vote],
+        conflict: Sequence[Vote],
         bridge: ScoredSentence | None,
         first: ScoredSentence | None = None,
         state: bool = True,
@@ -857,12 +578,12 @@ class Reading:
     scored: tuple[ScoredSentence, ...]
     window: TimeWindow | None
     parts: tuple[str, ...] = ()  # a two-part question's parts ("how many ..., and when")
-    found: _Found | None = None  # the candidate values, best supported first
+    found: Found | None = None  # the candidate values, best supported first
     rows: tuple[dict[str, float], ...] = ()  # their features (features.CANDIDATE_FEATURES)
     evidence: dict[str, float] = field(default_factory=dict)  # features.EVIDENCE_FEATURES
 
 
-def _view(v: _Vote) -> CandidateView:
+def _view(v: Vote) -> CandidateView:
     return CandidateView(
         text=v.text,
         label=v.label,
@@ -899,60 +620,21 @@ def off_topic(evidence: Mapping[str, float]) -> str:
     return ""
 
 
-def _full(v: _Vote) -> str:
+def _full(v: Vote) -> str:
     """A name as its sentence gives it in full ("Pope Benedict XVI" for "Benedict XVI")."""
     return fuller(v.text, v.label, v.sentence.text)
 
 
-def _stated(v: _Vote) -> str:
+def _stated(v: Vote) -> str:
     """A date as a date: "Thursday (August 15, 2024)", read against its article's date."""
     if v.label not in ("DATE", "TIME"):
         return v.text
     return stated(v.text, v.sentence.rc.article.published, v.sentence.text)
 
 
-def _rule_filter(analysis: Analysis, votes: list[_Vote]) -> list[_Vote]:
-    """The rules' type filter, where no fitted model weighs `counts_unit` instead."""
-    if analysis.kind == "number" and analysis.focus:
-        # "How many soldiers" is not answered by a count of something else.
-        return [v for v in votes if v.counts_unit]
-    if (
-        analysis.kind == "date"
-        and any(not v.counts_unit for v in votes)
-        and any(v.counts_unit for v in votes)
-    ):
-        # "For how many years": "5 years", not the number of troops beside it.
-        return [v for v in votes if v.counts_unit]
-    return votes
-
-
 @cache
 def _packaged_model() -> AnswerModel:
     return AnswerModel.load()
-
-
-def _timeliness(
-    chunks: Sequence[RetrievedChunk], window: TimeWindow | None
-) -> dict[str, float] | None:
-    """Per article, how much its values count for a question about a time ("as of this
-    week", "in 2020"): fully inside it, half as much far from it, so the latest figure wins
-    over last month's. An undated article counts as the mean of the dated ones."""
-    if window is None or window.kind == "none" or window.start is None or window.end is None:
-        return None
-    prior = window.prior
-    out: dict[str, float] = {}
-    for rc in chunks:
-        day = rc.article.published
-        if day is not None:
-            before = max((window.start - day).days, 0)
-            after = max((day - window.end).days, 0)
-            out[rc.article.doc_id] = 0.5 + 0.5 * prior.closeness(before, after)
-    if not out:
-        return None
-    neutral = sum(out.values()) / len(out)
-    for rc in chunks:
-        out.setdefault(rc.article.doc_id, neutral)
-    return out
 
 
 def _stale(rc: RetrievedChunk, window: TimeWindow | None) -> bool:
@@ -983,98 +665,6 @@ def _stale_reason(chunks: Sequence[RetrievedChunk], window: TimeWindow) -> str:
     )
 
 
-def _named(analysis: Analysis) -> tuple[str, ...]:
-    """The question's proper nouns the recogniser left unnamed ("Aras" of "Aras 2025"),
-    without calendar words ("May")."""
-    return tuple(sorted(w for w in analysis.proper if len(w) > 3 and not names_a_date(w)))
-
-
-def covers(text: str, names: Sequence[str]) -> bool:
-    """Every name occurs in `text`, up to its ending ("Russia"/"Russian", "Iran"/"Iranian");
-    a hyphenated pair ("Armenia-Azerbaijan") counts as its two names."""
-    low = text.casefold()
-    parts = [p for n in names for p in n.split("-") if p]
-    return all(p.casefold()[: max(4, len(p) - 3)] in low for p in parts)
-
-
-def question_stems(question: str) -> set[str]:
-    """The question's content words, hyphenated ones also in parts ("Russian-led")."""
-    words = content_words(question)
-    return set(words) | {stem(p) for w in words if "-" in w for p in w.split("-") if p}
-
-
-_SCALE_WORDS = LEXICON.scale_words
-
-
-def magnitude(text: str) -> float | None:
-    """The size of the first figure in `text` ("2.5 million" -> 2500000.0), None if none."""
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)?", text, re.I)
-    if not m:
-        return None
-    value = float(m.group(1).replace(",", ""))
-    return value * _SCALE_WORDS.get((m.group(2) or "").lower(), 1.0) or None
-
-
-@dataclass(frozen=True)
-class _Found:
-    """A short answer, the sentence it comes from, the values weighed, the hop taken; or
-    `missing` when no passage holds a value of the wanted type."""
-
-    short: str = ""
-    source: ScoredSentence | None = None
-    votes: list[_Vote] = field(default_factory=list)
-    bridge: ScoredSentence | None = None
-    missing: bool = False
-
-
-def _vote_of(text: str, sentence: ScoredSentence) -> _Vote:
-    doc_id = sentence.rc.article.doc_id
-    score = sentence.score
-    return _Vote(norm_value(text), text, "CHOICE", score, sentence, score, {doc_id})
-
-
-def _nested(a: str, b: str) -> bool:
-    """One value holds the other ("2020" in "november 10 2020")."""
-    return f" {a} " in f" {b} " or f" {b} " in f" {a} "
-
-
-def _comparable(analysis: Analysis, a: _Vote, b: _Vote) -> bool:
-    """Two values that can be the same fact told differently."""
-    if a.label == "DATE":
-        return date_specificity(a.text) == date_specificity(b.text)
-    if analysis.kind == "number":
-        x, y = magnitude(a.text), magnitude(b.text)
-        # "$2,000" per household and "$4 billion" in all are two figures, not a dispute.
-        return x is not None and y is not None and max(x, y) <= TUNING.same_size * min(x, y)
-    return SequenceMatcher(None, a.key, b.key).ratio() >= TUNING.same_name
-
-
-@dataclass
-class _Vote:
-    """A candidate value and its support (mutable while votes are counted)."""
-
-    key: str
-    text: str
-    label: str
-    support: float
-    sentence: ScoredSentence  # the sentence that gives it with the most weight
-    best_weight: float
-    docs: set[str]
-    counts_unit: bool = True
-    fit: float = 1.0  # the best type fit of its mentions
-    flags: set[str] = field(default_factory=set)  # the parse's roles over its mentions
-    distance: float = 0.0  # the nearest of its mentions to a question word, in tokens
-    source: str = ""  # how it was found (features.SOURCES), "" from the best sentences
-    timely: float = 1.0  # its first article's timeliness for the question's time
-    # Per article: the value's best weight there and the sentence that gives it.
-    by_doc: dict[str, tuple[float, ScoredSentence]] = field(default_factory=dict)
-    # Per sentence (article, offset): the value's weight there.
-    by_sentence: dict[tuple[str, int], float] = field(default_factory=dict)
-
-
-# Specific things a second hop can go through; countries and nationalities are too general
-# (a sentence naming "Armenia" is not about the same thing as every other one).
-_BRIDGE_LABELS = frozenset(["PERSON", "ORG", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT"])
 _LABEL_WORDS = LEXICON.label_words
 
 

@@ -24,7 +24,7 @@ from assistant.answering.sentences import content_words, stem
 from assistant.answering.spans import ROLE_FLAGS, norm_value
 
 if TYPE_CHECKING:
-    from assistant.answering.extractive import ScoredSentence
+    from assistant.answering.sentences import ScoredSentence
 
 __all__ = [
     "CANDIDATE_FEATURES",

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["STOPWORDS", "Sentence", "content_words", "sentence_score", "split_sentences"]
+if TYPE_CHECKING:
+    from assistant.types import RetrievedChunk
+
+__all__ = [
+    "STOPWORDS",
+    "ScoredSentence",
+    "Sentence",
+    "content_words",
+    "sentence_score",
+    "split_sentences",
+]
 
 
 @dataclass(frozen=True)
@@ -13,6 +24,20 @@ class Sentence:
     text: str
     start: int  # offset in the text that was split
     end: int
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A retrieved sentence with how close it is to the question (the extractive answerer's
+    unit of evidence)."""
+
+    rc: RetrievedChunk
+    text: str
+    start: int  # in the article
+    end: int
+    score: float
+    cosine: float
+    overlap: float
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
