@@ -131,6 +131,21 @@ class Resolution:
     def confident(self) -> bool:
         return self.kind != "read-together"
 
+    @property
+    def to_answer(self) -> str:
+        """What the answerer is asked. A follow-up read together that is a whole question
+        of its own, with no pronoun left open ("How long will the inspections take?"), is
+        asked without its note: the note's words have steered the search to the
+        conversation's articles, and in the answerer they would pull it to the sentence
+        that answered the previous question. With a pronoun left open ("How old is he?")
+        or no verb ("And domestically?") the note stays: it says what the question is
+        about."""
+        head = _plain(self.standalone)
+        if self.kind != "read-together":
+            return self.standalone
+        doc = nlp.parse(head.strip())
+        return head if _has_verb(doc) and not _pronouns(doc) else self.standalone
+
 
 @dataclass(frozen=True)
 class _Mention:
