@@ -647,7 +647,12 @@ def _answer_mentions(turn: Turn, doc: Doc, back: int) -> list[Mention]:
             # agreement").
             proper = all(t.is_title or t.is_upper or not t.is_alpha for t in said)
             focus = [doc[i].lower_ for i in sorted(wh) if doc[i].pos_ == "NOUN"]
-            verified = (proper and label != "PERSON") or (
+            # A person's name has a given name and a family name ("Marta Oyelaran", which
+            # the small model does not label as a whole); a lone word ("Oklahoma") is
+            # labelled when it is a place.
+            words = [t for t in said if t.is_alpha]
+            person_shaped = 2 <= len(words) <= 4
+            verified = (proper and (label != "PERSON" or person_shaped)) or (
                 bool(focus) and said[:].root.lower_ == focus[-1]
             )
         # A stated answer is taken unless its own words say it is of another kind ("Boeing
