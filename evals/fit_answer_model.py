@@ -41,11 +41,10 @@ MODEL = ROOT / "assistant" / "answering" / "data" / "answer_model.json"
 logger = logging.getLogger("fit_answer_model")
 
 # How much a right abstention counts against a right text when the passages threshold is
-# chosen, per question: each is one reader served right (told the answer's passages, or told
-# plainly that the articles don't say). Counted per question, not as two rates: the fit weeks
-# hold about nine answerable questions for each unanswerable one, and as a rate each of those
-# few would outweigh several answers, which let one or two questions move the threshold.
-ABSTENTION_WEIGHT = 1.0
+# chosen: quoting the closest passages for a question they do not answer states nothing false
+# (the answer says they are only the closest), while abstaining on one they do answer loses a
+# right answer; so an abstention counts half.
+ABSTENTION_WEIGHT = 0.5
 
 
 # ---------------------------------------------------------------------------------- collect
@@ -451,11 +450,10 @@ def choose_thresholds(
             decide(r, c, e, t_short, t, top)
             for r, (c, e), top in zip(recs, scores, tops, strict=True)
         ]
-        # Counts, not rates (see ABSTENTION_WEIGHT).
+        # Rates, not counts (there are ~9 facts per unanswerable question), and a right
+        # abstention weighs ABSTENTION_WEIGHT of a right text.
         tab = table(recs, dec)
-        value = (tab["text"] or 0.0) * tab["facts"] + abstention_weight * (
-            tab["abstention"] or 0.0
-        ) * tab["abstain_qs"]
+        value = (tab["text"] or 0.0) + abstention_weight * (tab["abstention"] or 0.0)
         if value > best:
             best, t_pass = value, t
     return t_short, t_pass
