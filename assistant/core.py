@@ -413,7 +413,9 @@ class Assistant:
         t = time.perf_counter()
         if res.chunks:
             draft: Draft | None = None
-            request = AnswerRequest(standalone, res.chunks, query.as_of, res.query_vec, res.window)
+            request = AnswerRequest(
+                resolution.to_answer, res.chunks, query.as_of, res.query_vec, res.window
+            )
             for item in chosen.stream(request):
                 if isinstance(item, Draft):
                     draft = item

@@ -130,6 +130,78 @@ def test_an_implicit_follow_up_is_read_together() -> None:
     assert "Brennick lantern parade" in r.standalone
 
 
+def _asked(question: str, history: list[Turn]) -> Turn:
+    """The turn as the assistant keeps it: its standalone form from the resolver."""
+    read = resolve(question, history).standalone
+    return Turn(question=question, standalone="" if read == question else read, structured=True)
+
+
+def _answered(turn: Turn, short: str = "", candidate: str = "") -> Turn:
+    return Turn(
+        question=turn.question,
+        answer=f"{short or candidate} [1]",
+        short=short,
+        candidate=candidate,
+        standalone=turn.standalone,
+        structured=True,
+    )
+
+
+def test_a_pronoun_chain_keeps_its_referent_over_the_last_answer() -> None:
+    # "Whom did she hire?" answered with a person; "she" again is still the founder.
+    history = [_turn("Who founded the Lantern Festival in Brennick?", "Marta Oyelaran")]
+    second = _answered(_asked("Whom did she hire?", history), "Ivo Grant")
+    assert second.standalone == "Whom did Marta Oyelaran hire?"
+    r = resolve("How old is she?", [*history, second])
+    assert r.standalone == "How old is Marta Oyelaran?"
+
+
+def test_a_guessed_answer_is_substituted_only_when_its_type_is_what_was_asked() -> None:
+    first = "Which painter founded the Lantern Festival in Brennick?"
+    person = Turn(question=first, answer="...", candidate="Tomas Ruud", structured=True)
+    r = resolve("Where was he born?", [person])
+    assert r.standalone == "Where was Tomas Ruud born?"
+    # A guess that is a place, for a question about a person: not substituted.
+    place = Turn(question=first, answer="...", candidate="Port Velling", structured=True)
+    r = resolve("Where was he born?", [place])
+    assert r.kind == "read-together" and "Port Velling" not in r.standalone
+    assert first in r.standalone
+
+
+def test_a_stated_answer_of_another_kind_than_asked_is_not_substituted() -> None:
+    # "which agency" answered with a person's title and name: "it" is not that person.
+    asked = "Which agency is investigating the harbor fire?"
+    history = [_turn(asked, "Harbor Authority CEO Ivo Grant")]
+    r = resolve("When did it open the inquiry?", history)
+    assert "Ivo Grant" not in r.standalone
+
+
+def test_an_object_pronoun_is_not_bound_by_its_own_verbs_subject() -> None:
+    history = [_turn("When will Marta Oyelaran receive the Harbor Medal?", "June 4")]
+    r = resolve("Who wrote the festival song with her?", history)
+    assert r.standalone == "Who wrote the festival song with Marta Oyelaran?"
+    # A name set before the question's own clause still binds it.
+    r = resolve("And Ivo Grant, when will he receive it?", history)
+    assert "Marta Oyelaran" not in r.standalone and "Ivo Grant" in r.standalone
+
+
+def test_a_pronoun_the_previous_question_left_open_stays_open() -> None:
+    # The first answer was not stated: "he" could not be resolved, nor can the next "he".
+    first = Turn(question="Who rebuilt the pier?", answer="...", structured=True)
+    second = _answered(_asked("When did he start?", [first]))
+    assert READ_TOGETHER in second.standalone
+    r = resolve("Where does he live?", [first, second])
+    assert r.kind == "read-together"
+    # Read together with both earlier questions: the older one names what they are about.
+    assert "When did he start?" in r.standalone and "Who rebuilt the pier?" in r.standalone
+
+
+def test_a_question_that_names_nothing_is_read_together() -> None:
+    history = [_turn("How many homes did Cyclone Tavi destroy in Fiji?", "1,240")]
+    r = resolve("How old was the girl the rescuers found after three days?", history)
+    assert r.kind == "read-together" and "Cyclone Tavi" in r.standalone
+
+
 def test_the_resolved_question_is_the_condensers_output() -> None:
     history = [("Who founded the Lantern Festival in Brennick?", "Marta Oyelaran [1]")]
     assert OfflineCondenser().condense("Where was she born?", history) == (
@@ -215,6 +287,7 @@ def test_no_internal_value_leaks_into_the_standalone_question() -> None:
                 assert not re.search(rf"\b{word}\b", shown), (question, history, shown)
         assert "about:" not in shown
         if r.kind == "read-together":
-            assert shown.startswith(question.strip()) and READ_TOGETHER in shown
+            # The question (or, with a time resolved in it, its rewrite) and the note.
+            assert READ_TOGETHER in shown and shown.split(f" ({READ_TOGETHER}")[0].strip()
         else:
             assert READ_TOGETHER not in shown

@@ -2,10 +2,11 @@
 
 Read off spaCy's parse and entities of the follow-up and of the earlier turns:
 
-- a pronoun takes the nearest earlier mention whose type agrees (he/she: a person; it: a
-  thing, not a person; they: a group or a plural; there: a place; then: a time), looked for
-  in the previous answer first, then in the previous question (its subject first), then in
-  older turns; "that"/"this" stand for the previous question's event;
+- a pronoun takes the most salient earlier mention whose type agrees (he/she: a person;
+  it: a thing, not a person; they: a group or a plural; there: a place; then: a time),
+  scored by `antecedents.py` (the subject of the previous question, its answer when the
+  answerer stated it or its type is what was asked, the referent of an earlier pronoun,
+  nearer turns first); "that"/"this" stand for the previous question's event;
 - an ellipsis ("And Iran?", "What about last year?", "On what date?") keeps the previous
   question's frame with the new part swapped in;
 - a follow-up naming its own subject is read as asked (never bent back to the old one);
@@ -19,12 +20,23 @@ An abstention is known by `Turn.abstained` (structured), never by its text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
-from assistant.answering.question import FOCUS_TYPES, analyse
+from assistant.answering.antecedents import (
+    READ_TOGETHER,
+    Mention,
+    agrees,
+    answer_text,
+    choose_all,
+    mentions,
+    plain,
+    question_mentions,
+    reliable_answer,
+)
+from assistant.answering.question import FOCUS_TYPES
 from assistant.conversation import HistoryItem, Turn, as_turns
 
 if TYPE_CHECKING:
@@ -34,8 +46,6 @@ __all__ = ["READ_TOGETHER", "Resolution", "is_follow_up", "resolve", "resolve_te
 
 Kind = Literal["as-asked", "resolved", "ellipsis", "read-together"]
 
-# How a follow-up the resolver could not read is shown and searched.
-READ_TOGETHER = "read together with:"
 
 _PERSON_PRON = frozenset(["he", "she", "him", "her", "his", "hers", "himself", "herself"])
 _PLURAL_PRON = frozenset(["they", "them", "their", "theirs"])
@@ -97,6 +107,8 @@ _MARKER = re.compile(r"\s*\[\d{1,3}\]")
 # A short question without a pronoun or a name of its own ("Who won?") is taken as a
 # follow-up when it has at most this many content words.
 _IMPLICIT_MAX_WORDS = 3
+# ... and any wh-question that names nothing at all, up to this many tokens.
+_IMPLICIT_MAX_TOKENS = 16
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,21 @@ class Resolution:
     @property
     def confident(self) -> bool:
         return self.kind != "read-together"
+
+    @property
+    def to_answer(self) -> str:
+        """What the answerer is asked. A follow-up read together that is a whole question
+        of its own, with no pronoun left open ("How long will the inspections take?"), is
+        asked without its note: the note's words have steered the search to the
+        conversation's articles, and in the answerer they would pull it to the sentence
+        that answered the previous question. With a pronoun left open ("How old is he?")
+        or no verb ("And domestically?") the note stays: it says what the question is
+        about."""
+        head = _plain(self.standalone)
+        if self.kind != "read-together":
+            return self.standalone
+        doc = nlp.parse(head.strip())
+        return head if _has_verb(doc) and not _pronouns(doc) else self.standalone
 
 
 @dataclass(frozen=True)
@@ -148,14 +175,13 @@ def resolve(question: str, history: Sequence[HistoryItem] | None) -> Resolution:
         return Resolution(question, question)
     doc = nlp.parse(asked)
     prev = turns[-1]
-    keep = prev.doc_ids
     pronouns = _pronouns(doc)
     if pronouns:
         return _resolve_pronouns(question, doc, pronouns, turns)
     if _is_ellipsis(doc):
         return _resolve_ellipsis(question, doc, turns)
     if _is_implicit(doc, prev):
-        return _read_together(question, prev, keep)
+        return _read_together(question, turns)
     # Names its own subject: read as asked, and its search is not steered to the old articles.
     return Resolution(question, question)
 
@@ -199,10 +225,18 @@ def _is_implicit(doc: Doc, prev: Turn | None = None) -> bool:
     inspections take?", "When does the law take effect?"): at most two content words, or a
     definite description ("the inspections") or a word the previous turn used."""
     said = f"{prev.read_as} {prev.short or prev.candidate}".lower() if prev else ""
-    names = [t for t in doc if t.pos_ == "PROPN" or t.ent_type_]
+    names = [
+        t for t in doc if t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in _VALUE_LABELS)
+    ]
     if any(t.lower_ not in said for t in names if t.is_alpha):
         return False
-    if not any(t.lower_ in _WH for t in doc[:2]) or len(doc) > 9:
+    if not any(t.lower_ in _WH for t in doc[:2]):
+        return False
+    if prev is not None and not _names_something(doc) and len(doc) <= _IMPLICIT_MAX_TOKENS:
+        # A news question names what it is about; one that names nothing at all ("How old
+        # was the girl the employee searched?") is about the conversation's subject.
+        return True
+    if len(doc) > 9:
         return False
     words = _content_words(doc)
     if len(words) <= _IMPLICIT_MAX_WORDS - 1:
@@ -214,15 +248,8 @@ def _is_implicit(doc: Doc, prev: Turn | None = None) -> bool:
     return definite or any(t.lower_[:5] in stems for t in words if t.pos_ == "NOUN")
 
 
-# ------------------------------------------------------------------ earlier mentions
-def _answer_text(turn: Turn) -> str:
-    """The previous short answer to refer back to ("" after an abstention)."""
-    if turn.abstained:
-        return ""
-    if turn.structured:
-        return _MARKER.sub("", turn.short or turn.candidate).strip()
-    first = turn.answer.strip().split("\n")[0]
-    return _MARKER.sub("", first).strip()
+_plain = plain
+_answer_text = answer_text
 
 
 def _np_label(span: Span) -> tuple[str, bool]:
@@ -243,7 +270,8 @@ def _np_label(span: Span) -> tuple[str, bool]:
 
 
 def _wh_phrase(doc: Doc) -> set[int]:
-    """Token indices of the question's wh-phrase ("which Armenian province", "in which")."""
+    """Token indices of the question's wh-phrase ("which Armenian province", "in which"),
+    as a previous question's frame leaves it out."""
     out: set[int] = set()
     for tok in doc:
         if tok.lower_ in _WH and tok.i <= 3:
@@ -256,210 +284,43 @@ def _wh_phrase(doc: Doc) -> set[int]:
     return out
 
 
-def _question_mentions(doc: Doc) -> list[_Mention]:
-    """A question's entities and noun phrases, its subject first. Left out: the wh-phrase,
-    what a "what was X" asks for (X is its answer, not its topic), a bare noun of an idiom
-    ("take part"), and a name that only modifies a longer phrase ("Alaska Airlines" in
-    "Alaska Airlines Flight 1282", "Iran" in "Iran's defense minister")."""
-    wh = _wh_phrase(doc)
-    asked = {t.head.i for t in doc if t.lower_ in _WH and t.head.lower_ in _BE}
-    chunks = [
-        c
-        for c in doc.noun_chunks
-        if c.root.pos_ != "PRON"
-        and not any(t.i in wh for t in c)
-        and c.root.head.i not in asked
-        and not (len(c) == 1 and c.root.pos_ == "NOUN")
-        and c.root.lower_ not in ("one", "ones")
-    ]
-    found: list[tuple[int, _Mention]] = []
-    covered: set[int] = set()
-    for ent in doc.ents:
-        if any(t.i in wh for t in ent):
-            continue
-        inside = next((c for c in chunks if c.start <= ent.start and ent.end <= c.end), None)
-        if inside is not None and inside.root.i not in range(ent.start, ent.end):
-            continue  # a modifier: the longer phrase stands for it
-        covered |= {t.i for t in ent}
-        found.append((ent.start, _Mention(ent.text, ent.label_, named=True)))
-    for chunk in chunks:
-        if all(t.i in covered for t in chunk if t.pos_ != "DET"):
-            continue  # the entity itself, already taken
-        label, plural = _np_label(chunk)
-        root_ent = chunk.root.ent_type_
-        if root_ent and root_ent not in _VALUE_LABELS and label in ("THING", "PLURAL"):
-            label = root_ent
-        text = chunk.text
-        if chunk[0].lower_ in ("a", "an"):
-            text = chunk[1:].text
-        named = chunk.root.pos_ == "PROPN"
-        found.append((chunk.start, _Mention(text, label, plural, named)))
-    subject = {t.i for t in doc if t.dep_ in ("nsubj", "nsubjpass")}
-
-    def order(item: tuple[int, _Mention]) -> tuple[int, int, int]:
-        start, m = item
-        span_subject = any(i in subject for i in range(start, start + len(m.text.split())))
-        # Subjects first, then longer phrases first where they start at the same word
-        # ("the Russian border guards" before "Russian").
-        return (0 if span_subject else 1, start, -len(m.text))
-
-    return [m for _, m in sorted(found, key=order)]
-
-
-def _answer_mentions(text: str, prev_question: str, structured: bool) -> list[_Mention]:
-    """The previous short answer as one mention, typed by what its question asked for ("who"
-    -> a person, "which province" -> a place) agreeing with the entity recogniser where it
-    names the whole answer; then the entities inside it. A bare answer text (not an
-    `Answer`) counts only when its first line is a phrase (no verb), not a sentence such as
-    an abstention's."""
-    if not text:
-        return []
-    doc = nlp.parse(text)
-    if any(t.pos_ in ("VERB", "AUX") for t in doc) or len(doc) > 10:
-        return [] if not structured else [_Mention(e.text, e.label_) for e in doc.ents]
-    ents = list(doc.ents)
-    words = [t for t in doc if not t.is_punct and not (t.i == 0 and t.pos_ == "DET")]
-    whole = ents[0].label_ if len(ents) == 1 and all(t in ents[0] for t in words) else ""
-    asked = analyse(prev_question).labels
-    label = ""
-    if asked:
-        label = whole if whole in asked else asked[0]
-    elif whole:
-        label = whole
-    elif structured and not any(t.like_num for t in doc):
-        chunks = list(doc.noun_chunks)
-        if chunks:
-            label, _ = _np_label(chunks[0])
-    out: list[_Mention] = []
-    if label in _PLACE_LABELS and analyse(prev_question).wh == "where":
-        label = "PLACE"  # where something happened: "there", never "it"
-    if label:
-        plural = " and " in text
-        out.append(_Mention(text.rstrip("."), "PLURAL" if plural else label, plural))
-    out += [_Mention(e.text, e.label_, named=True) for e in ents if e.text != text]
-    return out
-
-
-def _agrees(pron: str, m: _Mention) -> bool:
-    if pron in _PERSON_PRON:
-        return m.label == "PERSON" and not m.plural
-    if pron in _PLURAL_PRON:
-        return m.plural or m.label in _GROUP_LABELS or m.label == "PLURAL"
-    if pron == "there":
-        return m.label in _PLACE_LABELS or m.label == "PLACE"
-    if pron == "then":
-        return m.label in ("DATE", "TIME")
-    # it / its: a thing, never a person or a value.
-    return not m.plural and (m.label in _THING_LABELS - {"NORP"} or m.label == "THING")
-
-
-def _candidates(turns: Sequence[Turn]) -> Iterator[list[_Mention]]:
-    """Earlier mentions in groups, nearest first: each turn's answer, then its question
-    (parsed only as far as a pronoun needs to look back)."""
-    for turn in reversed(turns):
-        asked = _plain(turn.read_as)
-        yield _answer_mentions(_answer_text(turn), asked, turn.structured)
-        yield _question_mentions(nlp.parse(asked))
-
-
-def _pick(pron: str, groups: Iterable[list[_Mention]]) -> _Mention | None:
-    """The nearest agreeing mention. Within one turn's question, for a person a name comes
-    before a description ("Tomas Ruud" before "the mayor of Brennick"); for "it" a thing
-    before a place (a country is rarely the "it" of a follow-up)."""
-    for group in groups:
-        agreeing = [m for m in group if _agrees(pron, m)]
-        if not agreeing:
-            continue
-        if pron in _PERSON_PRON:
-            return next((m for m in agreeing if m.named), agreeing[0])
-        if pron in _THING_PRON:
-            return next((m for m in agreeing if m.label not in _PLACE_LABELS), agreeing[0])
-        return agreeing[0]
-    return None
-
-
-def _same_class(a: str, b: str) -> bool:
-    return any(a in c and b in c for c in (_PERSON_PRON, _PLURAL_PRON, _THING_PRON))
-
-
-def _continued(pron: str, turns: Sequence[Turn]) -> Iterator[list[_Mention]] | None:
-    """A pronoun the previous question also used ("Whom did he replace?", "How old is
-    he?") keeps its referent: the candidates as that question saw them."""
-    prev = turns[-1]
-    if len(turns) < 2 or prev.read_as == prev.question:
-        return None
-    said = nlp.parse(prev.question)
-    if not any(_same_class(pron, t.lower_) for t in _pronouns(said)):
-        return None
-    return _candidates(turns[:-1])
-
-
-def _parallel(pron: Token, prev: Turn) -> _Mention | None:
-    """The mention in the same role of the same verb in the previous question: "Which
-    coach also backed him?" after "Which politician backed Donald Trump?" -> Donald Trump."""
-    verb = pron.head
-    if verb.pos_ not in ("VERB", "AUX") or pron.dep_ not in ("nsubj", "nsubjpass", "dobj"):
-        return None
-    doc = nlp.parse(_plain(prev.read_as))
-    wh = _wh_phrase(doc)
-    for tok in doc:
-        if tok.pos_ == "VERB" and tok.lower_[:4] == verb.lower_[:4]:
-            for child in tok.children:
-                if child.dep_ == pron.dep_ and child.i not in wh and child.pos_ != "PRON":
-                    span = next((e for e in doc.ents if e.start <= child.i < e.end), None)
-                    if span is None:
-                        span = next((c for c in doc.noun_chunks if c.root.i == child.i), None)
-                    if span is None:
-                        return None
-                    label = span.label_ if span.label_ else _np_label(span)[0]
-                    m = _Mention(span.text, label, named=bool(span.label_))
-                    return m if _agrees(pron.lower_, m) else None
-    return None
-
-
-def _plain(question: str) -> str:
-    """A shown standalone question without its "read together" note."""
-    head, sep, _ = question.partition(f" ({READ_TOGETHER}")
-    return head if sep else question
-
-
 # ------------------------------------------------------------------ rewriting
 def _resolve_pronouns(
     question: str, doc: Doc, pronouns: list[Token], turns: Sequence[Turn]
 ) -> Resolution:
     prev = turns[-1]
-    own = _question_mentions(doc)
-    swaps: dict[int, str] = {}
-    picked: list[str] = []
+    own = question_mentions(doc)
+    open_: list[Token] = []
     bound_here = 0
     for tok in pronouns:
-        low = tok.lower_
-        if low in _EVENT_PRON:
+        if tok.lower_ in _EVENT_PRON:
             event = _event_rewrite(doc, tok, prev)
             if event is None:
-                return _read_together(question, prev, prev.doc_ids)
+                return _read_together(question, turns)
             return Resolution(question, event[0], "resolved", event[1], prev.doc_ids)
-        # A possessive bound by a name before it in the question ("Did Aliyev visit his
-        # troops?") refers to that name.
-        bound = tok.tag_ == "PRP$" or low.endswith("self") or low in _PERSON_PRON
-        if bound and any(
-            m.named and _agrees(low, m) and 0 <= doc.text.find(m.text) < tok.idx for m in own
-        ):
+        if _bound(tok, doc, own):
             bound_here += 1
-            continue
-        groups = _continued(low, turns) or _candidates(turns)
-        hit = _parallel(tok, turns[-1]) or _pick(low, groups)
-        if hit is None:
+        elif not _still_open(tok.lower_, prev):
+            # (a pronoun the previous question could not resolve either means the same
+            # unknown: left as asked)
+            open_.append(tok)
+    choices = choose_all([(t.lower_, mentions(turns, t)) for t in open_])
+    swaps: dict[int, str] = {}
+    picked: list[Mention] = []
+    for tok, choice in zip(open_, choices, strict=True):
+        if choice.mention is None or choice.unsure:
             continue  # left as asked; read together below when nothing was resolved
+        hit = choice.mention
+        low = tok.lower_
         text = hit.text + ("'s" if low in _POSSESSIVE and tok.tag_ == "PRP$" else "")
         if low == "there" and (tok.i == 0 or doc[tok.i - 1].pos_ != "ADP"):
             text = f"in {text}"  # "live there" -> "live in Port Velling"; "from there" keeps
         swaps[tok.i] = text
-        picked.append(hit.text)
+        picked.append(hit)
     if not swaps:
         if bound_here == len(pronouns):
             return Resolution(question, question)  # it names its own subject
-        return _read_together(question, prev, prev.doc_ids)
+        return _read_together(question, turns)
     out = []
     for tok in doc:
         if tok.i in swaps:
@@ -467,7 +328,58 @@ def _resolve_pronouns(
         else:
             out.append(tok.text_with_ws)
     text = "".join(out).strip()
-    return Resolution(question, text, "resolved", "; ".join(dict.fromkeys(picked)), prev.doc_ids)
+    if all(m.label in _VALUE_LABELS for m in picked) and not _names_something(doc):
+        # "How many days had the strike lasted by then?": a time is no subject; the time
+        # stays in, the subject is searched with the previous question's words.
+        return _read_together(question, turns, text)
+    antecedent = "; ".join(dict.fromkeys(m.text for m in picked))
+    return Resolution(question, text, "resolved", antecedent, prev.doc_ids)
+
+
+def _bound(tok: Token, doc: Doc, own: list[Mention]) -> bool:
+    """A pronoun bound by a name before it in the follow-up itself ("Did Aliyev visit his
+    troops?", "And Lou Piniella, how many votes did he get?"). An object pronoun is never
+    bound by its own verb's other arguments ("Who co-wrote Barbie with her?")."""
+    low = tok.lower_
+    possessive = tok.tag_ == "PRP$" or low.endswith("self") or low.endswith("selves")
+    if not (possessive or low in _PERSON_PRON or low in ("they", "them")):
+        return False
+    verb = _governor(tok)
+    for m in own:
+        at = doc.text.find(m.text)
+        if not (m.named and agrees(low, m) and 0 <= at < tok.idx):
+            continue
+        if possessive or tok.dep_ in ("nsubj", "nsubjpass"):
+            return True
+        name = next((t for t in doc if t.idx >= at), None)
+        if name is not None and _governor(name).i != verb.i:
+            return True
+    return False
+
+
+def _still_open(pron: str, prev: Turn) -> bool:
+    """Whether the previous question used a pronoun of the same kind that it could not
+    resolve ("When did he arrive?" read together): this one means the same unknown."""
+    if prev.read_as == prev.question or READ_TOGETHER not in prev.read_as:
+        return False
+    kinds = (_PERSON_PRON, _PLURAL_PRON, _THING_PRON)
+    mine = next((k for k in kinds if pron in k), None)
+    if mine is None:
+        return False
+    return any(t.lower_ in mine for t in nlp.parse(_plain(prev.read_as)))
+
+
+def _governor(tok: Token) -> Token:
+    """The verb whose clause `tok` is in."""
+    while tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
+def _names_something(doc: Doc) -> bool:
+    """Whether the question names anything of its own: a proper noun or a named entity
+    that is not a date or a number."""
+    return any(t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in _VALUE_LABELS) for t in doc)
 
 
 def _frame(turn: Turn) -> tuple[str, str] | None:
@@ -492,7 +404,7 @@ def _frame(turn: Turn) -> tuple[str, str] | None:
     if not clause:
         return None
     if wh and any(doc[i].dep_ in ("nsubj", "nsubjpass") for i in wh):
-        answer = _answer_text(turn)
+        answer = reliable_answer(turn)
         if not answer or len(answer.split()) > 8:
             return None
         return aux, f"{answer} {clause}"
@@ -535,13 +447,13 @@ def _resolve_ellipsis(question: str, doc: Doc, turns: Sequence[Turn]) -> Resolut
             text = text[len(lead) :].strip()
             break
     if not text:
-        return _read_together(question, prev, prev.doc_ids)
+        return _read_together(question, turns)
     part = nlp.parse(text)
     if part[0].lower_ in _WH or (len(part) > 1 and part[1].lower_ in _WH):
         # "On what date?" after "Where did Erdogan meet Pashinyan?"
         frame = _frame(prev)
         if frame is None:
-            return _read_together(question, prev, prev.doc_ids)
+            return _read_together(question, turns)
         aux, clause = frame
         rewritten = f"{text} {aux} {clause}?" if aux else f"{text} was it that {clause}?"
         return Resolution(question, rewritten, "ellipsis", clause, prev.doc_ids)
@@ -568,7 +480,7 @@ def _resolve_ellipsis(question: str, doc: Doc, turns: Sequence[Turn]) -> Resolut
     if new_label in ("DATE", "TIME"):
         base = prev_doc.text.rstrip().rstrip("?").rstrip()
         return Resolution(question, f"{base} {text}?", "ellipsis", base, prev.doc_ids)
-    return _read_together(question, prev, prev.doc_ids)
+    return _read_together(question, turns)
 
 
 def _label_at(text: str, at: int, default: str) -> str:
@@ -596,8 +508,15 @@ def _same_kind(a: str, b: str) -> bool:
     return a == b or any(a in g and b in g for g in groups)
 
 
-def _read_together(question: str, prev: Turn, keep: tuple[str, ...]) -> Resolution:
-    """Not confident: search with the previous question's words, and say so."""
-    earlier = _plain(prev.read_as).strip()
-    shown = f"{question.strip()} ({READ_TOGETHER} {earlier})"
-    return Resolution(question, shown, "read-together", "", keep)
+def _read_together(question: str, turns: Sequence[Turn], asked: str = "") -> Resolution:
+    """Not confident: search with the previous question's words, and say so. When that
+    question was itself read together, its own companion comes along ("When was the last
+    outbreak? (read together with: How many cases are reported now?; In which year was
+    malaria eliminated?)"): the conversation's subject is in the older one."""
+    prev = turns[-1]
+    earlier = [_plain(prev.read_as).strip()]
+    _, sep, note = prev.read_as.partition(f" ({READ_TOGETHER} ")
+    if sep and note.endswith(")"):
+        earlier.append(note[:-1].split("; ")[0].strip())
+    shown = f"{(asked or question).strip()} ({READ_TOGETHER} {'; '.join(e for e in earlier if e)})"
+    return Resolution(question, shown, "read-together", "", prev.doc_ids)
