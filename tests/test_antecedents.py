@@ -89,3 +89,15 @@ def test_pronouns_of_different_kinds_take_different_referents() -> None:
 def test_plain_drops_the_read_together_note() -> None:
     assert plain("Who won? (read together with: When did it begin?)") == "Who won?"
     assert plain("Who won?") == "Who won?"
+
+
+def test_a_plural_head_modified_by_a_nationality_is_what_they_refer_to() -> None:
+    """ "the French harbor pilots": plural whatever name modifies its head, so "them" takes
+    the phrase, not the nationality inside it."""
+    from assistant import nlp
+    from assistant.answering.antecedents import question_mentions
+
+    found = question_mentions(nlp.parse("When do the French harbor pilots leave the port?"))
+    phrase = next(m for m in found if m.text == "the French harbor pilots")
+    assert phrase.plural and agrees("them", phrase)
+    assert choose("them", found).mention == phrase

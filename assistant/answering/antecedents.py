@@ -367,7 +367,9 @@ def _span_label(span: Span) -> tuple[str, bool, bool]:
     """(label, plural, typed) of a noun phrase from its head noun or a title noun in it
     ("the prime minister": PERSON; "Storm Ciarán": an event), else the recogniser's."""
     root = span.root
-    plural = root.tag_ in ("NNS", "NNPS") and not span.ents
+    # A plural head is plural whatever names modify it ("the Russian border guards"); a
+    # name that is the head itself ("the United States") is one thing.
+    plural = root.tag_ in ("NNS", "NNPS") and not any(e.root.i == root.i for e in span.ents)
     for tok in [root, *reversed([t for t in span if t.i != root.i])]:
         if tok.pos_ not in ("NOUN", "PROPN"):
             continue
