@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
 from assistant.answering.question import FOCUS_TYPES, analyse
+from assistant.answering.spans import VALUE_LABELS
 from assistant.conversation import Turn
 
 if TYPE_CHECKING:
@@ -93,7 +94,6 @@ GROUP_FOR_THEY = 1.0
 # Two different referents closer than this are a coin toss: read together instead.
 MARGIN = 0.5
 
-_VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"])
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 _NAME_LABELS = frozenset(
     ["PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"]
@@ -385,9 +385,9 @@ def _span_label(span: Span) -> tuple[str, bool, bool]:
             return ("PLURAL" if plural else "THING"), plural, True
     for ent in span.ents:
         whole = ent.start == span.start and ent.end == span.end
-        if ent.label_ in _VALUE_LABELS and whole:
+        if ent.label_ in VALUE_LABELS and whole:
             return ent.label_, plural, True
-        if ent.label_ not in _VALUE_LABELS and ent.root.i == root.i:
+        if ent.label_ not in VALUE_LABELS and ent.root.i == root.i:
             return ent.label_, plural, False  # the recogniser's label of a name: soft
     return ("PLURAL" if plural else "THING"), plural, False
 
@@ -437,7 +437,7 @@ def question_mentions(doc: Doc, back: int = 0) -> list[Mention]:
             asked = {
                 t.i
                 for t in head
-                if not (t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in _VALUE_LABELS))
+                if not (t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in VALUE_LABELS))
                 and t.tag_ != "POS"
             }
     out: list[Mention] = []
@@ -476,7 +476,7 @@ def question_mentions(doc: Doc, back: int = 0) -> list[Mention]:
         label, plural, typed = _span_label(span)
         named = bool(span.ents) or root.pos_ == "PROPN"
         if span.label_:  # an entity span
-            label, typed = span.label_, span.label_ in _VALUE_LABELS
+            label, typed = span.label_, span.label_ in VALUE_LABELS
             plural = False
         text = _POSSESSIVE.sub("", span.text.strip().strip('"“”').strip())
         if not text:
@@ -632,7 +632,7 @@ def _answer_mentions(turn: Turn, doc: Doc, back: int) -> list[Mention]:
     has_digit = any(ch.isdigit() for ch in text)
     found = _text_type(said)
     asked = _asked_type(plain(turn.read_as), doc)
-    if asked is not None and asked[0] in _VALUE_LABELS and not has_digit and found:
+    if asked is not None and asked[0] in VALUE_LABELS and not has_digit and found:
         asked = None  # "Which 16-year-old ...?" asks for a person, not a number
     named = bool(said.ents) or any(t.pos_ == "PROPN" for t in said)
     if asked is not None:
@@ -671,7 +671,7 @@ def _answer_mentions(turn: Turn, doc: Doc, back: int) -> list[Mention]:
         # "Which former manager ...?": a noun the lexicon lacks, but an agent noun, and a
         # person's name for its answer.
         verified = found == "PERSON" and _agent_noun(doc, wh) and named
-    values = [e.label_ for e in said.ents if e.label_ in _VALUE_LABELS]
+    values = [e.label_ for e in said.ents if e.label_ in VALUE_LABELS]
     if has_digit and values and asked is None and not _has_name_word(said):
         label, typed = values[0], True  # "$25 an hour": a value, never "it"
     stated = (not turn.structured or bool(turn.short)) and agree

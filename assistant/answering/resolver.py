@@ -37,6 +37,7 @@ from assistant.answering.antecedents import (
     reliable_answer,
 )
 from assistant.answering.question import FOCUS_TYPES
+from assistant.answering.spans import VALUE_LABELS
 from assistant.conversation import HistoryItem, Turn, as_turns
 
 if TYPE_CHECKING:
@@ -96,7 +97,6 @@ _EVENT_VERBS = frozenset(
         "came",
     ]
 )
-_VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"])
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 _THING_LABELS = frozenset(
     ["ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART", "NORP"]
@@ -226,7 +226,7 @@ def _is_implicit(doc: Doc, prev: Turn | None = None) -> bool:
     definite description ("the inspections") or a word the previous turn used."""
     said = f"{prev.read_as} {prev.short or prev.candidate}".lower() if prev else ""
     names = [
-        t for t in doc if t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in _VALUE_LABELS)
+        t for t in doc if t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in VALUE_LABELS)
     ]
     if any(t.lower_ not in said for t in names if t.is_alpha):
         return False
@@ -264,7 +264,7 @@ def _np_label(span: Span) -> tuple[str, bool]:
         return "PERSON", plural
     if labels and labels[0] in _PLACE_LABELS:
         return "PLACE", plural
-    if labels and labels[0] in _VALUE_LABELS:
+    if labels and labels[0] in VALUE_LABELS:
         return labels[0], plural
     return ("PLURAL" if plural else "THING"), plural
 
@@ -328,7 +328,7 @@ def _resolve_pronouns(
         else:
             out.append(tok.text_with_ws)
     text = "".join(out).strip()
-    if all(m.label in _VALUE_LABELS for m in picked) and not _names_something(doc):
+    if all(m.label in VALUE_LABELS for m in picked) and not _names_something(doc):
         # "How many days had the strike lasted by then?": a time is no subject; the time
         # stays in, the subject is searched with the previous question's words.
         return _read_together(question, turns, text)
@@ -379,7 +379,7 @@ def _governor(tok: Token) -> Token:
 def _names_something(doc: Doc) -> bool:
     """Whether the question names anything of its own: a proper noun or a named entity
     that is not a date or a number."""
-    return any(t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in _VALUE_LABELS) for t in doc)
+    return any(t.pos_ == "PROPN" or (t.ent_type_ and t.ent_type_ not in VALUE_LABELS) for t in doc)
 
 
 def _frame(turn: Turn) -> tuple[str, str] | None:
@@ -464,7 +464,7 @@ def _resolve_ellipsis(question: str, doc: Doc, turns: Sequence[Turn]) -> Resolut
     slots = [e for e in prev_doc.ents if not any(t.i in wh for t in e)]
     best: tuple[int, str, str] | None = None
     for slot in slots:
-        if (slot.label_ in _VALUE_LABELS) != (new_label in _VALUE_LABELS):
+        if (slot.label_ in VALUE_LABELS) != (new_label in VALUE_LABELS):
             continue  # a name never stands in for a date or a number, nor the reverse
         head = prev_doc[: slot.start].text_with_ws
         rewritten = head + text + prev_doc[slot.end - 1].whitespace_ + prev_doc[slot.end :].text

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ROLE_FLAGS",
+    "VALUE_LABELS",
     "SpanCandidate",
     "candidates",
     "could_hold",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 # Labels that are values, never the answer to a "what"/"which" phrase question.
-_VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
+VALUE_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
 # Fit of the first, second, ... wanted label; further ones keep the last.
 _RANK_FIT = (1.0, 0.75, 0.6, 0.5)
 # Untyped spans of a "what"/"which X" question: an entity is likelier than a noun chunk.
@@ -356,7 +357,7 @@ def candidates(
     unit = stem(analysis.focus) if analysis.kind in ("number", "date") else ""
     focus_stem = stem(analysis.focus) if analysis.focus else ""
     for ent in doc.ents:
-        if analysis.kind in ("entity", "phrase") and ent.label_ not in _VALUE_LABELS:
+        if analysis.kind in ("entity", "phrase") and ent.label_ not in VALUE_LABELS:
             penalty = _role_fit(ent, analysis, focus_stem, q_stems)
             if penalty < 1.0:
                 # Added first, at the lower fit, so the typed pass below skips the span.
@@ -428,7 +429,7 @@ def candidates(
                 # "met the minister in Saltmarsh": the small model often calls a place it
                 # does not know an organisation, but "in" says it is where.
                 add(_trim(ent) or ent, "GPE", _PLACE_BY_PREPOSITION_FIT, True, ["place_by_prep"])
-        elif analysis.kind == "phrase" and ent.label_ not in _VALUE_LABELS:
+        elif analysis.kind == "phrase" and ent.label_ not in VALUE_LABELS:
             # A name that only modifies a common noun ("Kellish" in "Kellish crown") tells
             # which kind of thing, the noun phrase is the thing.
             modifier = ent.root.dep_ in ("amod", "compound", "nmod") and (
@@ -449,7 +450,7 @@ def candidates(
                 add(span, "QUOTE", _RANK_FIT[0] if wanted else _PHRASE_ENTITY_FIT, True, ["quoted"])
     if analysis.kind == "phrase":
         for chunk in doc.noun_chunks:
-            if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in _VALUE_LABELS:
+            if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in VALUE_LABELS:
                 continue  # "it"; "Sunday" (a date is not a "what")
             trimmed = _trim(chunk)
             named = trimmed is not None and any(
@@ -467,7 +468,7 @@ def candidates(
         for linked in _linked_to_focus(doc, stem(analysis.focus)):
             span = _trim(linked) or linked
             ent_label = span.root.ent_type_
-            if wanted and ent_label in _VALUE_LABELS and ent_label not in wanted:
+            if wanted and ent_label in VALUE_LABELS and ent_label not in wanted:
                 continue  # "the 2020 agreement" is no answer to "which agreement"
             # Otherwise the sentence's own link beats the recogniser's label, which is least
             # reliable on the rare names ("Syunik" as an ORG) such links introduce.
