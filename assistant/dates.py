@@ -482,7 +482,7 @@ def _tense(ent: Any) -> Tense | None:
                 return "future"
             if tok.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
                 past = True
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             break
         tok = tok.head
     return "past" if past else None

@@ -2,7 +2,8 @@
 
     .venv/bin/pip install -e ".[train]"          # scikit-learn, for fitting only
     .venv/bin/python evals/fit_answer_model.py collect --weeks 2023,2024 --stores DIR
-    .venv/bin/python evals/fit_answer_model.py fit --fit 2023 --check 2024
+    .venv/bin/python evals/fit_answer_model.py collect --rtqa-dev RTQA_STORE
+    .venv/bin/python evals/fit_answer_model.py fit --fit 2023,dev --check 2024
     .venv/bin/python evals/fit_answer_model.py show
 
 `collect` asks each week's questions against that week's store (ingesting it when missing:
@@ -10,6 +11,9 @@ the same stores `assistant eval rtqa-weeks --store DIR` uses) and writes, per qu
 candidate values with their features (assistant/answering/features.py), the evidence
 features and the labels: which candidate contains the gold answer, whether the passages do.
 The data is read from ../shared at run time and the cache stays outside the repository.
+`collect --rtqa-dev` adds the rtqa dev questions (cached as weeks "dev<date>"): they are
+easier than the weekly quizzes, and a confidence calibrated on quizzes alone is too shy on a
+plain question whose answer one sentence states.
 
 `fit` fits three logistic regressions on the `--fit` weeks (scores for the later stages come
 from models fitted without the week being scored, so the confidence is calibrated on unseen
@@ -27,7 +31,7 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench" / "rtqa-weeks"
+SHARED_RTQA = ROOT.parent / "shared" / "bench" / "rtqa"
 CACHE = ROOT.parent / "answer-model-cache" / "features.jsonl"
 MODEL = ROOT / "assistant" / "answering" / "data" / "answer_model.json"
 
@@ -50,21 +55,29 @@ ABSTENTION_WEIGHT = 0.5
 # ---------------------------------------------------------------------------------- collect
 def collect(args: argparse.Namespace) -> None:
     from assistant import Assistant
-    from assistant.answering.base import Draft
-    from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.answering.spans import fuller
-    from assistant.evals.suite import contains, load_rtqa_weeks
+    from assistant.evals.suite import load_rtqa, load_rtqa_weeks
 
-    suites = load_rtqa_weeks(args.rtqa_weeks, args.weeks)
     cache = Path(args.cache)
     cache.parent.mkdir(parents=True, exist_ok=True)
     done = set()
     if cache.exists():
         done = {json.loads(line)["id"] for line in cache.read_text().splitlines() if line}
-    stores = Path(args.stores)
     embedder = None
     with cache.open("a", encoding="utf-8") as out:
-        for suite in suites:
+        if args.rtqa_dev:
+            # The rtqa dev questions, asked of one store of the benchmark's corpus: easier
+            # than the weekly quizzes (the answer is usually stated in one retrieved
+            # sentence), so a confidence fitted with them is calibrated on easy questions too.
+            suite = load_rtqa(SHARED_RTQA / "corpus_small.jsonl", SHARED_RTQA / "dev.jsonl")
+            todo = [q for q in suite.questions if _dev_id(q.id) not in done]
+            if todo:
+                a = Assistant(store=Path(args.rtqa_dev), answerer="extractive")
+                _collect_questions(a, todo, out, week_of=lambda q: "dev" + q.id.split("_")[0])
+            return
+        if not args.stores:
+            sys.exit("collect: pass --stores DIR (a folder of per-week stores) or --rtqa-dev STORE")
+        stores = Path(args.stores)
+        for suite in load_rtqa_weeks(args.rtqa_weeks, args.weeks):
             week = suite.name.rsplit(" ", 1)[-1]
             todo = [q for q in suite.questions if q.id not in done]
             if not todo:
@@ -77,59 +90,94 @@ def collect(args: argparse.Namespace) -> None:
             embedder = a.embedder
             if args.ingest:
                 a.ingest(list(suite.corpus))
-            rules = ExtractiveAnswerer(a.embedder, model=None)
-            t = time.perf_counter()
-            for q in todo:
-                res = a.retrieve(q.question, as_of=q.as_of)
-                gold = q.answers[0] if q.answers else None
-                rec: dict[str, Any] = {"id": q.id, "week": week, "type": q.type, "gold": gold}
-                if not res.chunks:
-                    rec.update(kind="", candidates=[], evidence={}, rules={"abstained": True})
-                    out.write(json.dumps(rec) + "\n")
-                    continue
-                reading = rules.read(
-                    q.question, res.chunks, res.query_vec, window=res.window, learned=True
-                )
-                base: Draft = rules.answer(q.question, res.chunks, res.query_vec, window=res.window)
-                passages = ""
-                if reading.scored:
-                    passages = rules._compose(reading.scored, [], [], None).text
-                rec.update(
-                    kind=reading.analysis.kind,
-                    wh=reading.analysis.wh,
-                    parts=len(reading.parts),
-                    best_score=reading.scored[0].score if reading.scored else 0.0,
-                    candidates=[
-                        {
-                            "text": v.text,
-                            "features": row,
-                            "right": _right(v.text, gold, contains),
-                            # As a short answer states it: a name in full.
-                            "full_right": _right(
-                                fuller(v.text, v.label, v.sentence.text), gold, contains
-                            ),
-                            # The right value in a shorter form ("Benedict XVI" for "Pope
-                            # Benedict XVI"): right for the ranking, which picks the value.
-                            "part_right": _part(v.text, gold),
-                            # Quoted first when no short answer is stated.
-                            "sentence_right": _right(v.sentence.text, gold, contains),
-                        }
-                        for v, row in zip(reading.found.votes, reading.rows, strict=True)
-                    ]
-                    if reading.found is not None
-                    else [],
-                    evidence=reading.evidence,
-                    passages_right=_right(passages, gold, contains),
-                    rules={
-                        "abstained": base.abstained,
-                        "short": base.short,
-                        "short_right": _right(base.short, gold, contains),
-                        "text_right": _right(base.text, gold, contains) and not base.abstained,
-                    },
-                )
-                out.write(json.dumps(rec) + "\n")
-            out.flush()
-            logger.info("week %s: %d questions in %.1fs", week, len(todo), time.perf_counter() - t)
+            _collect_questions(a, todo, out, week_of=lambda q, w=week: w)
+
+
+def _dev_id(qid: str) -> str:
+    """An rtqa dev question's id in the cache: its own ids share the weeks' form."""
+    return f"dev-{qid}"
+
+
+def _collect_questions(
+    a: Any, todo: Sequence[Any], out: Any, week_of: Callable[[Any], str]
+) -> None:
+    from assistant.answering.base import Draft
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.spans import fuller
+    from assistant.evals.suite import contains
+
+    rules = ExtractiveAnswerer(a.embedder, model=None)
+    t = time.perf_counter()
+    week = ""
+    for q in todo:
+        week = week_of(q)
+        res = a.retrieve(q.question, as_of=q.as_of)
+        gold = q.answers[0] if q.answers else None
+        qid = _dev_id(q.id) if week.startswith("dev") else q.id
+        rec: dict[str, Any] = {
+            "id": qid,
+            "week": week,
+            "type": q.type,
+            "gold": gold,
+            "question": q.question,
+        }
+        if not res.chunks:
+            rec.update(kind="", candidates=[], evidence={}, rules={"abstained": True})
+            out.write(json.dumps(rec) + "\n")
+            continue
+        reading = rules.read(q.question, res.chunks, res.query_vec, window=res.window, learned=True)
+        base: Draft = rules.answer(q.question, res.chunks, res.query_vec, window=res.window)
+        passages = ""
+        if reading.scored:
+            passages = rules._compose(reading.scored, [], [], None).text
+        rec.update(
+            kind=reading.analysis.kind,
+            wh=reading.analysis.wh,
+            parts=len(reading.parts),
+            best_score=reading.scored[0].score if reading.scored else 0.0,
+            # The sentences as scored, best first: kept so that a new sentence or
+            # candidate feature can be tried without asking every question again.
+            sentences=[
+                {
+                    "doc": s.rc.article.doc_id,
+                    "rank": s.rc.rank,
+                    "text": s.text,
+                    "score": s.score,
+                    "right": _right(s.text, gold, contains),
+                }
+                for s in reading.scored[:40]
+            ],
+            candidates=[
+                {
+                    "text": v.text,
+                    "label": v.label,
+                    "sentence": v.sentence.text,
+                    "features": row,
+                    "right": _right(v.text, gold, contains),
+                    # As a short answer states it: a name in full.
+                    "full_right": _right(fuller(v.text, v.label, v.sentence.text), gold, contains),
+                    # The right value in a shorter form ("Benedict XVI" for "Pope
+                    # Benedict XVI"): right for the ranking, which picks the value.
+                    "part_right": _part(v.text, gold),
+                    # Quoted first when no short answer is stated.
+                    "sentence_right": _right(v.sentence.text, gold, contains),
+                }
+                for v, row in zip(reading.found.votes, reading.rows, strict=True)
+            ]
+            if reading.found is not None
+            else [],
+            evidence=reading.evidence,
+            passages_right=_right(passages, gold, contains),
+            rules={
+                "abstained": base.abstained,
+                "short": base.short,
+                "short_right": _right(base.short, gold, contains),
+                "text_right": _right(base.text, gold, contains) and not base.abstained,
+            },
+        )
+        out.write(json.dumps(rec) + "\n")
+        out.flush()
+    logger.info("%s: %d questions in %.1fs", week, len(todo), time.perf_counter() - t)
 
 
 def _right(text: str, gold: str | None, contains: Any) -> bool:
@@ -450,10 +498,12 @@ def choose_thresholds(
             decide(r, c, e, t_short, t, top)
             for r, (c, e), top in zip(recs, scores, tops, strict=True)
         ]
-        # Rates, not counts (there are ~9 facts per unanswerable question), and a right
+        # Counts, not rates: with rates each of the few unanswerable questions outweighed
+        # several answerable ones, and the threshold swung with every week added. A right
         # abstention weighs ABSTENTION_WEIGHT of a right text.
-        tab = table(recs, dec)
-        value = (tab["text"] or 0.0) + abstention_weight * (tab["abstention"] or 0.0)
+        value = sum(d["text"] for d in dec) + abstention_weight * sum(
+            d["abstain_ok"] for r, d in zip(recs, dec, strict=True) if r["type"] == "abstain"
+        )
         if value > best:
             best, t_pass = value, t
     return t_short, t_pass
@@ -490,15 +540,30 @@ def fit(args: argparse.Namespace) -> None:
         },
     )
     report: dict[str, Any] = {"thresholds": {"short": t_short, "passages": t_pass}}
-    for name, rs, scores, tops in (
-        ("fit (out-of-fold)", fit_recs, oof, oof_tops),
+    sets: list[tuple[str, Any, Any, Any]] = [("fit (out-of-fold)", fit_recs, oof, oof_tops)]
+    parts = [p.strip() for p in args.fit.split(",") if p.strip()]
+    if len(parts) > 1:
+        # Each fitted set on its own too: the quiz weeks and the easier dev questions are
+        # calibrated together, and each should keep its precision.
+        for part in parts:
+            keep = [i for i, r in enumerate(fit_recs) if _in(r, part)]
+            sets.append(
+                (
+                    f"fit {part} (out-of-fold)",
+                    [fit_recs[i] for i in keep],
+                    [oof[i] for i in keep],
+                    [oof_tops[i] for i in keep],
+                )
+            )
+    sets.append(
         (
             "check",
             check_recs,
             [(stages.confidence_of(r), stages.evidence_of(r)) for r in check_recs],
             [top_of(stages, r) for r in check_recs],
-        ),
-    ):
+        )
+    )
+    for name, rs, scores, tops in sets:
         dec = [
             decide(r, c, e, t_short, t_pass, top)
             for r, (c, e), top in zip(rs, scores, tops, strict=True)
@@ -590,12 +655,19 @@ def main() -> None:
     c = sub.add_parser("collect")
     c.add_argument("--rtqa-weeks", default=str(SHARED))
     c.add_argument("--weeks", default="all")
-    c.add_argument("--stores", required=True, help="folder of per-week stores")
+    c.add_argument("--stores", help="folder of per-week stores")
     c.add_argument("--ingest", action="store_true", help="ingest weeks that have no store")
     c.add_argument("--cache", default=str(CACHE))
+    c.add_argument(
+        "--rtqa-dev",
+        metavar="STORE",
+        help="collect the rtqa dev questions instead, asked of this store of the rtqa corpus "
+        "(corpus_small.jsonl, as evals/rtqa_dev.py builds it); they are cached as weeks "
+        "'dev<date>', so `fit --fit 2023,dev` fits on both",
+    )
     f = sub.add_parser("fit")
     f.add_argument("--cache", default=str(CACHE))
-    f.add_argument("--fit", default="2023")
+    f.add_argument("--fit", default="2023,dev")
     f.add_argument("--check", default="2024")
     f.add_argument("--c", type=float, default=0.03, help="inverse regularisation strength")
     f.add_argument(

@@ -196,10 +196,37 @@ def test_make_assistant_fixture_store(make_assistant, write_files) -> None:
     assert a.ingest([folder]).added == 1
     answer = a.ask("Who won the chess championship in Oslo?")
     assert answer.abstained and not answer.citations
-    answer = a.ask("What did the council vote to do with the pier?")
+    answer = a.ask("When will the pier be rebuilt?")
     assert not answer.abstained
+    assert "2028" in answer.text
     assert answer.citations[0].doc_id == "pier.txt"
     assert_citations_verbatim(a, answer)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 23: the answer model (refitted with rtqa dev and the alignment features) "
+    "abstains on 'what did X do' questions whose answer is an action, not a value: no "
+    "candidate value is likely, and the evidence model reads that as the passages not "
+    "answering",
+)
+def test_a_what_did_they_do_question_is_answered_from_its_passage(
+    make_assistant, write_files
+) -> None:
+    folder = write_files(
+        {
+            "pier.txt": (
+                "Old pier to be rebuilt\n\nThe old pier in Saltmarsh Bay collapsed in a gale. "
+                "The council voted to rebuild the pier by the summer of 2028. Fishermen "
+                "welcomed the decision.\n"
+            )
+        }
+    )
+    a = make_assistant(answerer="extractive")
+    assert a.ingest([folder]).added == 1
+    answer = a.ask("What did the council vote to do with the pier?")
+    assert not answer.abstained
+    assert "rebuild the pier" in answer.text
 
 
 def test_follow_up_pronoun_is_resolved_and_returned(make_assistant, write_files) -> None:

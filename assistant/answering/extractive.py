@@ -22,6 +22,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant.answering.alignment import question_slot
 from assistant.answering.base import ABSTENTION, PASSAGES_LEAD, AnswerRequest, Draft, History
 from assistant.answering.citations import make_citation
 from assistant.answering.features import (
@@ -339,7 +340,13 @@ class ExtractiveAnswerer:
         for rc in timely:
             passages[rc.article.doc_id] += f"{rc.chunk.text}\n"
         rows = candidate_features(
-            views, analysis, scored, q_stems, passages, self._affinity(analysis)
+            views,
+            analysis,
+            scored,
+            q_stems,
+            passages,
+            self._affinity(analysis),
+            question_slot(question),
         )
         evidence = evidence_features(
             analysis,

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant import nlp
+from assistant.answering.alignment import ALIGNMENT_FEATURES, Slot, align
 from assistant.answering.qtypes import date_specificity
 from assistant.answering.question import Analysis
 from assistant.answering.sentences import content_words, stem
@@ -94,6 +96,7 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "date_specific",
     *(f"role_{f}" for f in ROLE_FLAGS),
     *(f"from_{s}" for s in SOURCES),
+    *ALIGNMENT_FEATURES,
 )
 
 CONFIDENCE_FEATURES: tuple[str, ...] = (
@@ -110,6 +113,8 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "top_article_first",
     "coverage",
     "names_covered",
+    "top_slot",
+    "top_clause",
     *(f"kind_{k}" for k in KINDS),
 )
 
@@ -153,12 +158,14 @@ def candidate_features(
     q_stems: set[str],
     passages: Mapping[str, str] | None = None,
     affinity: Mapping[str, float] | None = None,
+    slot: Slot | None = None,
 ) -> list[dict[str, float]]:
     """One feature mapping per candidate, in `cands` order (the vote order: best support
     first). `passages`: doc id -> the retrieved text of that article, where a candidate's
     mentions are counted (an answer tends to recur in the articles that report it).
     `affinity`: entity label -> how close its description is to what the question asks for
-    ("superstar" and "a person"), for focus nouns no word list names."""
+    ("superstar" and "a person"), for focus nouns no word list names. `slot`: where the
+    question's wh-phrase hangs (alignment.question_slot), for the alignment features."""
     if not cands:
         return []
     normed = {d: f" {norm_value(t)} " for d, t in (passages or {}).items()}
@@ -219,12 +226,28 @@ def candidate_features(
             f[f"role_{flag}"] = 1.0
         if c.source:
             f[f"from_{c.source}"] = 1.0
+        if slot is not None:
+            f.update(_aligned(c, slot, q_stems))
         # Not weighed by the ranking; the confidence reads them of the best-ranked candidate.
         context = f"{s.rc.article.title}\n{s.text}"
         f["ctx_coverage"] = _coverage(context, q_stems)
         f["ctx_names"] = _names_covered(context, analysis.names)
         out.append(f)
     return out
+
+
+def _aligned(c: CandidateView, slot: Slot, q_stems: set[str]) -> dict[str, float]:
+    """The alignment features of the candidate's first mention in its sentence (the parse
+    is the one the candidates were read from: nlp's cache)."""
+    text = c.sentence.text
+    at = text.find(c.text)
+    if at < 0:
+        at = text.casefold().find(c.text.casefold())
+    if at < 0:
+        return {}
+    doc = nlp.parse(text)
+    span = doc.char_span(at, at + len(c.text), alignment_mode="expand")
+    return align(doc, span, slot, q_stems) if span is not None else {}
 
 
 def _coverage(text: str, q_stems: set[str]) -> float:
@@ -278,6 +301,10 @@ def confidence_features(
     f["top_article_first"] = rows[0]["article_first"]
     f["coverage"] = rows[0]["ctx_coverage"]
     f["names_covered"] = rows[0]["ctx_names"]
+    # The best candidate stands where the question's wh-phrase stands, in a clause that
+    # restates the question: the plainest case of a sentence answering a question.
+    f["top_slot"] = rows[0].get("slot_head", 0.0) + rows[0].get("slot_relation", 0.0)
+    f["top_clause"] = rows[0].get("clause_cover", 0.0)
     return f
 
 

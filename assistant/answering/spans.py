@@ -281,7 +281,7 @@ def _with_title(span: Span) -> Span:
 
 def _is_subject(ent: Span) -> bool:
     tok = ent.root
-    while tok.dep_ in ("compound", "appos", "conj") and tok.head is not tok:
+    while tok.dep_ in ("compound", "appos", "conj") and tok.head.i != tok.i:
         tok = tok.head
     return tok.dep_ in ("nsubj", "nsubjpass")
 
@@ -506,7 +506,7 @@ def _tree_flags(span: Span, q_stems: Collection[str], focus_stem: str) -> frozen
         out.add("dep_modifier")
     head = root
     for _ in range(4):  # up to the verb the span belongs to ("founded by X": X <- by <- founded)
-        if head.pos_ in ("VERB", "AUX") or head.head is head:
+        if head.pos_ in ("VERB", "AUX") or head.head.i == head.i:
             break
         head = head.head
     if head.pos_ == "VERB" and (
