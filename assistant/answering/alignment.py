@@ -1,10 +1,10 @@
 """Where a candidate sits in its sentence against where the wh-phrase sits in the question.
 
 A question and the sentence that answers it usually say the same thing with the answer in the
-wh-phrase's place: "NFL owners approved the sale of *which team*?" and "owners approved the
-sale of *the Denver Broncos* from the Pat Bowlen Trust". Both names are teams of the right
-type in the same sentence; only the second hangs from "sale of", as the wh-phrase does. These
-features read that off the two parses (spaCy's dependency trees):
+wh-phrase's place: "Harbor owners approved the sale of *which ferry company*?" and "owners
+approved the sale of *Bluewater Ferries* on Monday from the Tessel Trust". Both names are
+organisations in the same sentence; only the first hangs from "sale of", as the wh-phrase
+does. These features read that off the two parses (spaCy's dependency trees):
 
 - `slot_head`: the content word the candidate hangs from (through a preposition) is the one
   the wh-phrase hangs from ("sale");
