@@ -34,6 +34,16 @@ TRAM_LATE = {
 }
 
 
+# One invented article, for the tests of the `make_assistant` fixture.
+PIER = {
+    "pier.txt": (
+        "Old pier to be rebuilt\n\nThe old pier in Saltmarsh Bay collapsed in a gale. "
+        "The council voted to rebuild the pier by the summer of 2028. Fishermen "
+        "welcomed the decision.\n"
+    )
+}
+
+
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     root = tmp_path_factory.mktemp("extractive")
@@ -183,15 +193,7 @@ def test_stream_yields_text_then_answer(news: Assistant) -> None:
 
 
 def test_make_assistant_fixture_store(make_assistant, write_files) -> None:
-    folder = write_files(
-        {
-            "pier.txt": (
-                "Old pier to be rebuilt\n\nThe old pier in Saltmarsh Bay collapsed in a gale. "
-                "The council voted to rebuild the pier by the summer of 2028. Fishermen "
-                "welcomed the decision.\n"
-            )
-        }
-    )
+    folder = write_files(PIER)
     a = make_assistant(answerer="extractive")
     assert a.ingest([folder]).added == 1
     answer = a.ask("Who won the chess championship in Oslo?")
@@ -213,15 +215,7 @@ def test_make_assistant_fixture_store(make_assistant, write_files) -> None:
 def test_a_what_did_they_do_question_is_answered_from_its_passage(
     make_assistant, write_files
 ) -> None:
-    folder = write_files(
-        {
-            "pier.txt": (
-                "Old pier to be rebuilt\n\nThe old pier in Saltmarsh Bay collapsed in a gale. "
-                "The council voted to rebuild the pier by the summer of 2028. Fishermen "
-                "welcomed the decision.\n"
-            )
-        }
-    )
+    folder = write_files(PIER)
     a = make_assistant(answerer="extractive")
     assert a.ingest([folder]).added == 1
     answer = a.ask("What did the council vote to do with the pier?")

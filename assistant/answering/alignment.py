@@ -30,7 +30,7 @@ from assistant.answering.sentences import STOPWORDS, stem
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-__all__ = ["ALIGNMENT_FEATURES", "Slot", "align", "question_slot"]
+__all__ = ["ALIGNMENT_FEATURES", "Slot", "align", "question_slot", "slot_of"]
 
 ALIGNMENT_FEATURES: tuple[str, ...] = (
     "slot_head",
@@ -97,7 +97,11 @@ def _attachment(tok: Token) -> tuple[str, str]:
 
 def question_slot(question: str) -> Slot:
     """The wh-phrase's `Slot` in `question` ("how many X": where X hangs)."""
-    doc = nlp.parse(question.strip())
+    return slot_of(nlp.parse(question.strip()))
+
+
+def slot_of(doc: Doc) -> Slot:
+    """The wh-phrase's `Slot` in a parsed question (question.analyse keeps it)."""
     for tok in doc:
         if tok.tag_ not in _WH_TAGS:
             continue

@@ -22,7 +22,6 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.answering.alignment import question_slot
 from assistant.answering.base import ABSTENTION, PASSAGES_LEAD, AnswerRequest, Draft, History
 from assistant.answering.citations import make_citation
 from assistant.answering.features import (
@@ -346,7 +345,7 @@ class ExtractiveAnswerer:
             q_stems,
             passages,
             self._affinity(analysis),
-            question_slot(question),
+            analysis.slot,
         )
         evidence = evidence_features(
             analysis,

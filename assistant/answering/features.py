@@ -165,7 +165,7 @@ def candidate_features(
     mentions are counted (an answer tends to recur in the articles that report it).
     `affinity`: entity label -> how close its description is to what the question asks for
     ("superstar" and "a person"), for focus nouns no word list names. `slot`: where the
-    question's wh-phrase hangs (alignment.question_slot), for the alignment features."""
+    question's wh-phrase hangs (`Analysis.slot`), for the alignment features."""
     if not cands:
         return []
     normed = {d: f" {norm_value(t)} " for d, t in (passages or {}).items()}

@@ -8,11 +8,12 @@ candidate span's type is the trained recogniser's, not a guess from capital lett
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
+from assistant.answering.alignment import Slot, slot_of
 from assistant.answering.lexicon import LEXICON
 from assistant.answering.sentences import STOPWORDS, stem
 
@@ -79,6 +80,8 @@ class Analysis:
     # "subject" when the wh-phrase is its clause's subject ("which company said ..."): the
     # answer is then most often a subject in the sentence too.
     role: str = ""
+    # Where the wh-phrase hangs: the word it depends on and how (alignment.py's features).
+    slot: Slot = field(default_factory=Slot)
 
 
 def _kind(labels: tuple[str, ...]) -> Kind:
@@ -124,6 +127,7 @@ def analyse(question: str) -> Analysis:
         proper=proper,
         focus_words=_focus_words(doc, analysis.focus),
         role=_role(doc, analysis),
+        slot=slot_of(doc),
     )
 
 
