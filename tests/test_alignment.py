@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import nlp
-from assistant.answering.alignment import ALIGNMENT_FEATURES, Slot, align, question_slot
+from assistant.answering.alignment import ALIGNMENT_FEATURES, Slot, align
+from assistant.answering.question import analyse
 from assistant.answering.strategies import question_stems
 
 
@@ -15,7 +16,7 @@ def _features(question: str, sentence: str, value: str) -> dict[str, float]:
     at = sentence.index(value)
     span = doc.char_span(at, at + len(value), alignment_mode="expand")
     assert span is not None
-    return align(doc, span, question_slot(question), question_stems(question))
+    return align(doc, span, analyse(question).slot, question_stems(question))
 
 
 @pytest.mark.parametrize(
@@ -27,11 +28,11 @@ def _features(question: str, sentence: str, value: str) -> dict[str, float]:
     ],
 )
 def test_the_wh_phrase_is_placed_by_its_head_word_and_relation(question: str, slot: Slot) -> None:
-    assert question_slot(question) == slot
+    assert analyse(question).slot == slot
 
 
 def test_a_question_without_a_wh_phrase_has_no_slot() -> None:
-    assert question_slot("Tell me about the harbor.") == Slot()
+    assert analyse("Tell me about the harbor.").slot == Slot()
 
 
 def test_the_value_in_the_wh_phrase_place_aligns_and_the_other_does_not() -> None:

@@ -24,13 +24,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant import nlp
 from assistant.answering.sentences import STOPWORDS, stem
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-__all__ = ["ALIGNMENT_FEATURES", "Slot", "align", "question_slot", "slot_of"]
+__all__ = ["ALIGNMENT_FEATURES", "Slot", "align", "slot_of"]
 
 ALIGNMENT_FEATURES: tuple[str, ...] = (
     "slot_head",
@@ -95,13 +94,9 @@ def _attachment(tok: Token) -> tuple[str, str]:
     return stem(head.lower_), relation
 
 
-def question_slot(question: str) -> Slot:
-    """The wh-phrase's `Slot` in `question` ("how many X": where X hangs)."""
-    return slot_of(nlp.parse(question.strip()))
-
-
 def slot_of(doc: Doc) -> Slot:
-    """The wh-phrase's `Slot` in a parsed question (question.analyse keeps it)."""
+    """The wh-phrase's `Slot` in a parsed question ("how many X": where X hangs);
+    `question.analyse` keeps it as `Analysis.slot`."""
     for tok in doc:
         if tok.tag_ not in _WH_TAGS:
             continue
@@ -131,7 +126,7 @@ def align(doc: Doc, span: Span, slot: Slot, q_stems: Collection[str]) -> dict[st
         if t.is_alpha
         and t.lower_ not in STOPWORDS
         and not span.start <= t.i < span.end
-        and (stem(t.lower_) in q_stems)
+        and stem(t.lower_) in q_stems
     ]
     if anchors:
         arcs = min(_arcs(span.root, a) for a in anchors)
