@@ -3,12 +3,17 @@
 It is derived data, persisted in the store's local folder (`bm25/`) with a stamp of the
 article set it was built from, rebuilt only when an ingest changed that set, and swapped in
 atomically so readers in other processes see the old index or the new one, never half.
+
+The index is built and saved by llama-index's `BM25Retriever`, and read back and searched
+with bm25s, the library that retriever wraps, in the same files and with the same
+tokenisation: importing llama-index's package is the largest part of a question's cold
+start (`assistant ask`), and a question needs only the search. A test pins that both give
+the same ranking.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import fcntl
 import hashlib
 import json
@@ -19,6 +24,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,13 @@ from assistant.store import Store, stamp_of
 __all__ = ["BM25Index", "write_json_atomic"]
 
 logger = logging.getLogger(__name__)
+
+# The tokenisation `BM25Retriever` uses by default, given to it explicitly when building so
+# that the search below tokenises questions the same way from the same place.
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+STEM_LANGUAGE = "english"
+# Its default stopword list for the indexed text ("en"; bm25s's "english" for questions).
+STOPWORDS = "en"
 
 
 def _host_tag() -> str:
@@ -63,17 +76,57 @@ def _quiet_bm25s() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+@dataclass(frozen=True)
+class _Searcher:
+    """A built index as a question reads it: bm25s's model, the indexed chunks (their ids
+    and metadata, `BM25Retriever`'s corpus) and the stemmer the text was indexed with."""
+
+    bm25: Any
+    corpus: list[dict[str, Any]]
+    stemmer: Any
+
+    @classmethod
+    def of(cls, retriever: Any) -> _Searcher:
+        """The search part of a `BM25Retriever` just built."""
+        return cls(retriever.bm25, list(retriever.corpus), retriever.stemmer)
+
+    @classmethod
+    def load(cls, path: Path) -> _Searcher:
+        """Read a folder `BM25Retriever.persist` wrote (bm25s's files and its corpus)."""
+        import bm25s
+        import Stemmer
+
+        bm25 = bm25s.BM25.load(str(path), load_corpus=True, show_progress=False)
+        return cls(bm25, list(bm25.corpus or ()), Stemmer.Stemmer(STEM_LANGUAGE))
+
+    def search(self, query: str, k: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+        """(chunk id, score) of the `k` best chunks for `query`, best first, as
+        `BM25Retriever.retrieve` ranks them; `mask` (0/1 per chunk) leaves chunks out."""
+        import bm25s
+
+        tokens = bm25s.tokenize(
+            query, stemmer=self.stemmer, token_pattern=TOKEN_PATTERN, show_progress=False
+        )
+        found, scores = self.bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
+        out = []
+        for item, score in zip(found[0], scores[0], strict=True):
+            # With its corpus loaded bm25s returns the corpus entry, else the row number.
+            node = item if isinstance(item, dict) else self.corpus[int(item)]
+            out.append((str(node["node_id"]), float(score)))
+        return out
+
+
 class BM25ShapeError(ValueError):
     """A persisted BM25 index whose arrays do not fit its corpus or each other."""
 
 
-def _check_shape(retriever: Any, path: Path) -> None:
+def _check_shape(index: _Searcher, path: Path) -> None:
     """Raise `BM25ShapeError`, naming the file, unless the loaded index's arrays fit its
     corpus: files copied from another store's index, or truncated ones, load without
     complaint and then fail every question (bm25s checks nothing when loading)."""
-    bm25 = retriever.bm25
+    bm25 = index.bm25
     scores = bm25.scores
-    n_docs = len(retriever.corpus)
+    n_docs = len(index.corpus)
     data, indices, indptr = (np.asarray(scores[k]) for k in ("data", "indices", "indptr"))
     vocab = getattr(bm25, "vocab_dict", None) or {}
     wrong: list[str] = []
@@ -108,9 +161,9 @@ class BM25Index:
         self._store = store
         # Derived data: under the store's local folder (for a server, a cache folder per server).
         self.folder = store.local_dir / "bm25"
-        # (retriever, per-node metadata) swapped as one value, so a query running in another
-        # thread never pairs a new retriever with the old metadata.
-        self._state: tuple[Any, Catalog] = (None, Catalog.of([]))
+        # (index, per-node metadata) swapped as one value, so a query running in another
+        # thread never pairs a new index with the old metadata.
+        self._state: tuple[_Searcher | None, Catalog] = (None, Catalog.of([]))
         self._stamp: str | None = None
         self._generation: str | None = None  # the store generation `_stamp` was checked at
         # Re-entrant: ensure_fresh rebuilds while holding it, and ingest calls rebuild itself.
@@ -180,10 +233,18 @@ class BM25Index:
                 self._state, self._stamp = (None, Catalog.of([])), stamp
                 self.publish()
                 return
-            retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+            import Stemmer
+
+            retriever = BM25Retriever.from_defaults(
+                nodes=nodes,
+                similarity_top_k=10,
+                stemmer=Stemmer.Stemmer(STEM_LANGUAGE),
+                language=STOPWORDS,
+                token_pattern=TOKEN_PATTERN,
+            )
             catalog = Catalog.of_corpus(retriever.corpus)
             self._save(retriever, catalog, stamp, len(nodes))
-            self._install(retriever, catalog, stamp)
+            self._install(_Searcher.of(retriever), catalog, stamp)
         self.publish()
 
     def publish(self) -> None:
@@ -224,8 +285,8 @@ class BM25Index:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _install(self, retriever: Any, catalog: Catalog, stamp: str) -> None:
-        self._state = (retriever, catalog)
+    def _install(self, searcher: _Searcher, catalog: Catalog, stamp: str) -> None:
+        self._state = (searcher, catalog)
         self._stamp = stamp
 
     @property
@@ -235,10 +296,10 @@ class BM25Index:
 
     def chunk_ids(self) -> set[str]:
         """Ids of the chunks in the index (to check it against the store)."""
-        retriever, _ = self._state
-        if retriever is None:
+        searcher, _ = self._state
+        if searcher is None:
             return set()
-        return {str(c["node_id"]) for c in retriever.corpus}
+        return {str(c["node_id"]) for c in searcher.corpus}
 
     def ensure_fresh(self, stamp: str | None = None) -> None:
         """Load the persisted index, rebuilding it if the store changed since it was built."""
@@ -262,22 +323,20 @@ class BM25Index:
                 except (OSError, ValueError):
                     saved = {}
                 if saved.get("stamp") == stamp:
-                    from llama_index.retrievers.bm25 import BM25Retriever
-
                     _quiet_bm25s()
 
                     try:
-                        retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
-                        _check_shape(retriever, path)
-                        ids = [str(c["node_id"]) for c in retriever.corpus]
+                        searcher = _Searcher.load(path)
+                        _check_shape(searcher, path)
+                        ids = [str(c["node_id"]) for c in searcher.corpus]
                         catalog = Catalog.load(path / CATALOG_FILE, len(ids))
                         if catalog is None or list(catalog.ids) != ids:
                             # An index saved before catalogs were, or a damaged file: build
                             # it, and save it for the next start (the shared lock keeps the
                             # folder from being swapped meanwhile).
-                            catalog = Catalog.of_corpus(retriever.corpus)
+                            catalog = Catalog.of_corpus(searcher.corpus)
                             save_catalog_beside(catalog, path)
-                        self._install(retriever, catalog, stamp)
+                        self._install(searcher, catalog, stamp)
                         self._generation = generation
                         return
                     except Exception as exc:  # a damaged cache is rebuilt, never trusted
@@ -286,20 +345,17 @@ class BM25Index:
             self._generation = generation
 
     def retrieve(self, query: str, k: int, filters: Filters) -> list[tuple[str, float]]:
-        from llama_index.core.schema import QueryBundle
-
-        retriever, catalog = self._state
-        if retriever is None:
+        searcher, catalog = self._state
+        if searcher is None:
             return []
-        r = copy.copy(retriever)  # per-call copy: the mask is per query, thread-safe
-        r.similarity_top_k = min(k, len(catalog.ts))
+        mask = None
         if not filters.empty:
-            mask = filters.mask(catalog)
-            if not mask.any():
+            keep = filters.mask(catalog)
+            if not keep.any():
                 return []
-            r.corpus_weight_mask = mask.astype(np.int8).tolist()
-        nodes = r.retrieve(QueryBundle(query))
-        return [(n.node.node_id, float(n.score or 0.0)) for n in nodes if (n.score or 0.0) > 0.0]
+            mask = keep.astype(np.int64)
+        found = searcher.search(query, min(k, len(catalog.ts)), mask)
+        return [(cid, score) for cid, score in found if score > 0.0]
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

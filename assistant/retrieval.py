@@ -1,9 +1,11 @@
 """Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, ranked by article.
 
-The pieces are llama-index's: `BM25Retriever` (`assistant.bm25`) and
-`QueryFusionRetriever` in reciprocal-rank mode over a small retriever that asks Chroma with
-our own query embedding. On top we group chunks by article, because chunk-level fusion lets
-one long article's chunks crowd out every other article.
+The BM25 index is llama-index's `BM25Retriever` (`assistant.bm25`), searched through bm25s;
+the dense list is Chroma's nearest chunks to our own query embedding. The two lists are
+fused as llama-index's `QueryFusionRetriever` does in reciprocal-rank mode (`fuse`; a test
+pins that both give the same list): a question does not import llama-index's package, the
+largest part of `assistant ask`'s cold start. On top we group chunks by article, because
+chunk-level fusion lets one long article's chunks crowd out every other article.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from assistant.filters import Filters
 from assistant.store import Store, article_key, date_to_ts
 from assistant.types import Chunk, RetrievedChunk, TimeWindow
 
-__all__ = ["HybridRetriever", "RetrievalResult"]
+__all__ = ["HybridRetriever", "RetrievalResult", "fuse"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,10 @@ SECOND_CHUNK_WEIGHT = 0.5
 
 NO_FILTERS = Filters()
 
+# Reciprocal-rank fusion's constant: a chunk at rank r of a list gets 1 / (r + RRF_K). The
+# value of Cormack et al. (SIGIR 2009), which llama-index's QueryFusionRetriever uses too.
+RRF_K = 60.0
+
 # How many more dense hits to fetch unfiltered before filtering them here (see _dense).
 OVERFETCH = 4
 
@@ -43,6 +49,18 @@ OVERFETCH = 4
 # of score at rank 0: enough to keep the article the conversation is about among the top
 # ones, not enough to lift it over an article that clearly answers better.
 PREFER_WEIGHT = 1.0
+
+
+def fuse(lists: list[list[tuple[str, float]]], top: int) -> list[tuple[str, float]]:
+    """The `top` best (chunk id, fused score) of ranked `lists` of (chunk id, score), by
+    reciprocal rank: each list is ranked by its own scores, and a chunk's fused score sums
+    1 / (rank + RRF_K) over the lists that hold it. Ties keep the order in which chunks were
+    first seen, as `QueryFusionRetriever` keeps them."""
+    fused: dict[str, float] = {}
+    for ranked in lists:
+        for rank, (cid, _score) in enumerate(sorted(ranked, key=lambda p: -p[1])):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rank + RRF_K)
+    return sorted(fused.items(), key=lambda p: -p[1])[:top]
 
 
 @dataclass
@@ -57,7 +75,7 @@ class RetrievalResult:
 
 
 class HybridRetriever:
-    """Dense + BM25 candidates, fused by llama-index's reciprocal rank fusion."""
+    """Dense + BM25 candidates, fused by reciprocal rank (`fuse`)."""
 
     def __init__(
         self,
@@ -161,10 +179,6 @@ class HybridRetriever:
     ) -> tuple[RetrievalResult, bool]:
         import time
 
-        from llama_index.core.llms.mock import MockLLM
-        from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
-        from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-
         timings: dict[str, float] = {}
         lists: list[list[tuple[str, float]]] = []
         if mode in ("hybrid", "dense"):
@@ -182,32 +196,8 @@ class HybridRetriever:
             timings["bm25"] = time.perf_counter() - t
 
         t = time.perf_counter()
-
-        class _Fixed(BaseRetriever):
-            """Replays one ranked list so QueryFusionRetriever can fuse it."""
-
-            def __init__(self, ranked: list[tuple[str, float]]) -> None:
-                super().__init__()
-                self._ranked = ranked
-
-            def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-                return [
-                    NodeWithScore(node=TextNode(id_=cid, text=cid), score=s)
-                    for cid, s in self._ranked
-                ]
-
-        if len(lists) > 1:
-            fusion = QueryFusionRetriever(
-                [_Fixed(lst) for lst in lists],
-                llm=MockLLM(),
-                mode="reciprocal_rerank",  # type: ignore[arg-type]
-                num_queries=1,
-                use_async=False,
-                similarity_top_k=2 * candidate_k,
-            )
-            fused = [(n.node.node_id, float(n.score or 0.0)) for n in fusion.retrieve(query)]
-        else:
-            fused = lists[0] if lists else []
+        # One list (dense or BM25 alone) keeps its own scores.
+        fused = fuse(lists, 2 * candidate_k) if len(lists) > 1 else (lists[0] if lists else [])
 
         # Article level: an article's score is its best chunk plus half its second best.
         # The catalog names each chunk's article, so texts are read only for chunks kept.

@@ -230,3 +230,35 @@ def test_write_json_atomic_replaces_the_file_whole(tmp_path: Path) -> None:
     write_json_atomic(path, {"stamp": "b", "chunks": 2})
     assert json.loads(path.read_text(encoding="utf-8")) == {"stamp": "b", "chunks": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["stamp.json"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ferry strike",
+        "Who keeps the lighthouse at Port Velmar?",
+        "smudge pots against the apple blossom frost",
+        "xylophone quokka",
+    ],
+)
+def test_a_question_ranks_chunks_as_llama_index_bm25_retriever_does(
+    shared: Assistant, question: str
+) -> None:
+    """The index is read and searched with bm25s, not through llama-index's package (whose
+    import is most of a question's cold start); the ranking is the retriever's own."""
+    from llama_index.core.schema import QueryBundle
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from assistant.filters import Filters
+
+    index = shared.bm25
+    index.ensure_fresh()
+    stock = BM25Retriever.from_persist_dir(str(index.folder), show_progress=False)
+    k = min(8, len(index.catalog.ts))
+    stock.similarity_top_k = k
+    expected = [
+        (n.node.node_id, float(n.score or 0.0))
+        for n in stock.retrieve(QueryBundle(question))
+        if (n.score or 0.0) > 0.0
+    ]
+    assert index.retrieve(question, k, Filters()) == expected
