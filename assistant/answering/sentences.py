@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -232,6 +233,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# Every sentence read is stemmed word by word, thousands of words per question, most of them
+# seen before: the cache holds a large vocabulary and bounds the memory it takes.
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     w = word.casefold().replace("’", "'")
     for suf in ("'s", "ing", "ies", "ed", "es", "s"):
