@@ -205,13 +205,6 @@ def test_make_assistant_fixture_store(make_assistant, write_files) -> None:
     assert_citations_verbatim(a, answer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 23: the answer model (refitted with rtqa dev and the alignment features) "
-    "abstains on 'what did X do' questions whose answer is an action, not a value: no "
-    "candidate value is likely, and the evidence model reads that as the passages not "
-    "answering",
-)
 def test_a_what_did_they_do_question_is_answered_from_its_passage(
     make_assistant, write_files
 ) -> None:

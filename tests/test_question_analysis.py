@@ -46,11 +46,27 @@ def test_who_prefers_a_person_then_an_organisation() -> None:
         ("How did the crews repair the cables?", "explain"),
         ("What kind of tree did the minister plant?", "phrase"),
         ("What did the festival founder start it with?", "phrase"),
+        # An action or a statement: the passages answer, not one value in them.
+        ("What did the harbor master say?", "explain"),
+        ("What will the ferry company do about the strike?", "explain"),
+        ("What did the council vote to do with the old mill?", "explain"),
     ],
 )
 def test_untyped_questions(question: str, kind: str) -> None:
     a = analyse(question)
     assert a.kind == kind and a.labels == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the inspectors say caused the blackout?",
+        "What did the report say was the cause of the flood?",
+        "What did the festival founder start it with?",
+    ],
+)
+def test_what_said_or_done_in_a_following_clause_asks_for_a_value(question: str) -> None:
+    assert analyse(question).kind != "explain"
 
 
 def test_focus_noun_of_a_modified_phrase() -> None:

@@ -30,6 +30,9 @@ class Lexicon:
     generic_nouns: frozenset[str]
     # "What happened/caused ..." asks for an event, not a thing.
     event_verbs: frozenset[str]
+    # "What did X do/say?": the verbs whose object is an action or a statement, which a
+    # passage answers and no single value does.
+    action_verbs: frozenset[str]
     # Units of time ("how long ... days"): a duration, not a length.
     time_units: frozenset[str]
     # Number words and their size ("2.5 million").
@@ -82,6 +85,7 @@ def load_lexicon(text: str | None = None) -> Lexicon:
         money_words=_strings(data, "money_words"),
         generic_nouns=_strings(data, "generic_nouns"),
         event_verbs=_strings(data, "event_verbs"),
+        action_verbs=_strings(data, "action_verbs"),
         time_units=_strings(data, "time_units"),
         scale_words={k: float(v) for k, v in scale.items()},
         label_words=dict(label_words),

@@ -50,6 +50,7 @@ _NAME_LABELS = frozenset(
 )
 _GENERIC_NOUNS = LEXICON.generic_nouns
 _EVENT_VERBS = LEXICON.event_verbs
+_ACTION_VERBS = LEXICON.action_verbs
 _BE = frozenset(["is", "are", "was", "were", "'s"])
 # "How long did/will ... last" asks for a time; "how long is ..." for a length.
 _DO_WILL = frozenset(["did", "does", "do", "will", "would", "has", "have", "had", "can"])
@@ -214,6 +215,25 @@ def _focus_words(doc: Doc, focus: str) -> frozenset[str]:
     return frozenset([stem(focus)])
 
 
+def _asks_action(what: Token) -> bool:
+    """Whether "what" is the object of doing or saying: "What did she say?", "What will the
+    council do?", "What did they vote to do?" (the parser hangs "what" on "vote" there), but
+    not "What did they say caused the delay?" or "What did the report say was the cause?",
+    which ask for the thing in the clause that follows."""
+    if what.dep_ not in ("dobj", "ccomp"):
+        return False
+    verb = what.head
+    clauses = [c for c in verb.children if c.dep_ in ("xcomp", "ccomp")]
+    if verb.lower_ in _ACTION_VERBS:
+        return not clauses and verb.dep_ not in ("csubj", "ccomp")
+    return any(
+        c.dep_ == "xcomp"
+        and c.lower_ in _ACTION_VERBS
+        and not any(g.dep_ in ("dobj", "ccomp", "xcomp") for g in c.children)
+        for c in clauses
+    )
+
+
 def _analyse(doc: Doc) -> Analysis:
     toks = list(doc)
     for i, tok in enumerate(toks):
@@ -231,6 +251,11 @@ def _analyse(doc: Doc) -> Analysis:
             return Analysis("why", "", (), "explain")
         if low == "what" and i + 1 < len(toks) and toks[i + 1].lower_ in _EVENT_VERBS:
             return Analysis("what happened", "", (), "explain")  # "what happened/caused ..."
+        if low == "what" and _asks_action(tok):
+            # "What did the council vote to do?", "What did she say?": an action or a
+            # statement, which the closest passages answer; a value picked from them would
+            # be a part of the answer at best.
+            return Analysis("what ... do", "", (), "explain")
         if low == "how":
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if nxt is not None and (nxt.lower_ in _HOW or nxt.pos_ in ("ADJ", "ADV")):
