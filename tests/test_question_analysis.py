@@ -142,3 +142,23 @@ def test_an_elliptical_second_part_keeps_the_first_parts_words() -> None:
     assert second.startswith("for how many days")
     assert "regatta" in second
     assert analyse(second).labels[:1] == ("DATE",)
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Who is the harbor master of Port Velling?", "master"),
+        ("Who was the first sailor to cross the bay?", "sailor"),
+        ("Who is the spokesman for the ferry company?", "spokesman"),
+    ],
+)
+def test_who_is_a_described_person_asks_like_which(question: str, focus: str) -> None:
+    """ "Who is the spokesman?" asks what "Which spokesman?" asks: the noun is its focus."""
+    a = analyse(question)
+    assert a.wh == "who" and a.focus == focus and a.kind == "entity"
+    assert "PERSON" in a.labels
+
+
+@pytest.mark.parametrize("question", ["Who is Marta Oyelaran?", "Who is he?", "Who won the race?"])
+def test_who_with_a_name_a_pronoun_or_a_verb_has_no_focus(question: str) -> None:
+    assert analyse(question).focus == ""

@@ -37,6 +37,7 @@ def _focus_types() -> dict[str, tuple[str, ...]]:
 
 FOCUS_TYPES: dict[str, tuple[str, ...]] = _focus_types()
 _PERSON = ("PERSON",)
+_WHO = ("PERSON", "ORG", "NORP", "GPE")
 _PLACE = ("GPE", "LOC", "FAC")
 
 # "How X" -> labels ("how long" is a duration: OntoNotes tags "44 days" as DATE) and the
@@ -279,7 +280,12 @@ def _analyse(doc: Doc) -> Analysis:
         if low == "where":
             return Analysis("where", "", _PLACE, "entity")
         if low in ("who", "whom", "whose"):
-            return Analysis("who", "", ("PERSON", "ORG", "NORP", "GPE"), "entity")
+            focus = _described_as(tok)
+            if focus:
+                # "Who is the spokesman for ...?" asks what "Which spokesman ...?" asks.
+                labels = FOCUS_TYPES.get(_singular(focus), ()) or _WHO
+                return Analysis("who", _singular(focus), labels, "entity")
+            return Analysis("who", "", _WHO, "entity")
         if low in ("which", "what") and tok.tag_ in ("WDT", "WP"):
             focus = _focus(tok)
             if focus.casefold() == "name" and _owner_is_person(tok):
@@ -297,6 +303,17 @@ def _analyse(doc: Doc) -> Analysis:
                 return Analysis(low, "", _MONEY, "number")
             return Analysis(low, "", (), "phrase")
     return Analysis("", "", (), "phrase")
+
+
+def _described_as(who: Token) -> str:
+    """The common noun a "who" is equated with ("Who is the spokesman ...?", "Who was the
+    first player to ...?"), else "" (a name or a pronoun: "Who is Gabriel Attal?" asks for
+    a description, not an entity)."""
+    verb = who.head
+    if who.dep_ not in ("nsubj", "attr") or verb.lower_ not in _BE:
+        return ""
+    other = [c for c in verb.children if c.dep_ in ("nsubj", "attr") and c.i != who.i]
+    return other[0].text if other and other[0].pos_ == "NOUN" else ""
 
 
 def _owner_is_person(wh: Token) -> bool:
