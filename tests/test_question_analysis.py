@@ -162,3 +162,16 @@ def test_who_is_a_described_person_asks_like_which(question: str, focus: str) ->
 @pytest.mark.parametrize("question", ["Who is Marta Oyelaran?", "Who is he?", "Who won the race?"])
 def test_who_with_a_name_a_pronoun_or_a_verb_has_no_focus(question: str) -> None:
     assert analyse(question).focus == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        # The small model tags these nouns, or a participle before them, as verbs.
+        ("Which racquet sport has been blamed for the injuries?", "sport"),
+        ("You can watch the final on which streaming platform?", "platform"),
+        ("Which insect has been added to the endangered species list?", "insect"),
+    ],
+)
+def test_the_noun_after_which_is_the_focus_whatever_its_tag(question: str, focus: str) -> None:
+    assert analyse(question).focus == focus

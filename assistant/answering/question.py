@@ -343,6 +343,25 @@ def _of_object(tok: Token) -> Token | None:
     return None
 
 
+# Words that end the noun phrase after "which" whatever the tagger made of the words before.
+_PHRASE_ENDS = frozenset(["AUX", "ADP", "PUNCT", "DET", "PRON", "PART", "SCONJ", "CCONJ", "ADV"])
+_FINITE = frozenset(["VBD", "VBZ", "VBP", "MD"])
+
+
+def _after_which(wh: Token) -> Token | None:
+    """The last word of the phrase right after "which", whatever its tag: a question's
+    "which" is followed by its noun, and the small model often tags that noun, or a
+    participle before it, as a verb or an adjective ("which racquet sport has", "which
+    streaming platform", "which mammal has"). A finite verb after the first word ends the
+    phrase ("which awards honor ...")."""
+    last: Token | None = None
+    for tok in wh.doc[wh.i + 1 : wh.i + 5]:
+        if tok.pos_ in _PHRASE_ENDS or (last is not None and tok.tag_ in _FINITE):
+            break
+        last = tok
+    return last
+
+
 def _focus(wh: Token) -> str:
     """The noun a "which"/"what" asks about: "which country", "which of the countries",
     "what kind of tree", "what is the capital of ...". Read off the dependency tree first;
@@ -369,10 +388,12 @@ def _focus(wh: Token) -> str:
                 continue
             break
         noun = run
+    if noun is None and wh.lower_ == "which":
+        noun = _after_which(wh)
     if noun is None and wh.dep_ in ("attr", "nsubj") and wh.head.lower_ in _BE:
         # "What is the capital of France?": the copula's other argument.
         for tok in wh.head.children:
-            if tok is not wh and tok.dep_ in ("attr", "nsubj") and tok.pos_ == "NOUN":
+            if tok.i != wh.i and tok.dep_ in ("attr", "nsubj") and tok.pos_ == "NOUN":
                 noun = tok
                 break
     if noun is None:
