@@ -175,3 +175,31 @@ def test_who_with_a_name_a_pronoun_or_a_verb_has_no_focus(question: str) -> None
 )
 def test_the_noun_after_which_is_the_focus_whatever_its_tag(question: str, focus: str) -> None:
     assert analyse(question).focus == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "wh", "focus"),
+    [
+        ("Fans cheered this week when the trailer came out for which film?", "which", "film"),
+        ("In what may be the largest recall ever, how many cars were sold?", "how many", "cars"),
+        (
+            "When the weather warms up, it's time for a picnic! How many sandwiches do people eat?",
+            "how many",
+            "sandwiches",
+        ),
+        (
+            "A balloon, which officials said was spying, was shot down off which state?",
+            "which",
+            "state",
+        ),
+        # The first wh-word asks; the later one is a relative clause.
+        ("Which actor voices the plumber in the film, which opened this week?", "which", "actor"),
+        ("When did the ferry strike end?", "when", ""),
+        ("Until when did it run? (read together with: Who ran the festival?)", "when", ""),
+    ],
+)
+def test_the_wh_word_that_asks_not_one_that_opens_a_clause(
+    question: str, wh: str, focus: str
+) -> None:
+    a = analyse(question)
+    assert (a.wh, a.focus) == (wh, focus)

@@ -94,11 +94,12 @@ def _attachment(tok: Token) -> tuple[str, str]:
     return stem(head.lower_), relation
 
 
-def slot_of(doc: Doc) -> Slot:
-    """The wh-phrase's `Slot` in a parsed question ("how many X": where X hangs);
-    `question.analyse` keeps it as `Analysis.slot`."""
+def slot_of(doc: Doc, skip: Collection[int] = ()) -> Slot:
+    """The wh-phrase's `Slot` in a parsed question ("how many X": where X hangs), its
+    wh-word the first not in `skip` (those that only open a clause); `question.analyse`
+    keeps it as `Analysis.slot`."""
     for tok in doc:
-        if tok.tag_ not in _WH_TAGS:
+        if tok.tag_ not in _WH_TAGS or tok.i in skip:
             continue
         root = tok
         if tok.dep_ in ("det", "poss") or tok.lower_ == "how":

@@ -118,7 +118,8 @@ def analyse(question: str) -> Analysis:
     proper = frozenset(
         t.lower_ for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.lower_ not in STOPWORDS
     )
-    analysis = _analyse(doc)
+    skip = _subordinate_wh(doc)
+    analysis = _analyse(doc, skip)
     if not analysis.wh:
         alternatives = _alternatives(doc)
         if alternatives:
@@ -129,7 +130,7 @@ def analyse(question: str) -> Analysis:
         proper=proper,
         focus_words=_focus_words(doc, analysis.focus),
         role=_role(doc, analysis),
-        slot=slot_of(doc),
+        slot=slot_of(doc, skip),
     )
 
 
@@ -235,10 +236,56 @@ def _asks_action(what: Token) -> bool:
     )
 
 
-def _analyse(doc: Doc) -> Analysis:
+_WH_TAGS = frozenset(["WDT", "WP", "WP$", "WRB"])
+
+
+def _subordinate_wh(doc: Doc) -> frozenset[int]:
+    """Indices of wh-words that only open a clause of a question asked by a later wh-word:
+    "Fans cheered this week **when** the trailer came out for which film?", "**In what** may
+    be the largest recall ever, how many cars ...?", "**When** the weather warms up, it's
+    time for a cookout! How many hot dogs ...?", "A balloon, **which** officials said was
+    spying, was shot down off which state?". A wh-word is subordinate when a later one
+    follows and it stands in a sentence that does not end with "?" while a later one does,
+    or it opens a clause inside its sentence (not its first word, bar a preposition):
+    "when", "where", "how", a "what" followed by a verb, a "which" or "who" after a comma.
+    "Which actor voices Mario in the film, which was released ...?" keeps its first."""
+    whs = [t for t in doc if t.tag_ in _WH_TAGS and t.lower_ != "that"]
+    out: set[int] = set()
+    for n, tok in enumerate(whs):
+        later = whs[n + 1 :]
+        if not later:
+            break
+        sent = tok.sent
+        asks = sent[-1].text == "?" or sent.text.rstrip().endswith("?")
+        if not asks and any(w.sent.text.rstrip().endswith("?") for w in later):
+            out.add(tok.i)
+            continue
+        # A preposition may come first ("In what year ...", "Until when ..."): tagged IN
+        # whether the small model reads it as a preposition or a conjunction.
+        start = sent.start + (1 if doc[sent.start].tag_ == "IN" else 0)
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        low = tok.lower_
+        opens_clause = (
+            (
+                low in ("when", "where", "how")
+                and not (low == "how" and nxt is not None and nxt.lower_ in _HOW)
+            )
+            or (low == "what" and nxt is not None and nxt.pos_ in ("AUX", "VERB", "PRON", "DET"))
+            or (low in ("which", "who", "whom") and tok.i > 0 and doc[tok.i - 1].text == ",")
+        )
+        if opens_clause and tok.i > start:
+            out.add(tok.i)
+        elif low == "what" and opens_clause and tok.i == start and start > sent.start:
+            out.add(tok.i)  # "In what may be the largest ..., how many ...?"
+    return frozenset(out)
+
+
+def _analyse(doc: Doc, skip: frozenset[int] = frozenset()) -> Analysis:
     toks = list(doc)
     for i, tok in enumerate(toks):
         low = tok.lower_
+        if i in skip:
+            continue
         if (
             tok.head.dep_ == "relcl"
             and tok.i < tok.head.i
