@@ -29,7 +29,7 @@ from assistant.answering.sentences import STOPWORDS, stem
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-__all__ = ["ALIGNMENT_FEATURES", "Slot", "align", "slot_of"]
+__all__ = ["ALIGNMENT_FEATURES", "WH_TAGS", "Slot", "align", "slot_of"]
 
 ALIGNMENT_FEATURES: tuple[str, ...] = (
     "slot_head",
@@ -38,7 +38,8 @@ ALIGNMENT_FEATURES: tuple[str, ...] = (
     "clause_cover",
 )
 
-_WH_TAGS = frozenset(["WDT", "WP", "WP$", "WRB"])
+# The Penn tags of wh-words ("which", "what", "who", "whose", "when", "where", "how", "why").
+WH_TAGS = frozenset(["WDT", "WP", "WP$", "WRB"])
 _CONTENT_POS = frozenset(["NOUN", "PROPN", "VERB", "ADJ", "NUM"])
 # Relations grouped as a reader would: "the sale of X" and "X's sale" differ; "X founded it"
 # and "it was founded by X" (an agent) agree, and a passive subject is what was acted on.
@@ -99,7 +100,7 @@ def slot_of(doc: Doc, skip: Collection[int] = ()) -> Slot:
     wh-word the first not in `skip` (those that only open a clause); `question.analyse`
     keeps it as `Analysis.slot`."""
     for tok in doc:
-        if tok.tag_ not in _WH_TAGS or tok.i in skip:
+        if tok.tag_ not in WH_TAGS or tok.i in skip:
             continue
         root = tok
         if tok.dep_ in ("det", "poss") or tok.lower_ == "how":

@@ -13,7 +13,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Literal
 
 from assistant import nlp
-from assistant.answering.alignment import Slot, slot_of
+from assistant.answering.alignment import WH_TAGS, Slot, slot_of
 from assistant.answering.lexicon import LEXICON
 from assistant.answering.sentences import STOPWORDS, stem
 
@@ -236,9 +236,6 @@ def _asks_action(what: Token) -> bool:
     )
 
 
-_WH_TAGS = frozenset(["WDT", "WP", "WP$", "WRB"])
-
-
 def _subordinate_wh(doc: Doc) -> frozenset[int]:
     """Indices of wh-words that only open a clause of a question asked by a later wh-word:
     "Fans cheered this week **when** the trailer came out for which film?", "**In what** may
@@ -249,7 +246,7 @@ def _subordinate_wh(doc: Doc) -> frozenset[int]:
     or it opens a clause inside its sentence (not its first word, bar a preposition):
     "when", "where", "how", a "what" followed by a verb, a "which" or "who" after a comma.
     "Which actor voices Mario in the film, which was released ...?" keeps its first."""
-    whs = [t for t in doc if t.tag_ in _WH_TAGS and t.lower_ != "that"]
+    whs = [t for t in doc if t.tag_ in WH_TAGS and t.lower_ != "that"]
     out: set[int] = set()
     for n, tok in enumerate(whs):
         later = whs[n + 1 :]
