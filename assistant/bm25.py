@@ -76,28 +76,40 @@ def _quiet_bm25s() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+_local = threading.local()
+
+
+def _stemmer() -> Any:
+    """This thread's stemmer: PyStemmer's stemmers keep a cache that is not thread-safe, and
+    questions are answered in several threads at once (the UI, the MCP server)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer(STEM_LANGUAGE)
+    return stemmer
+
+
 @dataclass(frozen=True)
 class _Searcher:
-    """A built index as a question reads it: bm25s's model, the indexed chunks (their ids
-    and metadata, `BM25Retriever`'s corpus) and the stemmer the text was indexed with."""
+    """A built index as a question reads it: bm25s's model and the indexed chunks (their ids
+    and metadata, `BM25Retriever`'s corpus)."""
 
     bm25: Any
     corpus: list[dict[str, Any]]
-    stemmer: Any
 
     @classmethod
     def of(cls, retriever: Any) -> _Searcher:
         """The search part of a `BM25Retriever` just built."""
-        return cls(retriever.bm25, list(retriever.corpus), retriever.stemmer)
+        return cls(retriever.bm25, list(retriever.corpus))
 
     @classmethod
     def load(cls, path: Path) -> _Searcher:
         """Read a folder `BM25Retriever.persist` wrote (bm25s's files and its corpus)."""
         import bm25s
-        import Stemmer
 
         bm25 = bm25s.BM25.load(str(path), load_corpus=True, show_progress=False)
-        return cls(bm25, list(bm25.corpus or ()), Stemmer.Stemmer(STEM_LANGUAGE))
+        return cls(bm25, list(bm25.corpus or ()))
 
     def search(self, query: str, k: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
         """(chunk id, score) of the `k` best chunks for `query`, best first, as
@@ -105,7 +117,7 @@ class _Searcher:
         import bm25s
 
         tokens = bm25s.tokenize(
-            query, stemmer=self.stemmer, token_pattern=TOKEN_PATTERN, show_progress=False
+            query, stemmer=_stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False
         )
         found, scores = self.bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
         out = []
@@ -233,12 +245,10 @@ class BM25Index:
                 self._state, self._stamp = (None, Catalog.of([])), stamp
                 self.publish()
                 return
-            import Stemmer
-
             retriever = BM25Retriever.from_defaults(
                 nodes=nodes,
                 similarity_top_k=10,
-                stemmer=Stemmer.Stemmer(STEM_LANGUAGE),
+                stemmer=_stemmer(),
                 language=STOPWORDS,
                 token_pattern=TOKEN_PATTERN,
             )
