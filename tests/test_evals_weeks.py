@@ -129,3 +129,18 @@ def test_eval_rtqa_weeks_reports_each_year(tmp_path: Path, capsys, cli_model) ->
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "precision and coverage by confidence: 2023" in md
     assert "shortP" in printed and "wrong" in printed
+
+
+def test_a_question_listed_twice_is_asked_once_and_a_reused_id_is_refused(tmp_path: Path) -> None:
+    root = _benchmark(tmp_path / "b")
+    path = root / "weeks.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[0]]) + "\n", encoding="utf-8")
+    first = load_rtqa_weeks(root, "20230106")[0]
+    assert [q.id for q in first.questions] == ["20230106_0", "20230106_1"]
+    assert first.skipped == {"duplicate": 1}
+
+    other = json.loads(lines[0]) | {"question": "Who opened the bridge?"}
+    path.write_text("\n".join([*lines, json.dumps(other)]) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"weeks\.jsonl: question id 20230106_0 is given to two"):
+        load_rtqa_weeks(root, "20230106")

@@ -182,10 +182,26 @@ def load_suite(source: str | Path | dict[str, Any] | Suite) -> Suite:
         raise ConfigError(f"invalid suite {path or data['name']}: {exc}") from exc
 
 
-def _rtqa_questions(records: list[dict[str, Any]]) -> tuple[list[Question], dict[str, int]]:
+def _rtqa_questions(
+    records: list[dict[str, Any]], source: Path
+) -> tuple[list[Question], dict[str, int]]:
+    """The questions of `records` (read from `source`); a record repeated word for word is
+    asked once and counted in `skipped` (rtqa-weeks lists two of its questions twice), one
+    id given to two different questions is an error naming the file and the id."""
     qs: list[Question] = []
     skipped: dict[str, int] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for rec in records:
+        qid = str(rec.get("id"))
+        if qid in seen:
+            if seen[qid] != rec:
+                raise ConfigError(
+                    f"{source}: question id {qid} is given to two different questions; "
+                    "each question needs its own id"
+                )
+            skipped["duplicate"] = skipped.get("duplicate", 0) + 1
+            continue
+        seen[qid] = rec
         if rec.get("needs_choices"):
             skipped["needs_choices"] = skipped.get("needs_choices", 0) + 1
             continue
@@ -278,7 +294,7 @@ def load_rtqa_weeks(
         corpus = root / "corpus" / f"{week}.jsonl"
         if not corpus.is_file():
             raise ConfigError(f"rtqa-weeks: the corpus of week {week} is missing ({corpus})")
-        qs, skipped = _rtqa_questions(by_week[week])
+        qs, skipped = _rtqa_questions(by_week[week], qpath)
         suites.append(
             Suite(
                 name=f"rtqa-weeks {week}",
@@ -304,7 +320,7 @@ def load_rtqa(
     `needs_choices` questions only make sense with the quiz choices shown, so they are
     skipped and counted in `Suite.skipped`.
     """
-    qs, skipped = _rtqa_questions(_read_jsonl(Path(questions)))
+    qs, skipped = _rtqa_questions(_read_jsonl(Path(questions)), Path(questions))
     logger.info("rtqa: %d questions, skipped %s", len(qs), skipped or "none")
     return Suite(
         name="rtqa",
