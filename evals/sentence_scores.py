@@ -45,10 +45,9 @@ FEATURES = (
     "title_overlap",
     "chunk_score",
 )
-# The answerer embeds about this many sentences, chosen by word overlap (`embed_limit`).
+# The answerer embeds about this many sentences, chosen by word overlap (`embed_limit`'s
+# default in `ExtractiveAnswerer`).
 SHORTLIST = 20
-# The answer model reads its candidates from this many best sentences (`learned_sentences`).
-READ = 12
 
 
 def collect(args: argparse.Namespace) -> None:
@@ -130,6 +129,11 @@ def _shortlisted(rec: dict[str, Any]) -> dict[str, Any]:
 def fit(args: argparse.Namespace) -> None:
     from sklearn.linear_model import LogisticRegression
 
+    from assistant.answering.tuning import TUNING
+
+    # The answer model reads its candidates from this many best sentences.
+    read = TUNING.learned_sentences
+
     recs = [json.loads(line) for line in Path(args.cache).read_text().splitlines() if line]
     fit_recs = [r for r in recs if _in(r, args.fit)]
     check_recs = [r for r in recs if _in(r, args.check)]
@@ -155,7 +159,7 @@ def fit(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|")
     for name, rs in ((f"fit {args.fit}", fit_recs), (f"check {args.check}", check_recs)):
         for where, pool in (("all", rs), ("shortlist", [_shortlisted(r) for r in rs])):
-            for k in (1, 3, READ):
+            for k in (1, 3, read):
                 # Within the shortlist, the share is still of every question with an
                 # answering sentence anywhere: what the shortlist drops counts as missed.
                 scale = 1.0
