@@ -45,9 +45,6 @@ FEATURES = (
     "title_overlap",
     "chunk_score",
 )
-# The answerer embeds about this many sentences, chosen by word overlap (`embed_limit`'s
-# default in `ExtractiveAnswerer`).
-SHORTLIST = 20
 
 
 def collect(args: argparse.Namespace) -> None:
@@ -73,12 +70,18 @@ def collect(args: argparse.Namespace) -> None:
             a = Assistant(store=store, answerer="extractive", embedder=embedder)
             embedder = a.embedder
             scorer = ExtractiveAnswerer(a.embedder, model=None, embed_limit=None)
+            # The answerer as it runs: it embeds only a shortlist of the sentences.
+            answerer = ExtractiveAnswerer(a.embedder, model=None)
             for q in todo:
                 if not q.answers:
                     continue
                 res = a.retrieve(q.question, as_of=q.as_of)
                 asked = set(content_words(q.question))
                 rows = []
+                shortlist = {
+                    (s.rc.article.doc_id, s.start)
+                    for s in answerer.score_sentences(q.question, res.chunks, res.query_vec)
+                }
                 for s in scorer.score_sentences(q.question, res.chunks, res.query_vec):
                     title = set(content_words(s.rc.article.title or ""))
                     rows.append(
@@ -92,6 +95,7 @@ def collect(args: argparse.Namespace) -> None:
                             "log_start": math.log1p(s.start),
                             "title_overlap": len(asked & title) / max(1, len(asked)),
                             "chunk_score": s.rc.score,
+                            "shortlisted": (s.rc.article.doc_id, s.start) in shortlist,
                             "right": any(contains(s.text, g) for g in q.answers),
                         }
                     )
@@ -117,13 +121,8 @@ def _found(
 
 
 def _shortlisted(rec: dict[str, Any]) -> dict[str, Any]:
-    """The sentences the answerer would embed: the best `SHORTLIST` by the score without
-    its cosine (word overlap, article rank, unfinished lines down)."""
-    cheap = [
-        s["overlap"] + 0.03 * s["article_rank_inv"] - 0.05 * s["unfinished"] for s in rec["rows"]
-    ]
-    keep = sorted(np.argsort(-np.array(cheap), kind="stable")[:SHORTLIST])
-    return {**rec, "rows": [rec["rows"][i] for i in keep]}
+    """The sentences the answerer embeds (its shortlist)."""
+    return {**rec, "rows": [s for s in rec["rows"] if s["shortlisted"]]}
 
 
 def fit(args: argparse.Namespace) -> None:
